@@ -1,0 +1,45 @@
+# deep3d: build / demo / check entry points. `make help` lists them.
+
+BUILD  ?= $(CURDIR)/_build
+FFOUT   = $(BUILD)/ffmpeg-build
+FFMPEG  = $(FFOUT)/ffmpeg
+JOBS   ?= $(shell nproc)
+export BUILD
+
+.PHONY: all build deps sources ffmpeg check demo clean distclean help
+
+all: build
+
+help:
+	@echo "make build   - build FFmpeg 7.1 with the deep3d filter ($(FFMPEG))"
+	@echo "make demo    - convert a short real clip to 3D; results under out/"
+	@echo "make check   - build if needed, run unit tests, deep3d FATE tests and FATE"
+	@echo "make clean   - remove the FFmpeg build tree (keeps downloads)"
+
+deps:
+	@scripts/deps.sh
+
+sources: deps
+	@scripts/fetch-sources.sh
+
+# The tree is re-linked and configure re-checked on every build: both are
+# no-ops when nothing changed, so an edit to our files rebuilds in seconds.
+build ffmpeg: sources
+	@scripts/prepare-tree.sh
+	@scripts/configure-ffmpeg.sh
+	@echo "build: make -j$(JOBS) in $(FFOUT) (log: $(FFOUT)/make.log)"
+	@$(MAKE) -s -C $(FFOUT) -j$(JOBS) ffmpeg ffprobe > $(FFOUT)/make.log 2>&1 || \
+		{ grep -E 'error|Error' -A3 $(FFOUT)/make.log | head -n 40; exit 1; }
+	@echo "build: $(FFMPEG)"
+
+check: build
+	@tests/run-checks.sh
+
+demo: build
+	@scripts/demo.sh
+
+clean:
+	rm -rf $(FFOUT) $(BUILD)/ffmpeg
+
+distclean:
+	rm -rf $(BUILD) out

@@ -1,0 +1,265 @@
+/*
+ * deep3d: packing of a left and a right eye into a stereo frame layout
+ *
+ * This file is part of FFmpeg.
+ *
+ * FFmpeg is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * FFmpeg is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with FFmpeg; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA
+ */
+
+#include <string.h>
+
+#include "libavutil/common.h"
+#include "libavutil/error.h"
+#include "libavutil/imgutils.h"
+#include "libavutil/log.h"
+#include "libavutil/pixdesc.h"
+
+#include "deep3d_pack.h"
+
+typedef struct LayoutDesc {
+    const char *name;
+    int side_by_side;       ///< eyes next to each other (else above-below)
+    int half;               ///< each eye squeezed 2:1 along the packing axis
+    int right_first;        ///< right eye on the left / on top
+    int mono;               ///< 1: left eye only, 2: right eye only
+} LayoutDesc;
+
+static const LayoutDesc layouts[DEEP3D_LAYOUT_NB] = {
+    [DEEP3D_LAYOUT_SBSL]  = { "sbsl",  1, 0, 0, 0 },
+    [DEEP3D_LAYOUT_SBSR]  = { "sbsr",  1, 0, 1, 0 },
+    [DEEP3D_LAYOUT_SBS2L] = { "sbs2l", 1, 1, 0, 0 },
+    [DEEP3D_LAYOUT_SBS2R] = { "sbs2r", 1, 1, 1, 0 },
+    [DEEP3D_LAYOUT_ABL]   = { "abl",   0, 0, 0, 0 },
+    [DEEP3D_LAYOUT_ABR]   = { "abr",   0, 0, 1, 0 },
+    [DEEP3D_LAYOUT_AB2L]  = { "ab2l",  0, 1, 0, 0 },
+    [DEEP3D_LAYOUT_AB2R]  = { "ab2r",  0, 1, 1, 0 },
+    [DEEP3D_LAYOUT_ML]    = { "ml",    0, 0, 0, 1 },
+    [DEEP3D_LAYOUT_MR]    = { "mr",    0, 0, 0, 2 },
+};
+
+int ff_deep3d_pack_format_supported(enum AVPixelFormat fmt)
+{
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(fmt);
+
+    if (!desc || desc->flags & (AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BITSTREAM |
+                                AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_BE |
+                                AV_PIX_FMT_FLAG_FLOAT | AV_PIX_FMT_FLAG_BAYER))
+        return 0;
+    for (int i = 0; i < desc->nb_components; i++) {
+        const AVComponentDescriptor *c = &desc->comp[i];
+        int elem = c->depth + c->shift > 8 ? 2 : 1;
+        /* Every sample must fill whole bytes of its own: no 565, no 10-bit packing. */
+        if (c->depth + c->shift > 16 || c->offset % elem || c->step % elem)
+            return 0;
+    }
+    return 1;
+}
+
+static int plane_is_chroma(const AVPixFmtDescriptor *desc, int plane)
+{
+    if (desc->flags & AV_PIX_FMT_FLAG_RGB || desc->nb_components < 3)
+        return 0;
+    return desc->comp[1].plane == plane || desc->comp[2].plane == plane;
+}
+
+int ff_deep3d_pack_init(Deep3DPack *p, void *log_ctx, enum Deep3DLayout layout,
+                        enum AVPixelFormat fmt, int w, int h)
+{
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(fmt);
+    const LayoutDesc *ld;
+    int align_w, align_h, eye_w, eye_h, ret;
+
+    memset(p, 0, sizeof(*p));
+    if (layout < 0 || layout >= DEEP3D_LAYOUT_NB) {
+        av_log(log_ctx, AV_LOG_ERROR, "Unknown stereo layout %d.\n", layout);
+        return AVERROR(EINVAL);
+    }
+    if (!ff_deep3d_pack_format_supported(fmt)) {
+        av_log(log_ctx, AV_LOG_ERROR, "Pixel format %s is not supported.\n",
+               desc ? desc->name : "none");
+        return AVERROR(EINVAL);
+    }
+    if (w <= 0 || h <= 0) {
+        av_log(log_ctx, AV_LOG_ERROR, "Invalid frame size %dx%d.\n", w, h);
+        return AVERROR(EINVAL);
+    }
+    ld = &layouts[layout];
+    align_w = 1 << desc->log2_chroma_w;
+    align_h = 1 << desc->log2_chroma_h;
+
+    /* A squeezed eye must start on a chroma sample: round its size down to the
+     * chroma alignment, dropping at most a few edge pixels (logged). A full-size
+     * eye cannot be rounded without losing picture, so it must be aligned. */
+    eye_w = w;
+    eye_h = h;
+    if (!ld->mono && ld->side_by_side) {
+        if (ld->half) {
+            eye_w = (w / 2) & ~(align_w - 1);
+        } else if (w % align_w) {
+            av_log(log_ctx, AV_LOG_ERROR, "Layout %s with %s needs a width divisible by %d, "
+                   "got %d; crop or scale the input first.\n", ld->name, desc->name, align_w, w);
+            return AVERROR(EINVAL);
+        }
+    } else if (!ld->mono) {
+        if (ld->half) {
+            eye_h = (h / 2) & ~(align_h - 1);
+        } else if (h % align_h) {
+            av_log(log_ctx, AV_LOG_ERROR, "Layout %s with %s needs a height divisible by %d, "
+                   "got %d; crop or scale the input first.\n", ld->name, desc->name, align_h, h);
+            return AVERROR(EINVAL);
+        }
+    }
+    if (eye_w <= 0 || eye_h <= 0) {
+        av_log(log_ctx, AV_LOG_ERROR, "Frame size %dx%d is too small for layout %s with %s.\n",
+               w, h, ld->name, desc->name);
+        return AVERROR(EINVAL);
+    }
+
+    p->layout    = layout;
+    p->format    = fmt;
+    p->in_w      = w;
+    p->in_h      = h;
+    p->half_w    = ld->half &&  ld->side_by_side;
+    p->half_h    = ld->half && !ld->side_by_side && !ld->mono;
+    p->has_left  = ld->mono != 2;
+    p->has_right = ld->mono != 1;
+    p->out_w     = ld->mono || !ld->side_by_side ? eye_w : 2 * (int64_t)eye_w > INT_MAX ? -1 : 2 * eye_w;
+    p->out_h     = ld->mono ||  ld->side_by_side ? eye_h : 2 * (int64_t)eye_h > INT_MAX ? -1 : 2 * eye_h;
+    if (p->out_w < 0 || p->out_h < 0 ||
+        (ret = av_image_check_size(p->out_w, p->out_h, 0, log_ctx)) < 0) {
+        av_log(log_ctx, AV_LOG_ERROR, "Output size for layout %s from %dx%d is too large.\n",
+               ld->name, w, h);
+        return AVERROR(EINVAL);
+    }
+    if (ld->half && (ld->side_by_side ? 2 * eye_w != w : 2 * eye_h != h))
+        av_log(log_ctx, AV_LOG_WARNING, "Layout %s with %s: %dx%d packs to %dx%d; the last "
+               "%s of the picture are dropped.\n", ld->name, desc->name, w, h, p->out_w, p->out_h,
+               ld->side_by_side ? "columns" : "rows");
+
+    p->nb_planes = av_pix_fmt_count_planes(fmt);
+    for (int i = 0; i < p->nb_planes; i++) {
+        Deep3DPackPlane *pl = &p->planes[i];
+        int sx = plane_is_chroma(desc, i) ? desc->log2_chroma_w : 0;
+        int sy = plane_is_chroma(desc, i) ? desc->log2_chroma_h : 0;
+
+        for (int c = 0; c < desc->nb_components; c++) {
+            const AVComponentDescriptor *comp = &desc->comp[c];
+            if (comp->plane != i)
+                continue;
+            pl->bytes_per_pixel = FFMAX(pl->bytes_per_pixel, comp->step);
+            pl->elem_size       = comp->depth + comp->shift > 8 ? 2 : 1;
+            pl->shift           = comp->shift;
+        }
+        pl->w     = AV_CEIL_RSHIFT(w, sx);
+        pl->h     = AV_CEIL_RSHIFT(h, sy);
+        /* eye sizes are multiples of the chroma alignment unless full and mono-axis */
+        pl->eye_w = AV_CEIL_RSHIFT(eye_w, sx);
+        pl->eye_h = AV_CEIL_RSHIFT(eye_h, sy);
+        if (ld->side_by_side && !ld->mono) {
+            pl->left_x  = ld->right_first ? pl->eye_w : 0;
+            pl->right_x = ld->right_first ? 0 : pl->eye_w;
+        } else if (!ld->mono) {
+            pl->left_y  = ld->right_first ? pl->eye_h : 0;
+            pl->right_y = ld->right_first ? 0 : pl->eye_h;
+        }
+    }
+    return 0;
+}
+
+/* Mean of two samples of the same component, rounded half up, staying on the
+ * container's bit grid (p010 keeps its low 6 bits zero). */
+#define AVG2(a, b, s) (((((a) >> (s)) + ((b) >> (s)) + 1) >> 1) << (s))
+#define AVG4(a, b, c, d, s) (((((a) >> (s)) + ((b) >> (s)) + ((c) >> (s)) + ((d) >> (s)) + 2) >> 2) << (s))
+
+#define DEFINE_SQUEEZE(name, type)                                                        \
+static void name(uint8_t *dst8, const uint8_t *row0, const uint8_t *row1,                 \
+                 int eye_w, int src_w, int comps, int half_w, int shift)                  \
+{                                                                                         \
+    type *dst = (type *)dst8;                                                             \
+    const type *a = (const type *)row0, *b = (const type *)row1;                          \
+    for (int x = 0; x < eye_w; x++) {                                                     \
+        int x0 = half_w ? 2 * x : x;                                                      \
+        int x1 = half_w ? FFMIN(2 * x + 1, src_w - 1) : x;                                \
+        for (int c = 0; c < comps; c++) {                                                 \
+            unsigned p00 = a[x0 * comps + c], p01 = a[x1 * comps + c];                    \
+            if (b) {                                                                      \
+                unsigned p10 = b[x0 * comps + c], p11 = b[x1 * comps + c];                \
+                dst[x * comps + c] = half_w ? AVG4(p00, p01, p10, p11, shift)             \
+                                            : AVG2(p00, p10, shift);                      \
+            } else {                                                                      \
+                dst[x * comps + c] = AVG2(p00, p01, shift);                               \
+            }                                                                             \
+        }                                                                                 \
+    }                                                                                     \
+}
+
+DEFINE_SQUEEZE(squeeze_row8,  uint8_t)
+DEFINE_SQUEEZE(squeeze_row16, uint16_t)
+
+static void pack_eye(const Deep3DPack *p, const Deep3DPackPlane *pl,
+                     uint8_t *dst, ptrdiff_t dst_ls, const uint8_t *src, ptrdiff_t src_ls,
+                     int y0, int y1)
+{
+    int comps = pl->bytes_per_pixel / pl->elem_size;
+
+    for (int y = y0; y < y1; y++) {
+        uint8_t *d = dst + y * dst_ls;
+        if (!p->half_w && !p->half_h) {
+            memcpy(d, src + y * src_ls, (size_t)pl->eye_w * pl->bytes_per_pixel);
+        } else {
+            const uint8_t *r0 = src + (p->half_h ? 2 * y : y) * src_ls;
+            const uint8_t *r1 = p->half_h ? src + FFMIN(2 * y + 1, pl->h - 1) * src_ls : NULL;
+            if (pl->elem_size == 1)
+                squeeze_row8 (d, r0, r1, pl->eye_w, pl->w, comps, p->half_w, pl->shift);
+            else
+                squeeze_row16(d, r0, r1, pl->eye_w, pl->w, comps, p->half_w, pl->shift);
+        }
+    }
+}
+
+void ff_deep3d_pack_slice(const Deep3DPack *p, AVFrame *out,
+                          const AVFrame *left, const AVFrame *right,
+                          int job, int nb_jobs)
+{
+    for (int i = 0; i < p->nb_planes; i++) {
+        const Deep3DPackPlane *pl = &p->planes[i];
+        int y0 = pl->eye_h *  job      / nb_jobs;
+        int y1 = pl->eye_h * (job + 1) / nb_jobs;
+        ptrdiff_t ls = out->linesize[i];
+
+        if (p->has_left)
+            pack_eye(p, pl, out->data[i] + pl->left_y * ls + pl->left_x * pl->bytes_per_pixel,
+                     ls, left->data[i], left->linesize[i], y0, y1);
+        if (p->has_right)
+            pack_eye(p, pl, out->data[i] + pl->right_y * ls + pl->right_x * pl->bytes_per_pixel,
+                     ls, right->data[i], right->linesize[i], y0, y1);
+    }
+}
+
+void ff_deep3d_pack_stereo3d(const Deep3DPack *p, AVStereo3D *s3d)
+{
+    const LayoutDesc *ld = &layouts[p->layout];
+
+    s3d->flags = 0;
+    if (ld->mono) {
+        s3d->type = AV_STEREO3D_2D;
+        s3d->view = ld->mono == 1 ? AV_STEREO3D_VIEW_LEFT : AV_STEREO3D_VIEW_RIGHT;
+        return;
+    }
+    s3d->type = ld->side_by_side ? AV_STEREO3D_SIDEBYSIDE : AV_STEREO3D_TOPBOTTOM;
+    s3d->view = AV_STEREO3D_VIEW_PACKED;
+    if (ld->right_first)
+        s3d->flags |= AV_STEREO3D_FLAG_INVERT;
+}

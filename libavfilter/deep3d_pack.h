@@ -1,0 +1,94 @@
+/*
+ * deep3d: packing of a left and a right eye into a stereo frame layout
+ *
+ * This file is part of FFmpeg.
+ *
+ * FFmpeg is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * FFmpeg is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with FFmpeg; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA
+ */
+
+#ifndef AVFILTER_DEEP3D_PACK_H
+#define AVFILTER_DEEP3D_PACK_H
+
+#include "libavutil/frame.h"
+#include "libavutil/pixfmt.h"
+#include "libavutil/stereo3d.h"
+
+/* Output layouts; names follow vf_stereo3d. */
+enum Deep3DLayout {
+    DEEP3D_LAYOUT_SBSL,     ///< side by side, left eye first, full width
+    DEEP3D_LAYOUT_SBSR,     ///< side by side, right eye first, full width
+    DEEP3D_LAYOUT_SBS2L,    ///< side by side, left first, each eye squeezed to half width
+    DEEP3D_LAYOUT_SBS2R,    ///< side by side, right first, half width
+    DEEP3D_LAYOUT_ABL,      ///< above-below, left eye on top, full height
+    DEEP3D_LAYOUT_ABR,      ///< above-below, right eye on top, full height
+    DEEP3D_LAYOUT_AB2L,     ///< above-below, left on top, each eye squeezed to half height
+    DEEP3D_LAYOUT_AB2R,     ///< above-below, right on top, half height
+    DEEP3D_LAYOUT_ML,       ///< mono, left eye only
+    DEEP3D_LAYOUT_MR,       ///< mono, right eye only
+    DEEP3D_LAYOUT_NB
+};
+
+#define DEEP3D_PACK_MAX_PLANES 4
+
+typedef struct Deep3DPackPlane {
+    int bytes_per_pixel;    ///< bytes of one pixel in this plane (3 for rgb24, 2 for nv12 UV)
+    int elem_size;          ///< bytes per component sample: 1 or 2
+    int shift;              ///< bits the sample is shifted left in its container (p010: 6)
+    int w, h;               ///< plane size of one input eye, in plane pixels
+    int eye_w, eye_h;       ///< plane size of one eye in the output, in plane pixels
+    int left_x, left_y;     ///< where the left eye goes in the output plane
+    int right_x, right_y;   ///< where the right eye goes in the output plane
+} Deep3DPackPlane;
+
+typedef struct Deep3DPack {
+    enum Deep3DLayout layout;
+    enum AVPixelFormat format;
+    int in_w, in_h;         ///< size of one input eye (luma)
+    int out_w, out_h;       ///< size of the packed output frame (luma)
+    int half_w, half_h;     ///< each eye is box-filtered 2:1 horizontally / vertically
+    int has_left, has_right;///< which eyes appear in the output
+    int nb_planes;
+    Deep3DPackPlane planes[DEEP3D_PACK_MAX_PLANES];
+} Deep3DPack;
+
+/**
+ * Return nonzero if the packing code supports this pixel format.
+ */
+int ff_deep3d_pack_format_supported(enum AVPixelFormat fmt);
+
+/**
+ * Plan the packing of two eyes of size w x h in format fmt into layout.
+ * Fails with AVERROR(EINVAL) and a log message naming the reason when the size
+ * cannot be packed in this format (an odd width with subsampled chroma, say).
+ */
+int ff_deep3d_pack_init(Deep3DPack *p, void *log_ctx, enum Deep3DLayout layout,
+                        enum AVPixelFormat fmt, int w, int h);
+
+/**
+ * Pack rows [job * n / nb_jobs, (job + 1) * n / nb_jobs) of every output eye,
+ * so that nb_jobs calls with job = 0 .. nb_jobs - 1 write the whole frame.
+ * left and right are frames of the planned input size and format; right may
+ * be the same frame as left (zero disparity).
+ */
+void ff_deep3d_pack_slice(const Deep3DPack *p, AVFrame *out,
+                          const AVFrame *left, const AVFrame *right,
+                          int job, int nb_jobs);
+
+/**
+ * Fill the AVStereo3D description of the packed frame.
+ */
+void ff_deep3d_pack_stereo3d(const Deep3DPack *p, AVStereo3D *s3d);
+
+#endif /* AVFILTER_DEEP3D_PACK_H */

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Install the Debian packages the build and the tests need, idempotently:
+# packages already present are left alone, and the script says what it installs.
+set -euo pipefail
+
+PKGS=(
+    make gcc clang nasm pkg-config dpkg-dev xz-utils ca-certificates  # toolchain, CUDA via clang
+    zlib1g-dev                                                       # the only linked system lib
+    libx264-dev                                                      # ships libx264.a (linked statically)
+    python3 python3-numpy                                            # unit tests of the tools
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "deps: all build dependencies already installed"
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps: missing packages: ${missing[*]}" >&2
+    echo "deps: run 'sudo $0' or install them yourself" >&2
+    exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+# Another apt process may hold the dpkg lock for a while (seen here): wait for it.
+apt_get() {
+    local try
+    for try in 1 2 3 4 5 6; do
+        if apt-get -o DPkg::Lock::Timeout=120 "$@"; then return 0; fi
+        echo "deps: apt-get $1 failed (try $try), retrying in 10 s" >&2
+        sleep 10
+    done
+    return 1
+}
+apt_get update -q
+DEBIAN_FRONTEND=noninteractive apt_get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Unpack FFmpeg into $BUILD/ffmpeg, apply the registration patch once (before the first
+# configure), and symlink our own sources into the tree, so an edit in this repository
+# rebuilds in seconds. Also installs nv-codec-headers and a static-x264 pkg-config file
+# into the private prefix $BUILD/deps.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(mkdir -p "${BUILD:-$TOP/_build}" && cd "${BUILD:-$TOP/_build}" && pwd)
+SRC=$BUILD/ffmpeg
+DEPS=$BUILD/deps
+
+unpack() { # unpack TARBALL|DIR DEST
+    local from=$1 to=$2
+    mkdir -p "$to"
+    if [ -d "$from" ]; then
+        cp -a "$from/." "$to/"
+    else
+        tar -xf "$from" -C "$to" --strip-components=1
+    fi
+}
+
+# 1. FFmpeg tree, patched once.
+if [ ! -f "$SRC/.deep3d-patched" ]; then
+    rm -rf "$SRC"
+    from=${FFMPEG_SOURCE:-$BUILD/dl/ffmpeg_7.1.5.orig.tar.xz}
+    echo "prepare: unpacking $from into $SRC"
+    unpack "$from" "$SRC"
+    if ! grep -q '^7\.1' "$SRC/RELEASE" 2>/dev/null; then
+        echo "prepare: $from is not FFmpeg 7.1 (RELEASE says '$(cat "$SRC/RELEASE" 2>/dev/null)')" >&2
+        exit 1
+    fi
+    for p in "$TOP"/patches/*.patch; do
+        echo "prepare: applying $(basename "$p")"
+        patch -d "$SRC" -p1 --forward --quiet < "$p"
+    done
+    touch "$SRC/.deep3d-patched"
+fi
+
+# 2. Our files, linked into the tree (refreshed every time: new files appear here too).
+link_all() { # link_all REPO_DIR TREE_DIR PATTERN...
+    local from=$1 to=$2; shift 2
+    local pat f
+    for pat in "$@"; do
+        for f in "$from"/$pat; do
+            [ -e "$f" ] || continue
+            ln -sfn "$f" "$to/$(basename "$f")"
+        done
+    done
+}
+link_all "$TOP/libavfilter" "$SRC/libavfilter" '*.c' '*.h'
+link_all "$TOP/cuda"        "$SRC/libavfilter" '*.cu' '*.cuh'
+link_all "$TOP/tests/fate"  "$SRC/tests/fate"  '*.mak'
+link_all "$TOP/tests/ref/fate" "$SRC/tests/ref/fate" '*'
+
+# 3. nv-codec-headers into the private prefix.
+if [ ! -f "$DEPS/include/ffnvcodec/nvEncodeAPI.h" ]; then
+    from=${NVCODEC_SOURCE:-$BUILD/dl/nv-codec-headers_12.1.14.0.orig.tar.xz}
+    echo "prepare: installing nv-codec-headers from $from into $DEPS"
+    rm -rf "$BUILD/nvch"
+    unpack "$from" "$BUILD/nvch"
+    make -s -C "$BUILD/nvch" install PREFIX="$DEPS" >/dev/null
+fi
+
+# 4. x264 linked statically: FFmpeg's configure keeps -l flags in place, so ask for the
+#    archive by name (-l:libx264.a); a bare path would be moved ahead of the objects.
+mkdir -p "$DEPS/lib/pkgconfig"
+sys_pc=$(pkg-config --variable=pcfiledir x264 2>/dev/null)/x264.pc
+if [ ! -f "$sys_pc" ]; then
+    echo "prepare: x264.pc not found; run scripts/deps.sh" >&2
+    exit 1
+fi
+sed -e 's|^Libs:.*|Libs: -L${libdir} -l:libx264.a -lpthread -lm -ldl|' \
+    -e '/^Libs.private:/d' "$sys_pc" > "$DEPS/lib/pkgconfig/x264.pc.tmp"
+if ! cmp -s "$DEPS/lib/pkgconfig/x264.pc.tmp" "$DEPS/lib/pkgconfig/x264.pc"; then
+    mv "$DEPS/lib/pkgconfig/x264.pc.tmp" "$DEPS/lib/pkgconfig/x264.pc"
+else
+    rm -f "$DEPS/lib/pkgconfig/x264.pc.tmp"
+fi

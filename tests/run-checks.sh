@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Run every test: repository consistency, the C unit tests (linked against the
+# FFmpeg build), the deep3d FATE tests and the rest of FATE that needs no
+# samples. Ends with "N passed, M failed" and exits non-zero on any failure.
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$TOP/_build}
+SRC=$BUILD/ffmpeg
+OUT=$BUILD/ffmpeg-build
+JOBS=${JOBS:-$(nproc)}
+LOGDIR=$BUILD/check
+mkdir -p "$LOGDIR"
+
+passed=0
+failed=0
+failures=()
+
+count_unit() { # count_unit NAME LOG: add a unit runner's "N passed, M failed" line
+    local name=$1 log=$2 line p f
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "check: $name did not report a result"
+        failed=$((failed + 1)); failures+=("$name")
+        return
+    fi
+    p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+    passed=$((passed + p)); failed=$((failed + f))
+    grep -E '^not ok' "$log" | sed "s/^/check: $name: /"
+    [ "$f" -eq 0 ] || failures+=("$name")
+    echo "check: $name: $line"
+}
+
+# 1. Repository consistency: the configure hunk of the patch is configure-snippet.
+log=$LOGDIR/repo.log
+tests/test_repo.sh > "$log" 2>&1
+count_unit repo "$log"
+
+# 2. C unit tests, built against the static libraries of the FFmpeg build.
+LIBS=(libavfilter libavformat libavcodec libswresample libswscale libavutil)
+LINK=()
+for l in "${LIBS[@]}"; do LINK+=("$OUT/$l/$l.a"); done
+# shellcheck disable=SC2046
+EXTRA=$(sed -n 's/^EXTRALIBS-avcodec=//p; s/^EXTRALIBS-avfilter=//p; s/^EXTRALIBS-avformat=//p' \
+        "$OUT/ffbuild/config.mak" | tr '\n' ' ')
+for t in "$TOP"/tests/unit/test_*.c; do
+    name=$(basename "$t" .c)
+    log=$LOGDIR/$name.log
+    if ! cc -O1 -g -std=c17 -Wall -I"$OUT" -I"$SRC" -o "$LOGDIR/$name" "$t" "${LINK[@]}" $EXTRA \
+            > "$log" 2>&1; then
+        echo "check: $name failed to build:"; tail -n 20 "$log"
+        failed=$((failed + 1)); failures+=("$name")
+        continue
+    fi
+    "$LOGDIR/$name" > "$log" 2>&1
+    count_unit "$name" "$log"
+done
+
+# 3. FATE: every test that needs no samples, ours included (FATE_FFMPEG/FFPROBE).
+rm -f "$OUT"/tests/data/fate/*.rep
+echo "check: make fate (log: $LOGDIR/fate.log)"
+make -C "$OUT" -k -j"$JOBS" fate > "$LOGDIR/fate.log" 2>&1
+fate_pass=0; fate_fail=0; deep3d_pass=0
+for rep in "$OUT"/tests/data/fate/*.rep; do
+    [ -e "$rep" ] || continue
+    name=$(basename "$rep" .rep)
+    status=$(cut -d: -f2 "$rep")
+    if [ "$status" = 0 ]; then
+        fate_pass=$((fate_pass + 1))
+        case $name in deep3d-*) deep3d_pass=$((deep3d_pass + 1));; esac
+    else
+        fate_fail=$((fate_fail + 1)); failures+=("fate-$name")
+        echo "check: FAIL fate-$name"
+    fi
+done
+deep3d_listed=$(make -s -C "$OUT" fate-list 2>/dev/null | grep -c '^fate-deep3d-')
+echo "check: fate: $fate_pass passed, $fate_fail failed ($deep3d_pass of $deep3d_listed deep3d tests passed)"
+if [ "$deep3d_listed" -eq 0 ] || [ "$fate_pass" -eq 0 ]; then
+    echo "check: FATE ran no deep3d test: is the filter registered?"
+    fate_fail=$((fate_fail + 1)); failures+=("fate-deep3d-missing")
+fi
+passed=$((passed + fate_pass)); failed=$((failed + fate_fail))
+
+echo
+[ ${#failures[@]} -eq 0 ] || echo "check: failed: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
