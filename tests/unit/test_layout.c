@@ -100,6 +100,9 @@ static AVFrame *make_frame(enum AVPixelFormat fmt, int w, int h, int64_t pts)
         av_frame_free(&f);
         return NULL;
     }
+    /* av_write_image_line2() ORs samples into place: start from zeroed planes */
+    for (int p = 0; p < FF_ARRAY_ELEMS(f->buf) && f->buf[p]; p++)
+        memset(f->buf[p]->data, 0, f->buf[p]->size);
     for (int c = 0; c < d->nb_components; c++) {
         int cw = comp_w(d, c, w), ch = comp_h(d, c, h);
         for (int y = 0; y < ch; y++) {
@@ -190,7 +193,8 @@ static void test_layout(enum AVPixelFormat fmt, const Layout *l, int w, int h)
         check(0, "%s %s %dx%d: graph setup", fn, l->name, w, h);
         goto end;
     }
-    ret = av_buffersrc_add_frame(g.src, in);
+    /* keep our reference: the expected values are read from the input afterwards */
+    ret = av_buffersrc_add_frame_flags(g.src, in, AV_BUFFERSRC_FLAG_KEEP_REF);
     if (ret >= 0)
         ret = av_buffersink_get_frame(g.sink, out);
     if (ret < 0) {
@@ -272,7 +276,10 @@ static void test_size_change(void)
         if (ret >= 0)
             ret = av_buffersink_get_frame(g.sink, out);
         /* buffersrc lets the new size through (with a warning); deep3d must refuse it */
+        av_frame_unref(out);
         ret2 = av_buffersrc_add_frame(g.src, b);
+        if (ret2 >= 0)
+            ret2 = av_buffersink_get_frame(g.sink, out);
         graph_close(&g);
     }
     check(ret >= 0 && ret2 == AVERROR(EINVAL), "mid-stream size change refused (%d, %d)", ret, ret2);
