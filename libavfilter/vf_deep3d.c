@@ -20,11 +20,14 @@
 
 /**
  * @file
- * Turn 2D video into stereo 3D. At this stage the second eye is the input
- * picture itself (zero disparity); the frame is packed into the requested
- * stereo layout and tagged with AV_FRAME_DATA_STEREO3D side data.
+ * Turn 2D video into stereo 3D with a Deep3D network: the network predicts a
+ * probability over horizontal disparity planes for every pixel, and the
+ * selection layer renders the right eye from shifted copies of the input at
+ * full resolution. The two eyes are packed into the requested stereo layout
+ * and the frame is tagged with AV_FRAME_DATA_STEREO3D side data.
  */
 
+#include "libavutil/mem.h"
 #include "libavutil/opt.h"
 #include "libavutil/pixdesc.h"
 #include "libavutil/stereo3d.h"
@@ -34,13 +37,36 @@
 #include "formats.h"
 #include "video.h"
 
+#include "deep3d_input.h"
+#include "deep3d_model.h"
+#include "deep3d_net.h"
 #include "deep3d_pack.h"
+#include "deep3d_select.h"
+
+/* Output modes beyond the stereo layouts of deep3d_pack.h. */
+enum Deep3DMode {
+    DEEP3D_MODE_DEPTH = DEEP3D_LAYOUT_NB,   ///< the expected disparity as a grey picture
+    DEEP3D_MODE_NB
+};
 
 typedef struct Deep3DContext {
     const AVClass *class;
 
-    int mode;               ///< enum Deep3DLayout
+    char *model_path;
+    int mode;               ///< enum Deep3DLayout or enum Deep3DMode
+    float strength;
+    float convergence;
+    int swap;
+    int renormalize;
 
+    Deep3DModel *model;
+    Deep3DNet *net;
+    Deep3DInput *input;
+    float *net_input, *probs;
+    Deep3DSelectParams select;
+    float **scratch;        ///< one per slice job
+    int nb_jobs;
+    AVFrame *right;         ///< the rendered eye (or the depth picture)
     Deep3DPack pack;
     int warned_stereo_input;
 } Deep3DContext;
@@ -61,14 +87,109 @@ static const enum AVPixelFormat pix_fmts[] = {
     AV_PIX_FMT_NONE
 };
 
+/* The network's jobs run on the filter graph's slice threads. */
+typedef struct ExecuteArgs {
+    Deep3DJobFunc *job;
+    void *arg;
+} ExecuteArgs;
+
+static int execute_job(AVFilterContext *ctx, void *arg, int jobnr, int nb_jobs)
+{
+    ExecuteArgs *e = arg;
+    return e->job(e->arg, jobnr, nb_jobs);
+}
+
+static void execute(void *opaque, Deep3DJobFunc *job, void *arg, int nb_jobs)
+{
+    ExecuteArgs e = { job, arg };
+    ff_filter_execute(opaque, execute_job, &e, NULL, nb_jobs);
+}
+
+static av_cold int init(AVFilterContext *ctx)
+{
+    Deep3DContext *s = ctx->priv;
+    int ret;
+
+    if (!s->model_path) {
+        av_log(ctx, AV_LOG_ERROR, "No model: set model=FILE.safetensors (this build has no "
+               "embedded default model yet).\n");
+        return AVERROR(EINVAL);
+    }
+    ret = ff_deep3d_model_load(&s->model, ctx, s->model_path);
+    if (ret < 0)
+        return ret;
+    av_log(ctx, AV_LOG_VERBOSE, "model %s: arch %s, input %dx%d, %d disparity planes "
+           "(%d..%d px at width %d), %zu weights\n", s->model_path,
+           s->model->arch == DEEP3D_ARCH_ORIGINAL ? "original" : "fcn",
+           s->model->in_w, s->model->in_h, s->model->nb_disp, s->model->disp_min,
+           s->model->disp_max, s->model->disp_width, s->model->nb_params);
+    return 0;
+}
+
+static void free_engine(Deep3DContext *s)
+{
+    ff_deep3d_net_free(&s->net);
+    ff_deep3d_input_free(&s->input);
+    av_freep(&s->net_input);
+    av_freep(&s->probs);
+    for (int i = 0; s->scratch && i < s->nb_jobs; i++)
+        av_free(s->scratch[i]);
+    av_freep(&s->scratch);
+    av_frame_free(&s->right);
+}
+
+static av_cold void uninit(AVFilterContext *ctx)
+{
+    Deep3DContext *s = ctx->priv;
+
+    free_engine(s);
+    ff_deep3d_model_free(&s->model);
+}
+
 static int config_output(AVFilterLink *outlink)
 {
     AVFilterContext *ctx  = outlink->src;
     AVFilterLink *inlink  = ctx->inputs[0];
     Deep3DContext *s      = ctx->priv;
+    const Deep3DModel *m  = s->model;
+    enum Deep3DLayout layout = s->mode == DEEP3D_MODE_DEPTH ? DEEP3D_LAYOUT_ML : s->mode;
+    size_t scratch = 0;
     int ret;
 
-    ret = ff_deep3d_pack_init(&s->pack, ctx, s->mode, inlink->format, inlink->w, inlink->h);
+    ret = ff_deep3d_pack_init(&s->pack, ctx, layout, inlink->format, inlink->w, inlink->h);
+    if (ret < 0)
+        return ret;
+
+    free_engine(s);
+    s->nb_jobs = FFMAX(1, ff_filter_get_nb_threads(ctx));
+    ret = ff_deep3d_net_init(&s->net, ctx, m, s->nb_jobs);
+    if (ret < 0)
+        return ret;
+    ret = ff_deep3d_input_init(&s->input, m);
+    if (ret < 0)
+        return ret;
+    s->net_input = av_malloc_array((size_t)3 * m->in_w * m->in_h, sizeof(float));
+    s->probs     = av_malloc_array((size_t)m->nb_prob * m->in_w * m->in_h, sizeof(float));
+    s->scratch   = av_calloc(s->nb_jobs, sizeof(*s->scratch));
+    s->right     = av_frame_alloc();
+    if (!s->net_input || !s->probs || !s->scratch || !s->right)
+        return AVERROR(ENOMEM);
+
+    s->select = (Deep3DSelectParams){
+        .net_w = m->in_w, .net_h = m->in_h, .nb_disp = m->nb_disp,
+        .disp_min = m->disp_min, .disp_width = m->disp_width,
+        .strength = s->strength, .convergence = s->convergence,
+        .renormalize = s->renormalize,
+    };
+    scratch = ff_deep3d_select_scratch_size(&s->select, inlink->w);
+    for (int i = 0; i < s->nb_jobs; i++)
+        if (!(s->scratch[i] = av_malloc_array(scratch, sizeof(float))))
+            return AVERROR(ENOMEM);
+
+    s->right->format = inlink->format;
+    s->right->width  = inlink->w;
+    s->right->height = inlink->h;
+    ret = av_frame_get_buffer(s->right, 0);
     if (ret < 0)
         return ret;
 
@@ -78,9 +199,54 @@ static int config_output(AVFilterLink *outlink)
      * does: the packed frame displays with the shape of one eye. */
     outlink->sample_aspect_ratio = inlink->sample_aspect_ratio;
 
-    av_log(ctx, AV_LOG_VERBOSE, "%dx%d %s -> %dx%d, zero disparity (no model yet)\n",
-           inlink->w, inlink->h, av_get_pix_fmt_name(inlink->format),
-           outlink->w, outlink->h);
+    av_log(ctx, AV_LOG_VERBOSE, "%dx%d %s -> %dx%d, network %dx%d, %d jobs, %.2f GMAC/frame\n",
+           inlink->w, inlink->h, av_get_pix_fmt_name(inlink->format), outlink->w, outlink->h,
+           m->in_w, m->in_h, s->nb_jobs, ff_deep3d_net_macs(m) / 1e9);
+    return 0;
+}
+
+/* Render the right eye: every plane, rows split across the jobs. */
+static int select_slice(AVFilterContext *ctx, void *arg, int job, int nb_jobs)
+{
+    Deep3DContext *s = ctx->priv;
+    const AVFrame *in = arg;
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(in->format);
+
+    for (int i = 0; i < s->pack.nb_planes; i++) {
+        const Deep3DPackPlane *pl = &s->pack.planes[i];
+        Deep3DPlaneFormat f = {
+            .comps     = pl->bytes_per_pixel / pl->elem_size,
+            .elem_size = pl->elem_size,
+            .shift     = pl->shift,
+            .depth     = desc->comp[0].depth,
+        };
+        ff_deep3d_select_rows(&s->select, &f, s->probs, in->data[i], in->linesize[i],
+                              s->right->data[i], s->right->linesize[i], pl->w, pl->h,
+                              pl->h * job / nb_jobs, pl->h * (job + 1) / nb_jobs,
+                              s->scratch[job]);
+    }
+    return 0;
+}
+
+static int depth_slice(AVFilterContext *ctx, void *arg, int job, int nb_jobs)
+{
+    Deep3DContext *s = ctx->priv;
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(s->right->format);
+
+    for (int i = 0; i < s->pack.nb_planes; i++) {
+        const Deep3DPackPlane *pl = &s->pack.planes[i];
+        int chroma = !(desc->flags & AV_PIX_FMT_FLAG_RGB) && i > 0 && desc->nb_components > 2;
+        Deep3DPlaneFormat f = {
+            .comps     = pl->bytes_per_pixel / pl->elem_size,
+            .elem_size = pl->elem_size,
+            .shift     = pl->shift,
+            .depth     = desc->comp[0].depth,
+        };
+        ff_deep3d_select_depth_rows(&s->select, &f, s->probs, chroma,
+                                    s->right->data[i], s->right->linesize[i], pl->w, pl->h,
+                                    pl->h * job / nb_jobs, pl->h * (job + 1) / nb_jobs,
+                                    s->scratch[job]);
+    }
     return 0;
 }
 
@@ -102,7 +268,7 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
     AVStereo3D *s3d;
     ThreadData td;
     AVFrame *out;
-    int ret;
+    int ret, need_net;
 
     if (in->width != s->pack.in_w || in->height != s->pack.in_h ||
         in->format != s->pack.format) {
@@ -120,6 +286,24 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
         av_log(ctx, AV_LOG_WARNING, "Input is already stereo 3D (%s); converting it as 2D.\n",
                av_stereo3d_type_name(((const AVStereo3D *)sd->data)->type));
         s->warned_stereo_input = 1;
+    }
+
+    /* The right eye is rendered unless only the left one is shown. */
+    need_net = s->mode == DEEP3D_MODE_DEPTH || s->pack.has_right || s->swap;
+    if (need_net) {
+        ret = ff_deep3d_input_convert(s->input, ctx, in, s->net_input);
+        if (ret < 0) {
+            av_frame_free(&in);
+            return ret;
+        }
+        ff_deep3d_net_forward(s->net, s->net_input, s->probs, execute, ctx);
+        ret = av_frame_make_writable(s->right);
+        if (ret < 0) {
+            av_frame_free(&in);
+            return ret;
+        }
+        ff_filter_execute(ctx, s->mode == DEEP3D_MODE_DEPTH ? depth_slice : select_slice, in,
+                          NULL, FFMIN(s->pack.planes[0].h, s->nb_jobs));
     }
 
     out = ff_get_video_buffer(outlink, outlink->w, outlink->h);
@@ -140,9 +324,13 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
 
     td.out   = out;
     td.left  = in;
-    td.right = in;
+    td.right = s->right;
+    if (s->mode == DEEP3D_MODE_DEPTH)
+        td.left = s->right;
+    else if (s->swap)
+        FFSWAP(const AVFrame *, td.left, td.right);
     ff_filter_execute(ctx, pack_slice, &td, NULL,
-                      FFMIN(s->pack.planes[0].eye_h, ff_filter_get_nb_threads(ctx)));
+                      FFMIN(s->pack.planes[0].eye_h, s->nb_jobs));
 
     av_frame_free(&in);
     return ff_filter_frame(outlink, out);
@@ -157,8 +345,15 @@ fail:
 #define FLAGS (AV_OPT_FLAG_FILTERING_PARAM | AV_OPT_FLAG_VIDEO_PARAM)
 
 static const AVOption deep3d_options[] = {
-    { "mode", "stereo layout of the output", OFFSET(mode), AV_OPT_TYPE_INT,
-        { .i64 = DEEP3D_LAYOUT_SBSL }, 0, DEEP3D_LAYOUT_NB - 1, FLAGS, .unit = "mode" },
+    { "model", "model file (safetensors)", OFFSET(model_path), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
+    { "strength", "disparity multiplier; 0 gives 2D", OFFSET(strength), AV_OPT_TYPE_FLOAT, { .dbl = 1 }, 0, 10, FLAGS },
+    { "convergence", "shift added to every disparity, in percent of the width (moves the screen plane; positive pushes the scene back)",
+        OFFSET(convergence), AV_OPT_TYPE_FLOAT, { .dbl = 0 }, -50, 50, FLAGS },
+    { "swap", "exchange the eyes", OFFSET(swap), AV_OPT_TYPE_BOOL, { .i64 = 0 }, 0, 1, FLAGS },
+    { "renormalize", "divide by the probability of the rendering planes (no darkening by plane 0)",
+        OFFSET(renormalize), AV_OPT_TYPE_BOOL, { .i64 = 0 }, 0, 1, FLAGS },
+    { "mode", "output: a stereo layout, one eye or the disparity", OFFSET(mode), AV_OPT_TYPE_INT,
+        { .i64 = DEEP3D_LAYOUT_SBSL }, 0, DEEP3D_MODE_NB - 1, FLAGS, .unit = "mode" },
     { "sbsl",  "side by side, left eye first",             0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_SBSL  }, 0, 0, FLAGS, .unit = "mode" },
     { "sbsr",  "side by side, right eye first",            0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_SBSR  }, 0, 0, FLAGS, .unit = "mode" },
     { "sbs2l", "half-width side by side, left eye first",  0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_SBS2L }, 0, 0, FLAGS, .unit = "mode" },
@@ -177,6 +372,8 @@ static const AVOption deep3d_options[] = {
     { "hsbs",  "same as sbs2l",                            0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_SBS2L }, 0, 0, FLAGS, .unit = "mode" },
     { "tb",    "same as abl",                              0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_ABL   }, 0, 0, FLAGS, .unit = "mode" },
     { "htb",   "same as ab2l",                             0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_AB2L  }, 0, 0, FLAGS, .unit = "mode" },
+    { "right", "the second eye only (same as mr)",         0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_MR    }, 0, 0, FLAGS, .unit = "mode" },
+    { "depth", "expected disparity as a grey picture, near is bright", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_DEPTH }, 0, 0, FLAGS, .unit = "mode" },
     { NULL }
 };
 
@@ -203,6 +400,8 @@ const AVFilter ff_vf_deep3d = {
     .description   = NULL_IF_CONFIG_SMALL("Convert 2D video to stereo 3D with a Deep3D network."),
     .priv_size     = sizeof(Deep3DContext),
     .priv_class    = &deep3d_class,
+    .init          = init,
+    .uninit        = uninit,
     FILTER_INPUTS(deep3d_inputs),
     FILTER_OUTPUTS(deep3d_outputs),
     FILTER_PIXFMTS_ARRAY(pix_fmts),

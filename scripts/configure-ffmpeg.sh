@@ -36,7 +36,13 @@ FILTERS=(deep3d
          testsrc testsrc2 rgbtestsrc yuvtestsrc smptebars color nullsrc
          anull aformat aresample atrim anullsink anullsrc sine)
 
+# OpenBLAS (pthread flavour) for the CPU network; BLAS_CFLAGS / BLAS_LDFLAGS point elsewhere.
+MULTIARCH=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+BLAS_CFLAGS=${BLAS_CFLAGS:--I/usr/include/$MULTIARCH/openblas-pthread}
+BLAS_LDFLAGS=${BLAS_LDFLAGS:--L/usr/lib/$MULTIARCH/openblas-pthread}
+
 ARGS=(
+    "--extra-cflags=$BLAS_CFLAGS" "--extra-ldflags=$BLAS_LDFLAGS"
     --disable-autodetect --disable-everything --disable-doc --disable-network
     --disable-ffplay --disable-postproc
     --enable-gpl --enable-zlib --enable-libx264
@@ -55,7 +61,7 @@ ARGS=(
 )
 
 stamp=$OUT/.deep3d-configure-args
-want=$(printf '%s\n' "${ARGS[@]}" | sha256sum | cut -d' ' -f1)
+want=$( (printf '%s\n' "${ARGS[@]}"; cat "$SRC/configure") | sha256sum | cut -d' ' -f1)
 if [ -f "$OUT/config.h" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
     exit 0
 fi

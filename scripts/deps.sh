@@ -7,6 +7,7 @@ PKGS=(
     make gcc clang nasm pkg-config dpkg-dev xz-utils ca-certificates  # toolchain, CUDA via clang
     zlib1g-dev                                                       # the only linked system lib
     libx264-dev                                                      # ships libx264.a (linked statically)
+    libopenblas-dev                                                  # CBLAS; ships libopenblas.a (linked statically)
     python3 python3-numpy                                            # unit tests of the tools
 )
 

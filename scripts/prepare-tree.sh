@@ -20,8 +20,9 @@ unpack() { # unpack TARBALL|DIR DEST
     fi
 }
 
-# 1. FFmpeg tree, patched once.
-if [ ! -f "$SRC/.deep3d-patched" ]; then
+# 1. FFmpeg tree, patched once; unpacked afresh when the patch itself changes.
+patch_sum=$(cat "$TOP"/patches/*.patch | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$SRC/.deep3d-patched" 2>/dev/null)" != "$patch_sum" ]; then
     rm -rf "$SRC"
     from=${FFMPEG_SOURCE:-$BUILD/dl/ffmpeg_7.1.5.orig.tar.xz}
     echo "prepare: unpacking $from into $SRC"
@@ -34,7 +35,7 @@ if [ ! -f "$SRC/.deep3d-patched" ]; then
         echo "prepare: applying $(basename "$p")"
         patch -d "$SRC" -p1 --forward --quiet < "$p"
     done
-    touch "$SRC/.deep3d-patched"
+    echo "$patch_sum" > "$SRC/.deep3d-patched"
 fi
 
 # 2. Our files, linked into the tree (refreshed every time: new files appear here too).
@@ -48,10 +49,14 @@ link_all() { # link_all REPO_DIR TREE_DIR PATTERN...
         done
     done
 }
+# links to files this repository no longer has (renamed, removed) go first
+find "$SRC" -xtype l -lname "$TOP/*" -delete
 link_all "$TOP/libavfilter" "$SRC/libavfilter" '*.c' '*.h'
 link_all "$TOP/cuda"        "$SRC/libavfilter" '*.cu' '*.cuh'
 link_all "$TOP/tests/fate"  "$SRC/tests/fate"  '*.mak'
 link_all "$TOP/tests/ref/fate" "$SRC/tests/ref/fate" '*'
+mkdir -p "$SRC/tests/deep3d"
+link_all "$TOP/tests/data"  "$SRC/tests/deep3d"   '*.safetensors'
 
 # 3. nv-codec-headers into the private prefix.
 if [ ! -f "$DEPS/include/ffnvcodec/nvEncodeAPI.h" ]; then

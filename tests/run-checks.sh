@@ -43,20 +43,31 @@ for l in "${LIBS[@]}"; do LINK+=("$OUT/$l/$l.a"); done
 # shellcheck disable=SC2046
 EXTRA=$(sed -n 's/^EXTRALIBS-avcodec=//p; s/^EXTRALIBS-avfilter=//p; s/^EXTRALIBS-avformat=//p' \
         "$OUT/ffbuild/config.mak" | tr '\n' ' ')
+LDFLAGS=$(sed -n 's/^LDFLAGS=//p' "$OUT/ffbuild/config.mak")
 for t in "$TOP"/tests/unit/test_*.c; do
     name=$(basename "$t" .c)
     log=$LOGDIR/$name.log
-    if ! cc -O1 -g -std=c17 -Wall -I"$OUT" -I"$SRC" -o "$LOGDIR/$name" "$t" "${LINK[@]}" $EXTRA \
+    if ! cc -O1 -g -std=c17 -Wall -I"$OUT" -I"$SRC" -o "$LOGDIR/$name" "$t" "${LINK[@]}" $LDFLAGS $EXTRA \
             > "$log" 2>&1; then
         echo "check: $name failed to build:"; tail -n 20 "$log"
         failed=$((failed + 1)); failures+=("$name")
         continue
     fi
-    "$LOGDIR/$name" > "$log" 2>&1
+    # A test_NAME.sh beside the source runs the binary with its data.
+    if [ -x "$TOP/tests/unit/$name.sh" ]; then
+        BUILD=$BUILD "$TOP/tests/unit/$name.sh" "$LOGDIR/$name" > "$log" 2>&1
+    else
+        "$LOGDIR/$name" > "$log" 2>&1
+    fi
     count_unit "$name" "$log"
 done
 
-# 3. FATE: every test that needs no samples, ours included (FATE_FFMPEG/FFPROBE).
+# 3. Python tools (reference forward pass, model files), Debian's python3 + numpy.
+log=$LOGDIR/tools.log
+/usr/bin/python3 "$TOP/tests/tools/run.py" > "$log" 2>&1
+count_unit tools "$log"
+
+# 4. FATE: every test that needs no samples, ours included (FATE_FFMPEG/FFPROBE).
 rm -f "$OUT"/tests/data/fate/*.rep
 # fate-source inspects the FFmpeg tree with git when it is a checkout; ours is a
 # tarball inside this repository, so stop git from finding our repository instead.

@@ -83,15 +83,17 @@ class ModelSpec:
             "deep3d.input_height": str(self.input_height),
             "deep3d.stage_channels": ",".join(str(c) for c in self.stage_channels),
             "deep3d.stage_convs": ",".join(str(c) for c in self.stage_convs),
+        }
+        if self.fc_channels is not None:
+            md["deep3d.fc_channels"] = str(self.fc_channels)
+        md.update({
             "deep3d.disparity_min": str(self.disparity_min),
             "deep3d.disparity_max": str(self.disparity_max),
             "deep3d.disparity_width": str(self.disparity_width),
             "deep3d.color_order": self.color_order,
             "deep3d.input_scale": _fmt_float(self.input_scale),
             "deep3d.input_mean": ",".join(_fmt_float(m) for m in self.input_mean),
-        }
-        if self.fc_channels is not None:
-            md["deep3d.fc_channels"] = str(self.fc_channels)
+        })
         return md
 
 
@@ -278,10 +280,12 @@ def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, pad: int | tuple[
     xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw)))
     ho, wo = h + 2 * ph - kh + 1, wd + 2 * pw - kw + 1
     out = np.zeros((co, ho * wo))
-    # One matmul per kernel tap keeps memory at one shifted copy of x.
+    # One matmul per kernel tap keeps memory at one shifted copy of x. Contiguous
+    # operands matter: numpy's matmul skips BLAS for strided views.
+    wt = np.ascontiguousarray(w.transpose(2, 3, 0, 1))
     for ky in range(kh):
         for kx in range(kw):
-            out += w[:, :, ky, kx] @ xp[:, ky:ky + ho, kx:kx + wo].reshape(ci, -1)
+            out += wt[ky, kx] @ np.ascontiguousarray(xp[:, ky:ky + ho, kx:kx + wo]).reshape(ci, -1)
     out = out.reshape(co, ho, wo)
     if b is not None:
         out += np.asarray(b, np.float64)[:, None, None]
@@ -318,10 +322,11 @@ def deconv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: int, pa
         raise ValueError("deconv2d: bad geometry")
     # Accumulate into the un-cropped output, then drop `pad` from each side.
     full = np.zeros((co, (h - 1) * s + kh, (wd - 1) * s + kw))
-    xf = x.reshape(ci, -1)
+    xf = np.ascontiguousarray(x).reshape(ci, -1)
+    wt = np.ascontiguousarray(w.transpose(2, 3, 1, 0))  # (kh, kw, Co, Ci) for BLAS-friendly matmuls
     for ky in range(kh):
         for kx in range(kw):
-            contrib = (w[:, :, ky, kx].T @ xf).reshape(co, h, wd)
+            contrib = (wt[ky, kx] @ xf).reshape(co, h, wd)
             full[:, ky:ky + (h - 1) * s + 1:s, kx:kx + (wd - 1) * s + 1:s] += contrib
     out = full[:, p:p + ho, p:p + wo].copy()
     if b is not None:
@@ -445,6 +450,9 @@ def render_plane(P: np.ndarray, left: np.ndarray, disparity_min: int, disparity_
     """Right-eye plane (Ho,Wo) from probabilities P (K,Hn,Wn) and left plane (Ho,Wo); float64, unrounded."""
     P = np.asarray(P, np.float64)
     L = np.asarray(left, np.float64)
+    if P.ndim != 3 or P.shape[0] < 3 or L.ndim != 2 or disparity_width < 1:
+        raise ValueError(f"render_plane: bad arguments P {P.shape}, left {L.shape}, "
+                         f"disparity_width {disparity_width}")
     K, hn, wn = P.shape
     ho, wo = L.shape
     D = K - 1
@@ -491,7 +499,7 @@ def render_plane(P: np.ndarray, left: np.ndarray, disparity_min: int, disparity_
 
 
 def synthetic_image(rng: np.random.Generator, h: int, w: int, channels: int = 3) -> np.ndarray:
-    """A natural-looking (channels,h,w) image in 0..255: smooth gradients, blobs, edges, noise."""
+    """A natural-looking (channels,h,w) image in 0..255: smooth gradients, waves, rectangles, noise."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
     yy /= max(h - 1, 1)
     xx /= max(w - 1, 1)
@@ -567,7 +575,11 @@ def random_model(arch: str, input_w: int, input_h: int, stage_channels: tuple[in
             w[name] = np.exp(rng.uniform(-1, 0, shape))  # positive; replaced when calibrating
         else:  # biases, beta, moving_mean: unit normals, scaled below
             w[name] = rng.standard_normal(shape)
-    calib_px = synthetic_image(rng, input_h, input_w)
+    # Calibration batch: natural images and uniform noise, enough of them that pool5
+    # holds a few dozen samples per channel.
+    n_cal = max(2, min(8, -(-32 // (spec.h5 * spec.w5))))
+    calib_px = [synthetic_image(rng, input_h, input_w) if i % 2 == 0
+                else rng.uniform(0, 255, (3, input_h, input_w)) for i in range(n_cal)]
 
     if not calibrate:
         for name in shapes:
@@ -576,76 +588,92 @@ def random_model(arch: str, input_w: int, input_h: int, stage_channels: tuple[in
         # Input values are up to input_scale; start the trunk near unit scale.
         w["conv1_1_weight"] /= max(spec.input_scale, 1.0)
     else:
-        _calibrate(spec, w, preprocess(spec, calib_px))
+        _calibrate(spec, w, [preprocess(spec, px) for px in calib_px])
 
     npdt = np.float32 if dtype.upper() == "F32" else np.float16
     tensors = {name: w[name].astype(npdt) for name in shapes}
     return md, tensors
 
 
-def _calibrate(spec: ModelSpec, w: dict[str, np.ndarray], x: np.ndarray) -> None:
-    """Data-dependent scaling (in place) on one calibration input; one forward pass total."""
-    def unit(name: str, y0: np.ndarray, target: float = 1.0) -> np.ndarray:
+def _calibrate(spec: ModelSpec, w: dict[str, np.ndarray], xs: list[np.ndarray]) -> None:
+    """Data-dependent scaling (in place) on a batch of calibration inputs, one forward pass each.
+
+    Statistics are pooled over the whole batch so deep, tiny maps (pool5 is 1x2 at 64x32)
+    still give stable BN statistics.
+    """
+    def cat(ys: list[np.ndarray]) -> np.ndarray:
+        return np.stack(ys)
+
+    def unit(name: str, y0s: list[np.ndarray], target: float = 1.0) -> list[np.ndarray]:
         # Scale a layer so its pre-bias output has std `target`; small random bias.
-        sd = float(y0.std()) or 1.0
+        sd = float(cat(y0s).std()) or 1.0
         g = float(_round_sig(target / sd))
         w[f"{name}_weight"] *= g
         w[f"{name}_bias"] = _round_sig(0.1 * target * w[f"{name}_bias"])
-        return y0 * g
+        return [y * g for y in y0s]
 
-    pools: list[np.ndarray] = []
+    col = lambda a: a[:, None, None]  # noqa: E731
+    pools: list[list[np.ndarray]] = []
     for s in range(1, 6):
         for i in range(1, spec.stage_convs[s - 1] + 1):
             n = f"conv{s}_{i}"
-            y0 = conv2d(x, w[f"{n}_weight"], None, 1)
+            y0s = [conv2d(x, w[f"{n}_weight"], None, 1) for x in xs]
             # Centre each channel (input is all-positive, so otherwise half the channels die).
-            m = y0.mean(axis=(1, 2))
-            sd = y0.std(axis=(1, 2))
+            m = cat(y0s).mean(axis=(0, 2, 3))
+            sd = cat(y0s).std(axis=(0, 2, 3))
             w[f"{n}_bias"] = _round_sig(-m + 0.5 * sd * w[f"{n}_bias"])
-            x = relu(y0 + w[f"{n}_bias"][:, None, None])
-        x = maxpool2x2(x)
-        pools.append(x)
+            xs = [relu(y + col(w[f"{n}_bias"])) for y in y0s]
+        xs = [maxpool2x2(x) for x in xs]
+        pools.append(xs)
 
-    z = np.zeros((spec.K, spec.input_height // 2, spec.input_width // 2))
+    n_img = len(xs)
+    zs = [np.zeros((spec.K, spec.input_height // 2, spec.input_width // 2)) for _ in range(n_img)]
     for b in range(1, spec.num_conv_branches + 1):
-        p = pools[b - 1]
-        mean = p.mean(axis=(1, 2))
-        sd = p.std(axis=(1, 2))
-        floor = max(0.05 * float(np.median(sd)), 1e-3)  # dead channels: keep inv_std finite
+        p = cat(pools[b - 1])
+        mean = p.mean(axis=(0, 2, 3))
+        sd = p.std(axis=(0, 2, 3))
+        # Dead or near-constant channels: keep inv_std finite and modest.
+        floor = max(0.25 * float(np.median(sd)), 1e-3)
         w[f"bn_pool{b}_moving_mean"] = _round_sig(mean)
         w[f"bn_pool{b}_moving_inv_var"] = _round_sig(1.0 / np.maximum(sd, floor))
         w[f"bn_pool{b}_gamma"] = _round_sig(w[f"bn_pool{b}_gamma"])
         w[f"bn_pool{b}_beta"] = _round_sig(0.1 * w[f"bn_pool{b}_beta"])
-        y = batchnorm_inv_std(p, w[f"bn_pool{b}_gamma"], w[f"bn_pool{b}_beta"],
-                              w[f"bn_pool{b}_moving_mean"], w[f"bn_pool{b}_moving_inv_var"])
-        y0 = unit(f"pred{b}", conv2d(y, w[f"pred{b}_weight"], None, 1))
-        y = relu(y0 + w[f"pred{b}_bias"][:, None, None])
-        _, s, pd = branch_geometry(b)
-        y0 = unit(f"deconv_pred{b}", deconv2d(y, w[f"deconv_pred{b}_weight"], None, s, pd))
-        z += y0 + w[f"deconv_pred{b}_bias"][:, None, None]
+        ys = [batchnorm_inv_std(q, w[f"bn_pool{b}_gamma"], w[f"bn_pool{b}_beta"],
+                                w[f"bn_pool{b}_moving_mean"], w[f"bn_pool{b}_moving_inv_var"])
+              for q in pools[b - 1]]
+        y0s = unit(f"pred{b}", [conv2d(y, w[f"pred{b}_weight"], None, 1) for y in ys])
+        ys = [relu(y + col(w[f"pred{b}_bias"])) for y in y0s]
+        _, st, pd = branch_geometry(b)
+        y0s = unit(f"deconv_pred{b}", [deconv2d(y, w[f"deconv_pred{b}_weight"], None, st, pd) for y in ys])
+        for z, y in zip(zs, y0s):
+            z += y + col(w[f"deconv_pred{b}_bias"])
     if spec.arch == "original":
-        v = pools[4].reshape(-1)
+        vs = [q.reshape(-1) for q in pools[4]]
         for n in ("fc6", "fc7"):
-            v = relu(unit(n, fc(v, w[f"{n}_weight"], np.zeros(w[f"{n}_bias"].shape))) + w[f"{n}_bias"])
-        v0 = unit("pred5", fc(v, w["pred5_weight"], np.zeros(w["pred5_bias"].shape)))
-        v = relu((v0 + w["pred5_bias"]).reshape(spec.K, spec.h5, spec.w5))
-        y0 = unit("deconv_pred5", deconv2d(v, w["deconv_pred5_weight"], None, 16, 8))
-        z += y0 + w["deconv_pred5_bias"][:, None, None]
-    z = relu(z)
-    y0 = unit("deconv_predup", deconv2d(z, w["deconv_predup_weight"], None, 2, 1))
-    z = relu(y0 + w["deconv_predup_bias"][:, None, None])
+            zero = np.zeros(w[f"{n}_bias"].shape)
+            v0s = unit(n, [fc(v, w[f"{n}_weight"], zero) for v in vs])
+            vs = [relu(v + w[f"{n}_bias"]) for v in v0s]
+        zero = np.zeros(w["pred5_bias"].shape)
+        v0s = unit("pred5", [fc(v, w["pred5_weight"], zero) for v in vs])
+        vs = [relu((v + w["pred5_bias"]).reshape(spec.K, spec.h5, spec.w5)) for v in v0s]
+        y0s = unit("deconv_pred5", [deconv2d(v, w["deconv_pred5_weight"], None, 16, 8) for v in vs])
+        for z, y in zip(zs, y0s):
+            z += y + col(w["deconv_pred5_bias"])
+    zs = [relu(z) for z in zs]
+    y0s = unit("deconv_predup", [deconv2d(z, w["deconv_predup_weight"], None, 2, 1) for z in zs])
+    zs = [relu(y + col(w["deconv_predup_bias"])) for y in y0s]
 
     # Logit scale: bisect so the median per-pixel max probability is about 0.5
     # (neither uniform nor one-hot), then round the factor.
-    l0 = conv2d(z, w["convolution0_weight"], None, 1)
+    l0 = cat([conv2d(z, w["convolution0_weight"], None, 1) for z in zs])
     sd0 = float(l0.std()) or 1.0
-    l0 /= sd0
-    bias = 0.1 * w["convolution0_bias"][:, None, None]
+    l0 = np.moveaxis(l0 / sd0, 1, 0).reshape(spec.K, -1)  # channels first: softmax over axis 0
+    l0 = l0[:, ::max(1, l0.shape[1] // 16384)]  # a fixed subsample is plenty for a median
+    w["convolution0_bias"] = _round_sig(w["convolution0_bias"] * 0.1)
+    bias = w["convolution0_bias"][:, None]
     lo, hi = 1e-3, 1e3
-    for _ in range(60):
+    for _ in range(40):
         mid = math.sqrt(lo * hi)
         med = float(np.median(softmax_channels(mid * l0 + bias).max(axis=0)))
         lo, hi = (mid, hi) if med < 0.5 else (lo, mid)
-    g = float(_round_sig(math.sqrt(lo * hi) / sd0))
-    w["convolution0_weight"] *= g
-    w["convolution0_bias"] = _round_sig(w["convolution0_bias"] * 0.1)
+    w["convolution0_weight"] *= float(_round_sig(math.sqrt(lo * hi) / sd0))

@@ -1,54 +1,84 @@
 # FATE tests of the deep3d filter (included from tests/Makefile by the deep3d patch).
 # CPU tests go in FATE_FFMPEG, GPU tests in FATE_HW (run by `make fate-hw` only).
+#
+# The models are tiny random-weight networks made by tools/make_model.py
+# (tests/data/README.md). The network runs in float through BLAS, so these
+# checksums hold for one BLAS kernel family and threads=1 (the x86-64 machines
+# this project builds on); tests/unit/test_engine checks the maths itself
+# against the Python reference with tolerances, on any machine.
 
-DEEP3D_SRC = testsrc2=s=96x64:r=5:d=1
+DEEP3D_SRC   = testsrc2=s=96x64:r=5:d=1
+DEEP3D_FCN   = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-fcn.safetensors:threads=1
+DEEP3D_ORIG  = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-original.safetensors:threads=1
+DEEP3D_CRC   = $(call FILTERFRAMECRC, TESTSRC2 FORMAT DEEP3D)
 
-# Every layout, 8-bit 4:2:0.
+# Every layout, 8-bit 4:2:0, rendered by the network.
 DEEP3D_LAYOUTS = sbsl sbsr sbs2l sbs2r abl abr ab2l ab2r ml mr
 define FATE_DEEP3D_LAYOUT_TEST
-FATE_DEEP3D-$(call FILTERFRAMECRC, TESTSRC2 FORMAT DEEP3D) += fate-deep3d-layout-$(1)
-fate-deep3d-layout-$(1): CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=mode=$(1)
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-layout-$(1)
+fate-deep3d-layout-$(1): CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=$(DEEP3D_FCN):mode=$(1)
 endef
 $(foreach L,$(DEEP3D_LAYOUTS),$(eval $(call FATE_DEEP3D_LAYOUT_TEST,$(L))))
 
+# strength=0 with renormalize gives exactly the input in both eyes: the same
+# frames as plain packing (references made before the network existed).
+define FATE_DEEP3D_FLAT_TEST
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-flat-$(1)
+fate-deep3d-flat-$(1): CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=$(DEEP3D_FCN):mode=$(1):strength=0:renormalize=1
+endef
+$(foreach L,$(DEEP3D_LAYOUTS),$(eval $(call FATE_DEEP3D_FLAT_TEST,$(L))))
+
 # Every pixel format, in a full and a squeezed layout of each packing axis.
-DEEP3D_FORMATS = gray yuv422p yuv444p yuvj420p nv12 rgb24 bgr24 rgba bgra gbrp \
+DEEP3D_FORMATS = gray yuv420p yuv422p yuv444p yuvj420p nv12 rgb24 bgr24 rgba bgra gbrp \
                  yuv420p10le yuv422p10le yuv444p10le p010le
 define FATE_DEEP3D_FORMAT_TEST
-FATE_DEEP3D-$(call FILTERFRAMECRC, TESTSRC2 FORMAT DEEP3D) += fate-deep3d-format-$(1)-$(2)
-fate-deep3d-format-$(1)-$(2): CMD = framecrc -lavfi $(DEEP3D_SRC),format=$(1),deep3d=mode=$(2)
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-format-$(1)-$(2)
+fate-deep3d-format-$(1)-$(2): CMD = framecrc -lavfi $(DEEP3D_SRC),format=$(1),deep3d=$(DEEP3D_FCN):mode=$(2)
 endef
 $(foreach F,$(DEEP3D_FORMATS),$(foreach L,sbsl sbs2r ab2l,$(eval $(call FATE_DEEP3D_FORMAT_TEST,$(F),$(L)))))
 
-# Aliases give the same frames as the layouts they name.
-fate-deep3d-alias-sbs:  REF = $(SRC_PATH)/tests/ref/fate/deep3d-layout-sbsl
-fate-deep3d-alias-hsbs: REF = $(SRC_PATH)/tests/ref/fate/deep3d-layout-sbs2l
-fate-deep3d-alias-tb:   REF = $(SRC_PATH)/tests/ref/fate/deep3d-layout-abl
-fate-deep3d-alias-htb:  REF = $(SRC_PATH)/tests/ref/fate/deep3d-layout-ab2l
-define FATE_DEEP3D_ALIAS_TEST
-FATE_DEEP3D-$(call FILTERFRAMECRC, TESTSRC2 FORMAT DEEP3D) += fate-deep3d-alias-$(1)
-fate-deep3d-alias-$(1): CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=mode=$(1)
+# Names that must give the same frames as another test.
+define FATE_DEEP3D_SAME_TEST
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-$(1)
+fate-deep3d-$(1): CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=$(DEEP3D_FCN)$(2)
+fate-deep3d-$(1): REF = $(SRC_PATH)/tests/ref/fate/deep3d-layout-$(3)
 endef
-$(foreach A,sbs hsbs tb htb,$(eval $(call FATE_DEEP3D_ALIAS_TEST,$(A))))
+$(eval $(call FATE_DEEP3D_SAME_TEST,default,,sbsl))
+$(eval $(call FATE_DEEP3D_SAME_TEST,alias-sbs,:mode=sbs,sbsl))
+$(eval $(call FATE_DEEP3D_SAME_TEST,alias-hsbs,:mode=hsbs,sbs2l))
+$(eval $(call FATE_DEEP3D_SAME_TEST,alias-tb,:mode=tb,abl))
+$(eval $(call FATE_DEEP3D_SAME_TEST,alias-htb,:mode=htb,ab2l))
+$(eval $(call FATE_DEEP3D_SAME_TEST,alias-right,:mode=right,mr))
+$(eval $(call FATE_DEEP3D_SAME_TEST,swap-sbsl,:mode=sbsl:swap=1,sbsr))
+$(eval $(call FATE_DEEP3D_SAME_TEST,swap-ab2r,:mode=ab2r:swap=1,ab2l))
+# the output does not depend on how the work is split between threads
+$(eval $(call FATE_DEEP3D_SAME_TEST,threads-3,:threads=3,sbsl))
 
-# Default mode is sbs: the same frames as sbsl.
-FATE_DEEP3D-$(call FILTERFRAMECRC, TESTSRC2 FORMAT DEEP3D) += fate-deep3d-default
-fate-deep3d-default: CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d
-fate-deep3d-default: REF = $(SRC_PATH)/tests/ref/fate/deep3d-layout-sbsl
+# Options that change the rendering, the original topology, the depth picture.
+define FATE_DEEP3D_OPTION_TEST
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-$(1)
+fate-deep3d-$(1): CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=$(2)
+endef
+$(eval $(call FATE_DEEP3D_OPTION_TEST,strength-2.5,$(DEEP3D_FCN):strength=2.5))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,convergence,$(DEEP3D_FCN):convergence=-3))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,renormalize,$(DEEP3D_FCN):renormalize=1))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,depth,$(DEEP3D_FCN):mode=depth))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,original-sbsl,$(DEEP3D_ORIG)))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,original-ab2r,$(DEEP3D_ORIG):mode=ab2r))
 
 # Odd sizes: a squeezed layout drops the unpaired column / row; full layouts
 # of axes without chroma subsampling take any size.
-FATE_DEEP3D-$(call FILTERFRAMECRC, TESTSRC2 FORMAT DEEP3D) += fate-deep3d-odd-sbs2l
-fate-deep3d-odd-sbs2l: CMD = framecrc -lavfi testsrc2=s=99x33:r=5:d=1,format=yuv420p,deep3d=mode=sbs2l
-FATE_DEEP3D-$(call FILTERFRAMECRC, TESTSRC2 FORMAT DEEP3D) += fate-deep3d-odd-abl-gray
-fate-deep3d-odd-abl-gray: CMD = framecrc -lavfi testsrc2=s=99x33:r=5:d=1,format=gray,deep3d=mode=abl
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-odd-sbs2l
+fate-deep3d-odd-sbs2l: CMD = framecrc -lavfi testsrc2=s=99x33:r=5:d=1,format=yuv444p,deep3d=$(DEEP3D_FCN):mode=sbs2l
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-odd-abl-gray
+fate-deep3d-odd-abl-gray: CMD = framecrc -lavfi testsrc2=s=99x33:r=5:d=1,format=gray,deep3d=$(DEEP3D_FCN):mode=abl
 
 # The stereo 3D side data reaches the container: Matroska StereoMode and the
 # stream's Stereo 3D side data, as a player sees them (ffv1 is deterministic).
 DEEP3D_PROBE = -bitexact -show_entries stream=width,height,sample_aspect_ratio:stream_tags=stereo_mode:stream_side_data=side_data_type,type,inverted,view
 define FATE_DEEP3D_MKV_TEST
 FATE_DEEP3D_MKV-$(call ALLYES, TESTSRC2_FILTER FORMAT_FILTER DEEP3D_FILTER FFV1_ENCODER MATROSKA_MUXER MATROSKA_DEMUXER PIPE_PROTOCOL) += fate-deep3d-mkv-$(1)
-fate-deep3d-mkv-$(1): CMD = ffmpeg -lavfi testsrc2=s=32x16:r=5:d=0.4,format=yuv420p,deep3d=mode=$(1) \
+fate-deep3d-mkv-$(1): CMD = ffmpeg -lavfi testsrc2=s=32x16:r=5:d=0.4,format=yuv420p,deep3d=$(DEEP3D_FCN):mode=$(1) \
     -c:v ffv1 -bitexact -f matroska pipe: | run ffprobe$(PROGSSUF)$(EXESUF) $(DEEP3D_PROBE) -i pipe:0
 endef
 $(foreach L,sbsl sbsr sbs2l sbs2r abl abr ab2l ab2r ml mr,$(eval $(call FATE_DEEP3D_MKV_TEST,$(L))))

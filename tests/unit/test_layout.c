@@ -6,6 +6,10 @@
  * AV_FRAME_DATA_STEREO3D side data, and the errors for sizes and streams the
  * filter must refuse.
  *
+ * The filter runs a real (tiny, random) model with strength=0 and
+ * renormalize=1, which renders the second eye as an exact copy of the first,
+ * so every sample is predictable. Usage: test_layout MODEL.safetensors
+ *
  * Prints one "ok"/"not ok" line per check and ends with "N passed, M failed".
  */
 
@@ -23,6 +27,7 @@
 #include "libavutil/stereo3d.h"
 
 static int passed, failed;
+static const char *model;
 
 static void check(int cond, const char *fmt, ...)
 {
@@ -184,11 +189,11 @@ static void test_layout(enum AVPixelFormat fmt, const Layout *l, int w, int h)
     int exp_h = l->mono ||  l->sbs ? eye_h : 2 * eye_h;
     AVFrame *in = make_frame(fmt, w, h, 0), *out = av_frame_alloc();
     const AVFrameSideData *sd;
-    char args[64];
+    char args[1200];
     Graph g;
     int ret, bad = 0;
 
-    snprintf(args, sizeof(args), "mode=%s", l->name);
+    snprintf(args, sizeof(args), "model=%s:strength=0:renormalize=1:mode=%s", model, l->name);
     if (!in || !out || (ret = graph_open(&g, fmt, w, h, args)) < 0) {
         check(0, "%s %s %dx%d: graph setup", fn, l->name, w, h);
         goto end;
@@ -252,11 +257,11 @@ end:
 
 static void test_config_error(enum AVPixelFormat fmt, const char *mode, int w, int h)
 {
-    char args[64];
+    char args[1200];
     Graph g;
     int ret;
 
-    snprintf(args, sizeof(args), "mode=%s", mode);
+    snprintf(args, sizeof(args), "model=%s:mode=%s", model, mode);
     ret = graph_open(&g, fmt, w, h, args);
     check(ret == AVERROR(EINVAL), "%s %s %dx%d refused at configuration (%s)",
           av_get_pix_fmt_name(fmt), mode, w, h, av_err2str(ret));
@@ -271,7 +276,10 @@ static void test_size_change(void)
     Graph g;
     int ret = -1, ret2 = -1;
 
-    if (a && b && out && graph_open(&g, AV_PIX_FMT_YUV420P, 32, 16, "mode=sbs") >= 0) {
+    char args[1200];
+
+    snprintf(args, sizeof(args), "model=%s:mode=sbs", model);
+    if (a && b && out && graph_open(&g, AV_PIX_FMT_YUV420P, 32, 16, args) >= 0) {
         ret = av_buffersrc_add_frame(g.src, a);
         if (ret >= 0)
             ret = av_buffersink_get_frame(g.sink, out);
@@ -295,10 +303,12 @@ static void test_replaces_side_data(void)
     AVStereo3D *s3d_in;
     const AVFrameSideData *sd;
     int count = 0, ok = 0;
+    char args[1200];
     Graph g;
 
+    snprintf(args, sizeof(args), "model=%s:mode=abr", model);
     if (in && out && (s3d_in = av_stereo3d_create_side_data(in)) &&
-        graph_open(&g, AV_PIX_FMT_YUV420P, 32, 16, "mode=abr") >= 0) {
+        graph_open(&g, AV_PIX_FMT_YUV420P, 32, 16, args) >= 0) {
         s3d_in->type = AV_STEREO3D_CHECKERBOARD;
         if (av_buffersrc_add_frame(g.src, in) >= 0 && av_buffersink_get_frame(g.sink, out) >= 0) {
             for (int i = 0; i < out->nb_side_data; i++)
@@ -313,7 +323,17 @@ static void test_replaces_side_data(void)
     av_frame_free(&out);
 }
 
-int main(void)
+/* Options the filter must refuse at initialisation. */
+static void test_init_error(const char *args, int want, const char *what)
+{
+    Graph g;
+    int ret = graph_open(&g, AV_PIX_FMT_YUV420P, 32, 16, args);
+    check(ret == want, "%s: '%s' refused with %s (got %s)", what, args, av_err2str(want),
+          av_err2str(ret));
+    graph_close(&g);
+}
+
+int main(int argc, char **argv)
 {
     static const enum AVPixelFormat fmts[] = {
         AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUV422P, AV_PIX_FMT_YUV444P, AV_PIX_FMT_NV12,
@@ -322,7 +342,12 @@ int main(void)
     };
     static const int sizes[][2] = { { 64, 36 }, { 30, 22 } };
 
-    av_log_set_level(AV_LOG_ERROR);
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s MODEL.safetensors\n", argv[0]);
+        return 2;
+    }
+    model = argv[1];
+    av_log_set_level(AV_LOG_QUIET);
 
     for (int f = 0; f < FF_ARRAY_ELEMS(fmts); f++)
         for (int l = 0; l < FF_ARRAY_ELEMS(layouts); l++)
@@ -346,6 +371,10 @@ int main(void)
     test_config_error(AV_PIX_FMT_GRAY8,   "sbs2l", 1, 1);
     test_config_error(AV_PIX_FMT_GRAY8,   "ab2l",  1, 1);
     test_config_error(AV_PIX_FMT_GRAY8,   "sbsl",  600000, 128); /* output over the size limit */
+
+    test_init_error("mode=sbs", AVERROR(EINVAL), "no model");
+    test_init_error("model=/nonexistent/deep3d.safetensors", AVERROR(ENOENT), "missing model file");
+    test_init_error("model=/dev/null", AVERROR_INVALIDDATA, "empty model file");
 
     test_size_change();
     test_replaces_side_data();
