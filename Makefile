@@ -6,7 +6,7 @@ FFMPEG  = $(FFOUT)/ffmpeg
 JOBS   ?= $(shell nproc)
 export BUILD
 
-.PHONY: all build deps sources ffmpeg check demo clean distclean help
+.PHONY: all build deps sources ffmpeg check demo bench check-sanitize clean distclean help
 
 all: build
 
@@ -14,6 +14,8 @@ help:
 	@echo "make build   - build FFmpeg 7.1 with the deep3d filter ($(FFMPEG))"
 	@echo "make demo    - convert a short real clip to 3D; results under out/"
 	@echo "make check   - build if needed, run unit tests, deep3d FATE tests and FATE"
+	@echo "make bench   - CPU benchmark; results in bench/results/"
+	@echo "make check-sanitize - the unit and deep3d FATE tests on an ASan+UBSan build"
 	@echo "make clean   - remove the FFmpeg build tree (keeps downloads)"
 
 deps:
@@ -37,6 +39,14 @@ check: build
 
 demo: build
 	@scripts/demo.sh
+
+bench: build
+	@bench/run.sh
+
+# A second FFmpeg build with AddressSanitizer and UndefinedBehaviorSanitizer,
+# in its own tree; runs our unit tests and the deep3d FATE tests.
+check-sanitize: sources
+	@BUILD=$(BUILD)/sanitize scripts/sanitize-check.sh
 
 clean:
 	rm -rf $(FFOUT) $(BUILD)/ffmpeg

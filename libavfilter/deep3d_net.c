@@ -38,6 +38,7 @@
 #include "libavutil/mem.h"
 
 #include "deep3d_net.h"
+#include "deep3d_simd.h"
 
 #define SCRATCH_FLOATS (1 << 21)            /* per job: 8 MiB of im2col columns */
 #define MAX_ACTIVATION_BYTES ((size_t)2 << 30)
@@ -92,7 +93,9 @@ typedef struct ConvArgs {
     int relu;
 } ConvArgs;
 
-/* Columns of pixels [p0, p0 + n) for the rows (c, ky, kx). */
+/* Columns of pixels [p0, p0 + n) for the rows (c, ky, kx): zero padding at the
+ * borders, plain copies in between. */
+DEEP3D_VECTOR_CLONES
 static void im2col3x3(float *col, const float *in, int ci, int h, int w, int p0, int n)
 {
     for (int c = 0; c < ci; c++) {
@@ -107,11 +110,15 @@ static void im2col3x3(float *col, const float *in, int ci, int h, int w, int p0,
                     if (yy < 0 || yy >= h) {
                         memset(dst, 0, seg * sizeof(*dst));
                     } else {
-                        const float *src = in + ((size_t)c * h + yy) * w;
-                        for (int i = 0; i < seg; i++) {
-                            int xx = x + i + kx - 1;
-                            dst[i] = xx >= 0 && xx < w ? src[xx] : 0.0f;
-                        }
+                        /* columns x .. x + seg - 1 read xx = x + i + kx - 1 */
+                        const float *src = in + ((size_t)c * h + yy) * w + kx - 1;
+                        int lo = FFMAX(0, 1 - kx - x), hi = FFMIN(seg, w + 1 - kx - x);
+                        for (int i = 0; i < lo; i++)
+                            dst[i] = 0.0f;
+                        if (hi > lo)
+                            memcpy(dst + lo, src + x + lo, (hi - lo) * sizeof(*dst));
+                        for (int i = FFMAX(hi, lo); i < seg; i++)
+                            dst[i] = 0.0f;
                     }
                     dst += seg;
                     pix += seg;
@@ -121,6 +128,7 @@ static void im2col3x3(float *col, const float *in, int ci, int h, int w, int p0,
     }
 }
 
+DEEP3D_VECTOR_CLONES
 static int conv_job(void *arg, int jobnr, int nb_jobs)
 {
     ConvArgs *a = arg;
@@ -163,6 +171,7 @@ typedef struct PoolArgs {
     int c, h, w;
 } PoolArgs;
 
+DEEP3D_VECTOR_CLONES
 static int pool_job(void *arg, int jobnr, int nb_jobs)
 {
     PoolArgs *a = arg;
@@ -249,6 +258,7 @@ typedef struct DeconvArgs {
 } DeconvArgs;
 
 /* Output rows [qy0, qy1) of one phase: gather, GEMM, scatter. */
+DEEP3D_VECTOR_CLONES
 static void deconv_rows(const DeconvArgs *a, const DeconvPhase *ph, int qy0, int qy1, float *scratch)
 {
     const Deconv *d = a->d;
@@ -374,6 +384,7 @@ typedef struct PixelArgs {
     int c, hw;
 } PixelArgs;
 
+DEEP3D_VECTOR_CLONES
 static int relu_job(void *arg, int jobnr, int nb_jobs)
 {
     PixelArgs *a = arg;
@@ -385,6 +396,7 @@ static int relu_job(void *arg, int jobnr, int nb_jobs)
 
 #define SOFTMAX_CHUNK 1024
 
+DEEP3D_VECTOR_CLONES
 static int softmax_job(void *arg, int jobnr, int nb_jobs)
 {
     PixelArgs *a = arg;

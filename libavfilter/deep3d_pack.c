@@ -34,6 +34,7 @@ typedef struct LayoutDesc {
     int half;               ///< each eye squeezed 2:1 along the packing axis
     int right_first;        ///< right eye on the left / on top
     int mono;               ///< 1: left eye only, 2: right eye only
+    int interleave;         ///< eyes on alternate rows, at full size (right_first: right on even)
 } LayoutDesc;
 
 static const LayoutDesc layouts[DEEP3D_LAYOUT_NB] = {
@@ -47,6 +48,8 @@ static const LayoutDesc layouts[DEEP3D_LAYOUT_NB] = {
     [DEEP3D_LAYOUT_AB2R]  = { "ab2r",  0, 1, 1, 0 },
     [DEEP3D_LAYOUT_ML]    = { "ml",    0, 0, 0, 1 },
     [DEEP3D_LAYOUT_MR]    = { "mr",    0, 0, 0, 2 },
+    [DEEP3D_LAYOUT_IRL]   = { "irl",   0, 0, 0, 0, 1 },
+    [DEEP3D_LAYOUT_IRR]   = { "irr",   0, 0, 1, 0, 1 },
 };
 
 int ff_deep3d_pack_format_supported(enum AVPixelFormat fmt)
@@ -112,7 +115,7 @@ int ff_deep3d_pack_init(Deep3DPack *p, void *log_ctx, enum Deep3DLayout layout,
                    "got %d; crop or scale the input first.\n", ld->name, desc->name, align_w, w);
             return AVERROR(EINVAL);
         }
-    } else if (!ld->mono) {
+    } else if (!ld->mono && !ld->interleave) {
         if (ld->half) {
             eye_h = (h / 2) & ~(align_h - 1);
         } else if (h % align_h) {
@@ -135,8 +138,11 @@ int ff_deep3d_pack_init(Deep3DPack *p, void *log_ctx, enum Deep3DLayout layout,
     p->half_h    = ld->half && !ld->side_by_side && !ld->mono;
     p->has_left  = ld->mono != 2;
     p->has_right = ld->mono != 1;
+    p->interleave    = ld->interleave;
+    p->right_on_even = ld->interleave && ld->right_first;
     p->out_w     = ld->mono || !ld->side_by_side ? eye_w : 2 * (int64_t)eye_w > INT_MAX ? -1 : 2 * eye_w;
-    p->out_h     = ld->mono ||  ld->side_by_side ? eye_h : 2 * (int64_t)eye_h > INT_MAX ? -1 : 2 * eye_h;
+    p->out_h     = ld->mono || ld->side_by_side || ld->interleave ? eye_h :
+                   2 * (int64_t)eye_h > INT_MAX ? -1 : 2 * eye_h;
     if (p->out_w < 0 || p->out_h < 0 ||
         (ret = av_image_check_size(p->out_w, p->out_h, 0, log_ctx)) < 0) {
         av_log(log_ctx, AV_LOG_ERROR, "Output size for layout %s from %dx%d is too large.\n",
@@ -167,10 +173,11 @@ int ff_deep3d_pack_init(Deep3DPack *p, void *log_ctx, enum Deep3DLayout layout,
         /* eye sizes are multiples of the chroma alignment unless full and mono-axis */
         pl->eye_w = AV_CEIL_RSHIFT(eye_w, sx);
         pl->eye_h = AV_CEIL_RSHIFT(eye_h, sy);
+        pl->sub_y = sy;
         if (ld->side_by_side && !ld->mono) {
             pl->left_x  = ld->right_first ? pl->eye_w : 0;
             pl->right_x = ld->right_first ? 0 : pl->eye_w;
-        } else if (!ld->mono) {
+        } else if (!ld->mono && !ld->interleave) {
             pl->left_y  = ld->right_first ? pl->eye_h : 0;
             pl->right_y = ld->right_first ? 0 : pl->eye_h;
         }
@@ -229,6 +236,36 @@ static void pack_eye(const Deep3DPack *p, const Deep3DPackPlane *pl,
     }
 }
 
+/* Interleaved rows: each output row is the same row of the eye it belongs to.
+ * A row of vertically subsampled chroma (4:2:0) that covers luma rows of both
+ * eyes gets the rounded mean of the two eyes' chroma rows, which is the 2:1
+ * box-filtered chroma of the interleaved picture; one that covers a single
+ * luma row (the last of an odd height) takes that row's eye. */
+static void pack_interleaved(const Deep3DPack *p, const Deep3DPackPlane *pl, int plane,
+                             AVFrame *out, const AVFrame *left, const AVFrame *right,
+                             int y0, int y1)
+{
+    const AVFrame *even = p->right_on_even ? right : left;
+    const AVFrame *odd  = p->right_on_even ? left  : right;
+    int comps = pl->bytes_per_pixel / pl->elem_size;
+
+    for (int y = y0; y < y1; y++) {
+        int luma0 = y << pl->sub_y, luma1 = FFMIN((y + 1) << pl->sub_y, p->in_h);
+        uint8_t *d = out->data[plane] + y * out->linesize[plane];
+        const uint8_t *e = even->data[plane] + y * even->linesize[plane];
+        const uint8_t *o = odd->data[plane]  + y * odd->linesize[plane];
+
+        if (luma1 - luma0 > 1) {
+            if (pl->elem_size == 1)
+                squeeze_row8 (d, e, o, pl->eye_w, pl->w, comps, 0, pl->shift);
+            else
+                squeeze_row16(d, e, o, pl->eye_w, pl->w, comps, 0, pl->shift);
+        } else {
+            memcpy(d, luma0 & 1 ? o : e, (size_t)pl->eye_w * pl->bytes_per_pixel);
+        }
+    }
+}
+
 void ff_deep3d_pack_slice(const Deep3DPack *p, AVFrame *out,
                           const AVFrame *left, const AVFrame *right,
                           int job, int nb_jobs)
@@ -239,6 +276,10 @@ void ff_deep3d_pack_slice(const Deep3DPack *p, AVFrame *out,
         int y1 = pl->eye_h * (job + 1) / nb_jobs;
         ptrdiff_t ls = out->linesize[i];
 
+        if (p->interleave) {
+            pack_interleaved(p, pl, i, out, left, right, y0, y1);
+            continue;
+        }
         if (p->has_left)
             pack_eye(p, pl, out->data[i] + pl->left_y * ls + pl->left_x * pl->bytes_per_pixel,
                      ls, left->data[i], left->linesize[i], y0, y1);
@@ -258,7 +299,8 @@ void ff_deep3d_pack_stereo3d(const Deep3DPack *p, AVStereo3D *s3d)
         s3d->view = ld->mono == 1 ? AV_STEREO3D_VIEW_LEFT : AV_STEREO3D_VIEW_RIGHT;
         return;
     }
-    s3d->type = ld->side_by_side ? AV_STEREO3D_SIDEBYSIDE : AV_STEREO3D_TOPBOTTOM;
+    s3d->type = ld->interleave   ? AV_STEREO3D_LINES :
+                ld->side_by_side ? AV_STEREO3D_SIDEBYSIDE : AV_STEREO3D_TOPBOTTOM;
     s3d->view = AV_STEREO3D_VIEW_PACKED;
     if (ld->right_first)
         s3d->flags |= AV_STEREO3D_FLAG_INVERT;

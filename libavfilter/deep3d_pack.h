@@ -37,6 +37,8 @@ enum Deep3DLayout {
     DEEP3D_LAYOUT_AB2R,     ///< above-below, right on top, half height
     DEEP3D_LAYOUT_ML,       ///< mono, left eye only
     DEEP3D_LAYOUT_MR,       ///< mono, right eye only
+    DEEP3D_LAYOUT_IRL,      ///< interleaved rows, left eye on the even rows (0, 2, ...)
+    DEEP3D_LAYOUT_IRR,      ///< interleaved rows, right eye on the even rows
     DEEP3D_LAYOUT_NB
 };
 
@@ -46,6 +48,7 @@ typedef struct Deep3DPackPlane {
     int bytes_per_pixel;    ///< bytes of one pixel in this plane (3 for rgb24, 2 for nv12 UV)
     int elem_size;          ///< bytes per component sample: 1 or 2
     int shift;              ///< bits the sample is shifted left in its container (p010: 6)
+    int sub_y;              ///< log2 of the luma rows one row of this plane covers
     int w, h;               ///< plane size of one input eye, in plane pixels
     int eye_w, eye_h;       ///< plane size of one eye in the output, in plane pixels
     int left_x, left_y;     ///< where the left eye goes in the output plane
@@ -59,6 +62,8 @@ typedef struct Deep3DPack {
     int out_w, out_h;       ///< size of the packed output frame (luma)
     int half_w, half_h;     ///< each eye is box-filtered 2:1 horizontally / vertically
     int has_left, has_right;///< which eyes appear in the output
+    int interleave;         ///< rows alternate between the eyes
+    int right_on_even;      ///< interleave: the right eye has the even rows (irr)
     int nb_planes;
     Deep3DPackPlane planes[DEEP3D_PACK_MAX_PLANES];
 } Deep3DPack;

@@ -21,9 +21,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "libavutil/avassert.h"
 #include "libavutil/common.h"
 
 #include "deep3d_select.h"
+#include "deep3d_simd.h"
 
 /* Margin of the padded left-eye row: the largest |shift| plus the 2 taps. */
 static int row_margin(const Deep3DSelectParams *p, int w)
@@ -33,12 +35,16 @@ static int row_margin(const Deep3DSelectParams *p, int w)
     return (int)ceil(smax) + 2;
 }
 
+#define MAX_ROWS 8          /* planes x components rendered with one set of probabilities */
+#define CHUNK    256        /* columns per step: the probabilities stay in L1 */
+
 size_t ff_deep3d_select_scratch_size(const Deep3DSelectParams *p, int w)
 {
     int margin = row_margin(p, w);
-    /* x0, fx, vertical rows, horizontal rows, padded row, sum, weights */
-    return 2 * (size_t)w + (size_t)p->nb_disp * p->net_w + (size_t)p->nb_disp * w +
-           (w + 2 * (size_t)margin) + 2 * (size_t)w + 16;
+    /* x0, fx; two cached low-res rows (D x w each); padded left rows; output
+     * rows; mass row; one chunk of probabilities */
+    return 2 * (size_t)w + 2 * (size_t)p->nb_disp * w +
+           MAX_ROWS * (w + 2 * (size_t)margin) + MAX_ROWS * (size_t)w + w + CHUNK + 64;
 }
 
 typedef struct RowState {
@@ -46,25 +52,36 @@ typedef struct RowState {
     int w, margin;
     int32_t *x0;            ///< left probability column of each output column
     float *fx;              ///< its weight of the right column
-    float *pv;              ///< D x net_w: probabilities interpolated to this row
-    float *pt;              ///< D x w: ... and to each output column
-    float *lp;              ///< the left-eye row, padded by edge samples
-    float *mass;            ///< sum of planes 1..D per column (renormalize)
-    int shift_int[256];     ///< floor(-s_k)
-    float shift_frac[256];  ///< -s_k - floor(-s_k)
+    float *hrow[2];         ///< D x w: low-res rows hrow_y[i], upsampled horizontally
+    int hrow_y[2];          ///< which low-res rows they hold (-1: none)
+    float fy;               ///< weight of hrow[1] for the current output row
+    float *lp[MAX_ROWS];    ///< left-eye rows, padded by edge samples (lp[i] + margin = x 0)
+    float *out[MAX_ROWS];   ///< rendered rows
+    float *mass;            ///< sum of planes 1..D per column (renormalize, depth)
+    float *pt;              ///< CHUNK probabilities of one plane
+    int shift_int[DEEP3D_SELECT_MAX_DISP];     ///< floor(-s_k)
+    float shift_frac[DEEP3D_SELECT_MAX_DISP];  ///< -s_k - floor(-s_k)
 } RowState;
 
 static void row_state_init(RowState *st, const Deep3DSelectParams *p, int w, float *scratch)
 {
+    float *next;
+
     st->p      = p;
     st->w      = w;
     st->margin = row_margin(p, w);
     st->x0     = (int32_t *)scratch;
     st->fx     = scratch + w;
-    st->pv     = st->fx + w;
-    st->pt     = st->pv + (size_t)p->nb_disp * p->net_w;
-    st->lp     = st->pt + (size_t)p->nb_disp * w;
-    st->mass   = st->lp + w + 2 * st->margin;
+    st->hrow[0] = st->fx + w;
+    st->hrow[1] = st->hrow[0] + (size_t)p->nb_disp * w;
+    st->hrow_y[0] = st->hrow_y[1] = -1;
+    next = st->hrow[1] + (size_t)p->nb_disp * w;
+    for (int i = 0; i < MAX_ROWS; i++, next += w + 2 * st->margin)
+        st->lp[i] = next;
+    for (int i = 0; i < MAX_ROWS; i++, next += w)
+        st->out[i] = next;
+    st->mass = next;
+    st->pt   = st->mass + w;
 
     for (int x = 0; x < w; x++) {
         /* in double: in float, u near 384 carries an error of 3e-5 px */
@@ -82,100 +99,146 @@ static void row_state_init(RowState *st, const Deep3DSelectParams *p, int w, flo
     }
 }
 
-/* Probabilities of planes 1..D at every column of output row y. */
-static void row_probs(RowState *st, const float *probs, int y, int h)
+/* Low-res row r of planes 1..D, interpolated to every output column. */
+DEEP3D_VECTOR_CLONES
+static void upsample_row(const RowState *st, const float *probs, int r, float *dst)
 {
     const Deep3DSelectParams *p = st->p;
     size_t plane = (size_t)p->net_w * p->net_h;
-    double v = av_clipd((y + 0.5) * p->net_h / h - 0.5, 0, p->net_h - 1);
-    int y0 = (int)v, y1 = FFMIN(y0 + 1, p->net_h - 1);
-    float fy = v - y0;
 
     for (int k = 0; k < p->nb_disp; k++) {
-        const float *r0 = probs + (k + 1) * plane + (size_t)y0 * p->net_w;
-        const float *r1 = probs + (k + 1) * plane + (size_t)y1 * p->net_w;
-        float *pv = st->pv + (size_t)k * p->net_w, *pt = st->pt + (size_t)k * st->w;
-        for (int x = 0; x < p->net_w; x++)
-            pv[x] = r0[x] + fy * (r1[x] - r0[x]);
+        const float *restrict row = probs + (k + 1) * plane + (size_t)r * p->net_w;
+        float *restrict d = dst + (size_t)k * st->w;
         for (int x = 0; x < st->w; x++) {
             int x0 = st->x0[x], x1 = FFMIN(x0 + 1, p->net_w - 1);
-            pt[x] = pv[x0] + st->fx[x] * (pv[x1] - pv[x0]);
+            d[x] = row[x0] + st->fx[x] * (row[x1] - row[x0]);
         }
     }
-    if (p->renormalize) {
-        memset(st->mass, 0, st->w * sizeof(*st->mass));
+}
+
+/* Make hrow[] hold the two low-res rows around output row y. Output rows
+ * between the same two low-res rows reuse their horizontal upsampling. */
+static void row_probs(RowState *st, const float *probs, int y, int h)
+{
+    const Deep3DSelectParams *p = st->p;
+    double v = av_clipd((y + 0.5) * p->net_h / h - 0.5, 0, p->net_h - 1);
+    int y0 = (int)v, y1 = FFMIN(y0 + 1, p->net_h - 1);
+
+    st->fy = v - y0;
+    if (st->hrow_y[0] != y0) {
+        if (st->hrow_y[1] == y0) {      /* moving down: the old lower row is the new upper */
+            FFSWAP(float *, st->hrow[0], st->hrow[1]);
+            FFSWAP(int, st->hrow_y[0], st->hrow_y[1]);
+        } else {
+            upsample_row(st, probs, y0, st->hrow[0]);
+            st->hrow_y[0] = y0;
+        }
+    }
+    if (st->hrow_y[1] != y1) {
+        upsample_row(st, probs, y1, st->hrow[1]);
+        st->hrow_y[1] = y1;
+    }
+}
+
+/* Pad left-eye rows [0, n) with their edge samples. */
+static void pad_rows(RowState *st, int n)
+{
+    for (int r = 0; r < n; r++) {
+        float *lp = st->lp[r] + st->margin;
+        for (int i = 1; i <= st->margin; i++) {
+            lp[-i] = lp[0];
+            lp[st->w - 1 + i] = lp[st->w - 1];
+        }
+    }
+}
+
+/*
+ * out[r] = sum over k of pt_k * (lp[r] shifted by s_k), for rows r < n that
+ * share the probabilities pt_k = hrow[0] + fy * (hrow[1] - hrow[0]). Column
+ * chunks keep pt in L1 while every row uses it.
+ */
+DEEP3D_VECTOR_CLONES
+static void render_rows(RowState *st, int n)
+{
+    const Deep3DSelectParams *p = st->p;
+    float fy = st->fy, *restrict pt = st->pt;
+
+    for (int x0 = 0; x0 < st->w; x0 += CHUNK) {
+        int len = FFMIN(CHUNK, st->w - x0);
+        for (int r = 0; r < n; r++)
+            memset(st->out[r] + x0, 0, len * sizeof(float));
+        if (p->renormalize)
+            memset(st->mass + x0, 0, len * sizeof(float));
         for (int k = 0; k < p->nb_disp; k++) {
-            const float *pt = st->pt + (size_t)k * st->w;
-            for (int x = 0; x < st->w; x++)
-                st->mass[x] += pt[x];
+            const float *restrict h0 = st->hrow[0] + (size_t)k * st->w + x0;
+            const float *restrict h1 = st->hrow[1] + (size_t)k * st->w + x0;
+            float f = st->shift_frac[k], g = 1.0f - f;
+            for (int i = 0; i < len; i++)
+                pt[i] = h0[i] + fy * (h1[i] - h0[i]);
+            if (p->renormalize) {
+                float *restrict mass = st->mass + x0;
+                for (int i = 0; i < len; i++)
+                    mass[i] += pt[i];
+            }
+            for (int r = 0; r < n; r++) {
+                const float *restrict l0 = st->lp[r] + st->margin + x0 + st->shift_int[k];
+                const float *restrict l1 = l0 + 1;
+                float *restrict out = st->out[r] + x0;
+                for (int i = 0; i < len; i++)
+                    out[i] += pt[i] * (g * l0[i] + f * l1[i]);
+            }
         }
-    }
-}
-
-/* out = sum over k of pt_k * (left row shifted by s_k); lp[margin ..] holds the row. */
-static void render_row(const RowState *st, float *out)
-{
-    const float *lp = st->lp + st->margin;
-    int w = st->w;
-
-    memset(out, 0, w * sizeof(*out));
-    for (int k = 0; k < st->p->nb_disp; k++) {
-        const float *pt = st->pt + (size_t)k * w;
-        const float *l0 = lp + st->shift_int[k], *l1 = l0 + 1;
-        float f = st->shift_frac[k], g = 1.0f - f;
-        for (int x = 0; x < w; x++)
-            out[x] += pt[x] * (g * l0[x] + f * l1[x]);
-    }
-    if (st->p->renormalize)
-        for (int x = 0; x < w; x++)
-            if (st->mass[x] > 0)
-                out[x] /= st->mass[x];
-}
-
-static void pad_row(RowState *st)
-{
-    float *lp = st->lp + st->margin;
-    for (int i = 1; i <= st->margin; i++) {
-        lp[-i] = lp[0];
-        lp[st->w - 1 + i] = lp[st->w - 1];
+        if (p->renormalize)
+            for (int r = 0; r < n; r++)
+                for (int i = x0; i < x0 + len; i++)
+                    if (st->mass[i] > 0)
+                        st->out[r][i] /= st->mass[i];
     }
 }
 
 void ff_deep3d_select_rows(const Deep3DSelectParams *p, const Deep3DPlaneFormat *f,
-                           const float *probs, const uint8_t *src, ptrdiff_t src_linesize,
-                           uint8_t *dst, ptrdiff_t dst_linesize, int w, int h,
-                           int y0, int y1, float *scratch)
+                           const float *probs, int nb_planes,
+                           const uint8_t *const *src, const int *src_linesize,
+                           uint8_t *const *dst, const int *dst_linesize,
+                           int w, int h, int y0, int y1, float *scratch)
 {
     RowState st;
     int maxval = (1 << f->depth) - 1;
-    float *out;
+    int n = nb_planes * f->comps;
 
+    av_assert0(n <= MAX_ROWS && p->nb_disp <= DEEP3D_SELECT_MAX_DISP);
     row_state_init(&st, p, w, scratch);
-    out = st.mass + w;
     for (int y = y0; y < y1; y++) {
-        const uint8_t *s = src + y * src_linesize;
-        uint8_t *d = dst + y * dst_linesize;
-
-        row_probs(&st, probs, y, h);
-        for (int c = 0; c < f->comps; c++) {
-            float *lp = st.lp + st.margin;
-            if (f->elem_size == 1) {
-                for (int x = 0; x < w; x++)
-                    lp[x] = s[x * f->comps + c];
-            } else {
-                const uint16_t *s16 = (const uint16_t *)s;
-                for (int x = 0; x < w; x++)
-                    lp[x] = s16[x * f->comps + c] >> f->shift;
+        for (int i = 0; i < nb_planes; i++) {
+            const uint8_t *s = src[i] + y * src_linesize[i];
+            for (int c = 0; c < f->comps; c++) {
+                float *lp = st.lp[i * f->comps + c] + st.margin;
+                if (f->elem_size == 1) {
+                    for (int x = 0; x < w; x++)
+                        lp[x] = s[x * f->comps + c];
+                } else {
+                    const uint16_t *s16 = (const uint16_t *)s;
+                    for (int x = 0; x < w; x++)
+                        lp[x] = s16[x * f->comps + c] >> f->shift;
+                }
             }
-            pad_row(&st);
-            render_row(&st, out);
-            if (f->elem_size == 1) {
-                for (int x = 0; x < w; x++)
-                    d[x * f->comps + c] = av_clip_uint8((int)(out[x] + 0.5f));
-            } else {
-                uint16_t *d16 = (uint16_t *)d;
-                for (int x = 0; x < w; x++)
-                    d16[x * f->comps + c] = av_clip((int)(out[x] + 0.5f), 0, maxval) << f->shift;
+        }
+        pad_rows(&st, n);
+        /* one set of probabilities serves every plane of this geometry (U and V) */
+        row_probs(&st, probs, y, h);
+        render_rows(&st, n);
+        for (int i = 0; i < nb_planes; i++) {
+            uint8_t *d = dst[i] + y * dst_linesize[i];
+            for (int c = 0; c < f->comps; c++) {
+                const float *out = st.out[i * f->comps + c];
+                if (f->elem_size == 1) {
+                    for (int x = 0; x < w; x++)
+                        d[x * f->comps + c] = av_clip_uint8((int)(out[x] + 0.5f));
+                } else {
+                    uint16_t *d16 = (uint16_t *)d;
+                    for (int x = 0; x < w; x++)
+                        d16[x * f->comps + c] = av_clip((int)(out[x] + 0.5f), 0, maxval) << f->shift;
+                }
             }
         }
     }
@@ -189,10 +252,11 @@ void ff_deep3d_select_rows_float(const Deep3DSelectParams *p, const float *probs
 
     row_state_init(&st, p, w, scratch);
     for (int y = y0; y < y1; y++) {
+        memcpy(st.lp[0] + st.margin, src + (size_t)y * w, w * sizeof(*src));
+        pad_rows(&st, 1);
         row_probs(&st, probs, y, h);
-        memcpy(st.lp + st.margin, src + (size_t)y * w, w * sizeof(*src));
-        pad_row(&st);
-        render_row(&st, dst + (size_t)y * w);
+        render_rows(&st, 1);
+        memcpy(dst + (size_t)y * w, st.out[0], w * sizeof(*dst));
     }
 }
 
@@ -206,7 +270,7 @@ void ff_deep3d_select_depth_rows(const Deep3DSelectParams *p, const Deep3DPlaneF
     float range = p->nb_disp - 1, *val;
 
     row_state_init(&st, p, w, scratch);
-    val = st.mass + w;
+    val = st.out[0];
     for (int y = y0; y < y1; y++) {
         uint8_t *d = dst + y * dst_linesize;
 
@@ -216,11 +280,12 @@ void ff_deep3d_select_depth_rows(const Deep3DSelectParams *p, const Deep3DPlaneF
             memset(val, 0, w * sizeof(*val));
             memset(st.mass, 0, w * sizeof(*st.mass));
             for (int k = 0; k < p->nb_disp; k++) {
-                const float *pt = st.pt + (size_t)k * w;
+                const float *h0 = st.hrow[0] + (size_t)k * w, *h1 = st.hrow[1] + (size_t)k * w;
                 float t = (range - k) / range;
                 for (int x = 0; x < w; x++) {
-                    val[x] += pt[x] * t;
-                    st.mass[x] += pt[x];
+                    float pk = h0[x] + st.fy * (h1[x] - h0[x]);
+                    val[x] += pk * t;
+                    st.mass[x] += pk;
                 }
             }
             for (int x = 0; x < w; x++)

@@ -32,6 +32,8 @@
  * Never materialises full-resolution probability volumes: one row at a time.
  */
 
+#define DEEP3D_SELECT_MAX_DISP 256
+
 typedef struct Deep3DSelectParams {
     int net_w, net_h;       ///< size of the probability planes
     int nb_disp;            ///< D; the probabilities have D + 1 planes
@@ -54,13 +56,16 @@ typedef struct Deep3DPlaneFormat {
 size_t ff_deep3d_select_scratch_size(const Deep3DSelectParams *p, int w);
 
 /**
- * Render rows [y0, y1) of one plane of size w x h. src and dst are the left
- * and the right eye's plane. probs: (D + 1) x net_h x net_w floats.
+ * Render rows [y0, y1) of nb_planes planes of the same size w x h and sample
+ * format (the U and V planes share their probabilities); nb_planes times the
+ * components per pixel is at most 8. src[i] and dst[i]
+ * are plane i of the left and the right eye. probs: (D + 1) x net_h x net_w.
  */
 void ff_deep3d_select_rows(const Deep3DSelectParams *p, const Deep3DPlaneFormat *f,
-                           const float *probs, const uint8_t *src, ptrdiff_t src_linesize,
-                           uint8_t *dst, ptrdiff_t dst_linesize, int w, int h,
-                           int y0, int y1, float *scratch);
+                           const float *probs, int nb_planes,
+                           const uint8_t *const *src, const int *src_linesize,
+                           uint8_t *const *dst, const int *dst_linesize,
+                           int w, int h, int y0, int y1, float *scratch);
 
 /**
  * The same on float planes (no rounding): for tests against the reference.

@@ -28,6 +28,7 @@
  */
 
 #include "libavutil/mem.h"
+#include "libavutil/time.h"
 #include "libavutil/opt.h"
 #include "libavutil/pixdesc.h"
 #include "libavutil/stereo3d.h"
@@ -37,17 +38,28 @@
 #include "formats.h"
 #include "video.h"
 
+#include "deep3d_anaglyph.h"
 #include "deep3d_input.h"
 #include "deep3d_model.h"
 #include "deep3d_net.h"
 #include "deep3d_pack.h"
 #include "deep3d_select.h"
 
+enum Deep3DDevice {
+    DEEP3D_DEVICE_AUTO,     ///< the GPU when one can be used, else the CPU
+    DEEP3D_DEVICE_CPU,
+};
+
 /* Output modes beyond the stereo layouts of deep3d_pack.h. */
 enum Deep3DMode {
     DEEP3D_MODE_DEPTH = DEEP3D_LAYOUT_NB,   ///< the expected disparity as a grey picture
+    DEEP3D_MODE_ARCG,                       ///< anaglyphs, in enum Deep3DAnaglyphType order
+    DEEP3D_MODE_ARCH,
+    DEEP3D_MODE_ARCC,
+    DEEP3D_MODE_ARCD,
     DEEP3D_MODE_NB
 };
+#define IS_ANAGLYPH(mode) ((mode) >= DEEP3D_MODE_ARCG && (mode) <= DEEP3D_MODE_ARCD)
 
 typedef struct Deep3DContext {
     const AVClass *class;
@@ -58,6 +70,7 @@ typedef struct Deep3DContext {
     float convergence;
     int swap;
     int renormalize;
+    int device;             ///< enum Deep3DDevice
 
     Deep3DModel *model;
     Deep3DNet *net;
@@ -68,7 +81,11 @@ typedef struct Deep3DContext {
     int nb_jobs;
     AVFrame *right;         ///< the rendered eye (or the depth picture)
     Deep3DPack pack;
+    Deep3DAnaglyph *anaglyph;   ///< anaglyph modes only
     int warned_stereo_input;
+
+    /* time spent per stage, reported at the end (verbose) for benchmarks */
+    int64_t nb_frames, t_input, t_network, t_select, t_pack;
 } Deep3DContext;
 
 typedef struct ThreadData {
@@ -86,6 +103,22 @@ static const enum AVPixelFormat pix_fmts[] = {
     AV_PIX_FMT_P010,
     AV_PIX_FMT_NONE
 };
+
+/* An anaglyph needs colour: gray is not offered to the anaglyph modes, so
+ * FFmpeg converts gray input to a colour format on the way in. */
+static int query_formats(const AVFilterContext *ctx, AVFilterFormatsConfig **cfg_in,
+                         AVFilterFormatsConfig **cfg_out)
+{
+    const Deep3DContext *s = ctx->priv;
+    enum AVPixelFormat fmts[FF_ARRAY_ELEMS(pix_fmts)];
+    int n = 0;
+
+    for (int i = 0; pix_fmts[i] != AV_PIX_FMT_NONE; i++)
+        if (!IS_ANAGLYPH(s->mode) || ff_deep3d_anaglyph_format_supported(pix_fmts[i]))
+            fmts[n++] = pix_fmts[i];
+    fmts[n] = AV_PIX_FMT_NONE;
+    return ff_set_common_formats_from_list2(ctx, cfg_in, cfg_out, fmts);
+}
 
 /* The network's jobs run on the filter graph's slice threads. */
 typedef struct ExecuteArgs {
@@ -142,7 +175,14 @@ static av_cold void uninit(AVFilterContext *ctx)
 {
     Deep3DContext *s = ctx->priv;
 
+    if (s->nb_frames)
+        av_log(ctx, AV_LOG_VERBOSE, "%"PRId64" frames, ms per frame: input %.3f network %.3f "
+               "selection %.3f packing %.3f\n", s->nb_frames,
+               s->t_input / 1e3 / s->nb_frames, s->t_network / 1e3 / s->nb_frames,
+               s->t_select / 1e3 / s->nb_frames, s->t_pack / 1e3 / s->nb_frames);
+
     free_engine(s);
+    ff_deep3d_anaglyph_free(&s->anaglyph);
     ff_deep3d_model_free(&s->model);
 }
 
@@ -152,12 +192,17 @@ static int config_output(AVFilterLink *outlink)
     AVFilterLink *inlink  = ctx->inputs[0];
     Deep3DContext *s      = ctx->priv;
     const Deep3DModel *m  = s->model;
-    enum Deep3DLayout layout = s->mode == DEEP3D_MODE_DEPTH ? DEEP3D_LAYOUT_ML : s->mode;
+    enum Deep3DLayout layout = s->mode >= DEEP3D_LAYOUT_NB ? DEEP3D_LAYOUT_ML : s->mode;
     size_t scratch = 0;
     int ret;
 
     ret = ff_deep3d_pack_init(&s->pack, ctx, layout, inlink->format, inlink->w, inlink->h);
     if (ret < 0)
+        return ret;
+    ff_deep3d_anaglyph_free(&s->anaglyph);
+    if (IS_ANAGLYPH(s->mode) &&
+        (ret = ff_deep3d_anaglyph_init(&s->anaglyph, ctx, s->mode - DEEP3D_MODE_ARCG,
+                                       inlink->format, inlink->w, inlink->h)) < 0)
         return ret;
 
     free_engine(s);
@@ -199,6 +244,9 @@ static int config_output(AVFilterLink *outlink)
      * does: the packed frame displays with the shape of one eye. */
     outlink->sample_aspect_ratio = inlink->sample_aspect_ratio;
 
+    /* This build has only the CPU path: auto means the CPU. */
+    av_log(ctx, AV_LOG_VERBOSE, "device: cpu (%s)\n",
+           s->device == DEEP3D_DEVICE_AUTO ? "auto: no GPU path in this build" : "requested");
     av_log(ctx, AV_LOG_VERBOSE, "%dx%d %s -> %dx%d, network %dx%d, %d jobs, %.2f GMAC/frame\n",
            inlink->w, inlink->h, av_get_pix_fmt_name(inlink->format), outlink->w, outlink->h,
            m->in_w, m->in_h, s->nb_jobs, ff_deep3d_net_macs(m) / 1e9);
@@ -212,7 +260,7 @@ static int select_slice(AVFilterContext *ctx, void *arg, int job, int nb_jobs)
     const AVFrame *in = arg;
     const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(in->format);
 
-    for (int i = 0; i < s->pack.nb_planes; i++) {
+    for (int i = 0, n; i < s->pack.nb_planes; i += n) {
         const Deep3DPackPlane *pl = &s->pack.planes[i];
         Deep3DPlaneFormat f = {
             .comps     = pl->bytes_per_pixel / pl->elem_size,
@@ -220,8 +268,15 @@ static int select_slice(AVFilterContext *ctx, void *arg, int job, int nb_jobs)
             .shift     = pl->shift,
             .depth     = desc->comp[0].depth,
         };
-        ff_deep3d_select_rows(&s->select, &f, s->probs, in->data[i], in->linesize[i],
-                              s->right->data[i], s->right->linesize[i], pl->w, pl->h,
+        /* planes of one geometry (U and V) share the probability rows */
+        for (n = 1; i + n < s->pack.nb_planes; n++) {
+            const Deep3DPackPlane *next = &s->pack.planes[i + n];
+            if (next->w != pl->w || next->h != pl->h || next->bytes_per_pixel != pl->bytes_per_pixel)
+                break;
+        }
+        ff_deep3d_select_rows(&s->select, &f, s->probs, n,
+                              (const uint8_t *const *)in->data + i, in->linesize + i,
+                              s->right->data + i, s->right->linesize + i, pl->w, pl->h,
                               pl->h * job / nb_jobs, pl->h * (job + 1) / nb_jobs,
                               s->scratch[job]);
     }
@@ -268,6 +323,7 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
     AVStereo3D *s3d;
     ThreadData td;
     AVFrame *out;
+    int64_t t0, t1, t2, t3;
     int ret, need_net;
 
     if (in->width != s->pack.in_w || in->height != s->pack.in_h ||
@@ -289,14 +345,17 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
     }
 
     /* The right eye is rendered unless only the left one is shown. */
-    need_net = s->mode == DEEP3D_MODE_DEPTH || s->pack.has_right || s->swap;
+    need_net = s->mode == DEEP3D_MODE_DEPTH || s->pack.has_right || s->swap || s->anaglyph;
+    t0 = av_gettime_relative();
     if (need_net) {
         ret = ff_deep3d_input_convert(s->input, ctx, in, s->net_input);
         if (ret < 0) {
             av_frame_free(&in);
             return ret;
         }
+        t1 = av_gettime_relative();
         ff_deep3d_net_forward(s->net, s->net_input, s->probs, execute, ctx);
+        t2 = av_gettime_relative();
         ret = av_frame_make_writable(s->right);
         if (ret < 0) {
             av_frame_free(&in);
@@ -304,7 +363,12 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
         }
         ff_filter_execute(ctx, s->mode == DEEP3D_MODE_DEPTH ? depth_slice : select_slice, in,
                           NULL, FFMIN(s->pack.planes[0].h, s->nb_jobs));
+        t3 = av_gettime_relative();
+        s->t_input   += t1 - t0;
+        s->t_network += t2 - t1;
+        s->t_select  += t3 - t2;
     }
+    t0 = av_gettime_relative();
 
     out = ff_get_video_buffer(outlink, outlink->w, outlink->h);
     if (!out) {
@@ -315,12 +379,15 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
     if (ret < 0)
         goto fail;
     av_frame_remove_side_data(out, AV_FRAME_DATA_STEREO3D);
-    s3d = av_stereo3d_create_side_data(out);
-    if (!s3d) {
-        ret = AVERROR(ENOMEM);
-        goto fail;
+    /* An anaglyph is one ordinary picture to a player: no stereo side data. */
+    if (!s->anaglyph) {
+        s3d = av_stereo3d_create_side_data(out);
+        if (!s3d) {
+            ret = AVERROR(ENOMEM);
+            goto fail;
+        }
+        ff_deep3d_pack_stereo3d(&s->pack, s3d);
     }
-    ff_deep3d_pack_stereo3d(&s->pack, s3d);
 
     td.out   = out;
     td.left  = in;
@@ -329,8 +396,17 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
         td.left = s->right;
     else if (s->swap)
         FFSWAP(const AVFrame *, td.left, td.right);
-    ff_filter_execute(ctx, pack_slice, &td, NULL,
-                      FFMIN(s->pack.planes[0].eye_h, s->nb_jobs));
+    if (s->anaglyph) {
+        ret = ff_deep3d_anaglyph_render(s->anaglyph, ctx, out, td.left, td.right,
+                                        execute, ctx, s->nb_jobs);
+        if (ret < 0)
+            goto fail;
+    } else {
+        ff_filter_execute(ctx, pack_slice, &td, NULL,
+                          FFMIN(s->pack.planes[0].eye_h, s->nb_jobs));
+    }
+    s->t_pack += av_gettime_relative() - t0;
+    s->nb_frames++;
 
     av_frame_free(&in);
     return ff_filter_frame(outlink, out);
@@ -350,6 +426,10 @@ static const AVOption deep3d_options[] = {
     { "convergence", "shift added to every disparity, in percent of the width (moves the screen plane; positive pushes the scene back)",
         OFFSET(convergence), AV_OPT_TYPE_FLOAT, { .dbl = 0 }, -50, 50, FLAGS },
     { "swap", "exchange the eyes", OFFSET(swap), AV_OPT_TYPE_BOOL, { .i64 = 0 }, 0, 1, FLAGS },
+    { "device", "where the network runs", OFFSET(device), AV_OPT_TYPE_INT,
+        { .i64 = DEEP3D_DEVICE_AUTO }, 0, DEEP3D_DEVICE_CPU, FLAGS, .unit = "device" },
+    { "auto", "the GPU when one can be used, else the CPU", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_AUTO }, 0, 0, FLAGS, .unit = "device" },
+    { "cpu",  "the CPU",                                   0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_CPU  }, 0, 0, FLAGS, .unit = "device" },
     { "renormalize", "divide by the probability of the rendering planes (no darkening by plane 0)",
         OFFSET(renormalize), AV_OPT_TYPE_BOOL, { .i64 = 0 }, 0, 1, FLAGS },
     { "mode", "output: a stereo layout, one eye or the disparity", OFFSET(mode), AV_OPT_TYPE_INT,
@@ -374,6 +454,12 @@ static const AVOption deep3d_options[] = {
     { "htb",   "same as ab2l",                             0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_AB2L  }, 0, 0, FLAGS, .unit = "mode" },
     { "right", "the second eye only (same as mr)",         0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_MR    }, 0, 0, FLAGS, .unit = "mode" },
     { "depth", "expected disparity as a grey picture, near is bright", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_DEPTH }, 0, 0, FLAGS, .unit = "mode" },
+    { "irl",   "interleaved rows, left eye on even rows",  0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_IRL   }, 0, 0, FLAGS, .unit = "mode" },
+    { "irr",   "interleaved rows, right eye on even rows", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_IRR   }, 0, 0, FLAGS, .unit = "mode" },
+    { "arcg",  "anaglyph red/cyan grey",                   0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_ARCG    }, 0, 0, FLAGS, .unit = "mode" },
+    { "arch",  "anaglyph red/cyan half colour",            0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_ARCH    }, 0, 0, FLAGS, .unit = "mode" },
+    { "arcc",  "anaglyph red/cyan colour",                 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_ARCC    }, 0, 0, FLAGS, .unit = "mode" },
+    { "arcd",  "anaglyph red/cyan Dubois (least squares)", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_ARCD    }, 0, 0, FLAGS, .unit = "mode" },
     { NULL }
 };
 
@@ -404,6 +490,6 @@ const AVFilter ff_vf_deep3d = {
     .uninit        = uninit,
     FILTER_INPUTS(deep3d_inputs),
     FILTER_OUTPUTS(deep3d_outputs),
-    FILTER_PIXFMTS_ARRAY(pix_fmts),
+    FILTER_QUERY_FUNC2(query_formats),
     .flags         = AVFILTER_FLAG_SLICE_THREADS,
 };

@@ -61,7 +61,7 @@ ARGS=(
 )
 
 stamp=$OUT/.deep3d-configure-args
-want=$( (printf '%s\n' "${ARGS[@]}"; cat "$SRC/configure") | sha256sum | cut -d' ' -f1)
+want=$( (printf '%s\n' "${ARGS[@]}"; cat "$SRC/configure" "$SRC/.deep3d-patched") | sha256sum | cut -d' ' -f1)
 if [ -f "$OUT/config.h" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
     exit 0
 fi

@@ -44,10 +44,12 @@ for l in "${LIBS[@]}"; do LINK+=("$OUT/$l/$l.a"); done
 EXTRA=$(sed -n 's/^EXTRALIBS-avcodec=//p; s/^EXTRALIBS-avfilter=//p; s/^EXTRALIBS-avformat=//p' \
         "$OUT/ffbuild/config.mak" | tr '\n' ' ')
 LDFLAGS=$(sed -n 's/^LDFLAGS=//p' "$OUT/ffbuild/config.mak")
+SAN_FLAGS=
+[ -n "${SANITIZE:-}" ] && SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 for t in "$TOP"/tests/unit/test_*.c; do
     name=$(basename "$t" .c)
     log=$LOGDIR/$name.log
-    if ! cc -O1 -g -std=c17 -Wall -I"$OUT" -I"$SRC" -o "$LOGDIR/$name" "$t" "${LINK[@]}" $LDFLAGS $EXTRA \
+    if ! cc -O1 -g -std=c17 -Wall $SAN_FLAGS -I"$OUT" -I"$SRC" -o "$LOGDIR/$name" "$t" "${LINK[@]}" $LDFLAGS $EXTRA \
             > "$log" 2>&1; then
         echo "check: $name failed to build:"; tail -n 20 "$log"
         failed=$((failed + 1)); failures+=("$name")
@@ -67,13 +69,15 @@ log=$LOGDIR/tools.log
 /usr/bin/python3 "$TOP/tests/tools/run.py" > "$log" 2>&1
 count_unit tools "$log"
 
-# 4. FATE: every test that needs no samples, ours included (FATE_FFMPEG/FFPROBE).
+# 4. FATE: every test that needs no samples, ours included (FATE_FFMPEG/FFPROBE);
+#    FATE_TARGETS=fate-deep3d runs ours only.
 rm -f "$OUT"/tests/data/fate/*.rep
 # fate-source inspects the FFmpeg tree with git when it is a checkout; ours is a
 # tarball inside this repository, so stop git from finding our repository instead.
 export GIT_CEILING_DIRECTORIES=$BUILD
-echo "check: make fate (log: $LOGDIR/fate.log)"
-make -C "$OUT" -k -j"$JOBS" fate > "$LOGDIR/fate.log" 2>&1
+FATE_TARGETS=${FATE_TARGETS:-fate}
+echo "check: make $FATE_TARGETS (log: $LOGDIR/fate.log)"
+make -C "$OUT" -k -j"$JOBS" $FATE_TARGETS > "$LOGDIR/fate.log" 2>&1
 fate_pass=0; fate_fail=0; deep3d_pass=0
 for rep in "$OUT"/tests/data/fate/*.rep; do
     [ -e "$rep" ] || continue

@@ -12,8 +12,8 @@ DEEP3D_FCN   = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-fcn.safetensors:thread
 DEEP3D_ORIG  = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-original.safetensors:threads=1
 DEEP3D_CRC   = $(call FILTERFRAMECRC, TESTSRC2 FORMAT DEEP3D)
 
-# Every layout, 8-bit 4:2:0, rendered by the network.
-DEEP3D_LAYOUTS = sbsl sbsr sbs2l sbs2r abl abr ab2l ab2r ml mr
+# Every layout and anaglyph, 8-bit 4:2:0, rendered by the network.
+DEEP3D_LAYOUTS = sbsl sbsr sbs2l sbs2r abl abr ab2l ab2r ml mr irl irr arcg arch arcc arcd
 define FATE_DEEP3D_LAYOUT_TEST
 FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-layout-$(1)
 fate-deep3d-layout-$(1): CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=$(DEEP3D_FCN):mode=$(1)
@@ -36,6 +36,21 @@ FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-format-$(1)-$(2)
 fate-deep3d-format-$(1)-$(2): CMD = framecrc -lavfi $(DEEP3D_SRC),format=$(1),deep3d=$(DEEP3D_FCN):mode=$(2)
 endef
 $(foreach F,$(DEEP3D_FORMATS),$(foreach L,sbsl sbs2r ab2l,$(eval $(call FATE_DEEP3D_FORMAT_TEST,$(F),$(L)))))
+
+# Modes that mix or alternate the eyes, with eyes that differ independently of
+# the network: strength=0 and a convergence of 12.5% shift the right eye by
+# exactly 12 luma (6 chroma) samples, so these frames hold on any BLAS.
+# Interleaved rows in every pixel format, the Dubois anaglyph in every colour
+# format (gray input needs a conversion to colour, which FATE does not insert).
+DEEP3D_SHIFT = $(DEEP3D_FCN):strength=0:renormalize=1:convergence=12.5
+define FATE_DEEP3D_SHIFT_TEST
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-shift-$(1)-$(2)
+fate-deep3d-shift-$(1)-$(2): CMD = framecrc -lavfi $(DEEP3D_SRC),format=$(1),deep3d=$(DEEP3D_SHIFT):mode=$(2)
+endef
+$(foreach F,$(DEEP3D_FORMATS),$(eval $(call FATE_DEEP3D_SHIFT_TEST,$(F),irr)))
+$(foreach F,$(filter-out gray,$(DEEP3D_FORMATS)),$(eval $(call FATE_DEEP3D_SHIFT_TEST,$(F),arcd)))
+$(foreach L,irl arcg arch arcc,$(eval $(call FATE_DEEP3D_SHIFT_TEST,yuv420p,$(L))))
+$(foreach F,rgb24 yuv420p10le,$(eval $(call FATE_DEEP3D_SHIFT_TEST,$(F),irl)))
 
 # Names that must give the same frames as another test.
 define FATE_DEEP3D_SAME_TEST
@@ -75,13 +90,14 @@ fate-deep3d-odd-abl-gray: CMD = framecrc -lavfi testsrc2=s=99x33:r=5:d=1,format=
 
 # The stereo 3D side data reaches the container: Matroska StereoMode and the
 # stream's Stereo 3D side data, as a player sees them (ffv1 is deterministic).
+# Anaglyphs carry none: they are ordinary pictures, not frame-packed stereo.
 DEEP3D_PROBE = -bitexact -show_entries stream=width,height,sample_aspect_ratio:stream_tags=stereo_mode:stream_side_data=side_data_type,type,inverted,view
 define FATE_DEEP3D_MKV_TEST
 FATE_DEEP3D_MKV-$(call ALLYES, TESTSRC2_FILTER FORMAT_FILTER DEEP3D_FILTER FFV1_ENCODER MATROSKA_MUXER MATROSKA_DEMUXER PIPE_PROTOCOL) += fate-deep3d-mkv-$(1)
 fate-deep3d-mkv-$(1): CMD = ffmpeg -lavfi testsrc2=s=32x16:r=5:d=0.4,format=yuv420p,deep3d=$(DEEP3D_FCN):mode=$(1) \
     -c:v ffv1 -bitexact -f matroska pipe: | run ffprobe$(PROGSSUF)$(EXESUF) $(DEEP3D_PROBE) -i pipe:0
 endef
-$(foreach L,sbsl sbsr sbs2l sbs2r abl abr ab2l ab2r ml mr,$(eval $(call FATE_DEEP3D_MKV_TEST,$(L))))
+$(foreach L,sbsl sbsr sbs2l sbs2r abl abr ab2l ab2r ml mr irl irr arcd,$(eval $(call FATE_DEEP3D_MKV_TEST,$(L))))
 
 FATE_FFMPEG += $(FATE_DEEP3D-yes)
 FATE_FFMPEG_FFPROBE += $(FATE_DEEP3D_MKV-yes)

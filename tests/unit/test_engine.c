@@ -178,11 +178,13 @@ int main(int argc, char **argv)
                 l8[i]  = (uint8_t)left[i];
                 l16[i] = (uint16_t)(left[i] * 4) << 6;
             }
-            ff_deep3d_select_rows(&p, &(Deep3DPlaneFormat){ 1, 1, 0, 8 }, probs, l8, wo, r8, wo,
+            ff_deep3d_select_rows(&p, &(Deep3DPlaneFormat){ 1, 1, 0, 8 }, probs, 1,
+                                  (const uint8_t *[]){ l8 }, (int[]){ wo },
+                                  (uint8_t *[]){ r8 }, (int[]){ wo }, wo, ho, 0, ho, scratch);
+            ff_deep3d_select_rows(&p, &(Deep3DPlaneFormat){ 1, 2, 6, 10 }, probs, 1,
+                                  (const uint8_t *[]){ (uint8_t *)l16 }, (int[]){ 2 * wo },
+                                  (uint8_t *[]){ (uint8_t *)r16 }, (int[]){ 2 * wo },
                                   wo, ho, 0, ho, scratch);
-            ff_deep3d_select_rows(&p, &(Deep3DPlaneFormat){ 1, 2, 6, 10 }, probs,
-                                  (uint8_t *)l16, 2 * wo, (uint8_t *)r16, 2 * wo, wo, ho, 0, ho,
-                                  scratch);
             for (size_t i = 0; i < (size_t)wo * ho; i++) {
                 d8  = FFMAX(d8, fabs(r8[i] - right[i]));
                 d16 = FFMAX(d16, fabs((r16[i] >> 6) / 4.0 - right[i]));

@@ -43,5 +43,34 @@ run_case original-small 128x64,200x90 --arch original --input 128x64 --channels 
 run_case original-384x160 384x160,961x541 --arch original --input 384x160 \
     --channels 64,128,256,512,512 --convs 1,1,2,2,2 --fc 512 --disparity -15:16 --seed 4
 
+# The original weights path: a random .params of the released form (60 arg:/aux: arrays,
+# legacy records, shuffled order, tests/tools/make_params.py) converted by
+# tools/convert_mxnet.py, then the same parity check at the real 384x160 shapes.
+run_params_case() { # run_params_case NAME RENDER_SIZES MAKE_PARAMS_ARGS...
+    local name=$1 sizes=$2; shift 2
+    local params=$WORK/$name.params model=$WORK/$name.safetensors dir=$WORK/$name out line
+    if ! "$PY" "$TOP/tests/tools/make_params.py" "$@" "$params" > "$WORK/$name.log" 2>&1 ||
+       ! "$PY" "$TOP/tools/convert_mxnet.py" "$params" "$model" >> "$WORK/$name.log" 2>&1 ||
+       ! "$PY" "$TOP/tools/make_parity_fixture.py" --model "$model" --outdir "$dir" --seed 12 \
+            --render "$sizes" >> "$WORK/$name.log" 2>&1; then
+        echo "not ok - $name: params/conversion/fixture failed:"; tail -n 5 "$WORK/$name.log"
+        failed=$((failed + 1)); rm -f "$params"
+        return
+    fi
+    rm -f "$params"  # 112 MB; the converted model stays for a rerun of the binary
+    for jobs in 1 3; do
+        out=$("$BIN" "$model" "$dir" "$jobs")
+        echo "$out" | grep -v '^ok' | grep -v 'passed,' | sed "s/^/$name: /"
+        line=$(echo "$out" | tail -n 1)
+        if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+            passed=$((passed + BASH_REMATCH[1])); failed=$((failed + BASH_REMATCH[2]))
+        else
+            echo "not ok - $name ($jobs jobs): no result"; failed=$((failed + 1))
+        fi
+    done
+}
+
+run_params_case mxnet-original-384x160 384x160,720x300 --seed 5 --record legacy
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -8,12 +8,17 @@
  *
  * The filter runs a real (tiny, random) model with strength=0 and
  * renormalize=1, which renders the second eye as an exact copy of the first,
- * so every sample is predictable. Usage: test_layout MODEL.safetensors
+ * so every sample is predictable. For the modes that mix or alternate the
+ * eyes (interleaved rows, anaglyphs) a convergence is added that makes every
+ * shift the same integer s = convergence / 100 * width (docs/model-format.md,
+ * section 5): the right eye is then exactly the input moved s samples to the
+ * right, edge samples repeated. Usage: test_layout MODEL.safetensors
  *
  * Prints one "ok"/"not ok" line per check and ends with "N passed, M failed".
  */
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -144,7 +149,9 @@ typedef struct Graph {
     AVFilterContext *src, *sink;
 } Graph;
 
-static int graph_open(Graph *g, enum AVPixelFormat fmt, int w, int h, const char *args)
+/* filter is "deep3d" unless given; the source carries the frame's colour matrix and range. */
+static int graph_open2(Graph *g, enum AVPixelFormat fmt, int w, int h, enum AVColorSpace csp,
+                       enum AVColorRange range, const char *filter, const char *args)
 {
     char src_args[256];
     AVFilterContext *deep3d;
@@ -154,12 +161,13 @@ static int graph_open(Graph *g, enum AVPixelFormat fmt, int w, int h, const char
     g->graph = avfilter_graph_alloc();
     if (!g->graph)
         return AVERROR(ENOMEM);
-    snprintf(src_args, sizeof(src_args), "video_size=%dx%d:pix_fmt=%d:time_base=1/25:pixel_aspect=1/1",
-             w, h, fmt);
+    snprintf(src_args, sizeof(src_args), "video_size=%dx%d:pix_fmt=%d:time_base=1/25:pixel_aspect=1/1"
+             ":colorspace=%d:range=%d", w, h, fmt, csp, range);
     ret = avfilter_graph_create_filter(&g->src, avfilter_get_by_name("buffer"), "in", src_args, NULL, g->graph);
     if (ret < 0)
         return ret;
-    ret = avfilter_graph_create_filter(&deep3d, avfilter_get_by_name("deep3d"), "deep3d", args, NULL, g->graph);
+    ret = avfilter_graph_create_filter(&deep3d, avfilter_get_by_name(filter ? filter : "deep3d"),
+                                       "deep3d", args, NULL, g->graph);
     if (ret < 0)
         return ret;
     ret = avfilter_graph_create_filter(&g->sink, avfilter_get_by_name("buffersink"), "out", NULL, NULL, g->graph);
@@ -169,6 +177,11 @@ static int graph_open(Graph *g, enum AVPixelFormat fmt, int w, int h, const char
         (ret = avfilter_link(deep3d, 0, g->sink, 0)) < 0)
         return ret;
     return avfilter_graph_config(g->graph, NULL);
+}
+
+static int graph_open(Graph *g, enum AVPixelFormat fmt, int w, int h, const char *args)
+{
+    return graph_open2(g, fmt, w, h, AVCOL_SPC_UNSPECIFIED, AVCOL_RANGE_UNSPECIFIED, NULL, args);
 }
 
 static void graph_close(Graph *g)
@@ -255,6 +268,435 @@ end:
     av_frame_free(&out);
 }
 
+/* ---- Modes that mix or alternate the eyes: interleaved rows, anaglyphs ---- */
+
+static int is_chroma(const AVPixFmtDescriptor *d, int c)
+{
+    return (c == 1 || c == 2) && !(d->flags & AV_PIX_FMT_FLAG_RGB);
+}
+
+/* Sample of one eye at (x, y) of component c: eye 0 is the input, eye 1 the
+ * input moved s luma samples to the right (edge repeated), as the filter
+ * renders it with strength=0 and convergence = 100 * s / width. */
+static unsigned eye_sample(const AVFrame *in, const AVPixFmtDescriptor *d, int c, int eye,
+                           int s, int x, int y)
+{
+    if (eye) {
+        int sc = is_chroma(d, c) ? s >> d->log2_chroma_w : s;
+        x = av_clip(x - sc, 0, comp_w(d, c, in->width) - 1);
+    }
+    return read_sample(in, d, c, x, y);
+}
+
+/* Push in through a graph and pull one frame into out; 0 on success. */
+static int run_graph(Graph *g, AVFrame *in, AVFrame *out)
+{
+    int ret = av_buffersrc_add_frame_flags(g->src, in, AV_BUFFERSRC_FLAG_KEEP_REF);
+    return ret < 0 ? ret : av_buffersink_get_frame(g->sink, out);
+}
+
+static int stereo3d_count(const AVFrame *f)
+{
+    int n = 0;
+    for (int i = 0; i < f->nb_side_data; i++)
+        n += f->side_data[i]->type == AV_FRAME_DATA_STEREO3D;
+    return n;
+}
+
+/*
+ * irl / irr: output row y is row y of the eye that owns it (irl: the left eye
+ * owns the even rows). A chroma row that covers luma rows of both eyes is the
+ * rounded mean of both eyes' chroma rows; one covering a single luma row (the
+ * last of an odd height in 4:2:0) belongs to that row's eye.
+ */
+static void test_interleave(enum AVPixelFormat fmt, int right_on_even, int swap, int w, int h,
+                            int s, double convergence)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
+    const char *mode = right_on_even ? "irr" : "irl";
+    AVFrame *in = make_frame(fmt, w, h, 0), *out = av_frame_alloc();
+    const AVFrameSideData *sd;
+    /* which eye (0 input, 1 shifted) the even luma rows show */
+    int even_eye = right_on_even ^ swap;
+    char args[1200];
+    Graph g;
+    int ret, bad = 0;
+
+    snprintf(args, sizeof(args), "model=%s:strength=0:renormalize=1:convergence=%g:swap=%d:mode=%s",
+             model, convergence, swap, mode);
+    if (!in || !out || (ret = graph_open(&g, fmt, w, h, args)) < 0) {
+        check(0, "%s %s swap=%d %dx%d: graph setup", d->name, mode, swap, w, h);
+        goto end;
+    }
+    if ((ret = run_graph(&g, in, out)) < 0) {
+        check(0, "%s %s swap=%d %dx%d: filtering (%s)", d->name, mode, swap, w, h, av_err2str(ret));
+        graph_close(&g);
+        goto end;
+    }
+    check(out->width == w && out->height == h && out->format == fmt,
+          "%s %s swap=%d %dx%d: output %dx%d %s", d->name, mode, swap, w, h, out->width,
+          out->height, av_get_pix_fmt_name(out->format));
+    for (int c = 0; c < d->nb_components && out->width == w && out->height == h && !bad; c++) {
+        int sy = is_chroma(d, c) ? d->log2_chroma_h : 0;
+        for (int y = 0; y < comp_h(d, c, h) && !bad; y++) {
+            int l0 = y << sy, l1 = FFMIN((y + 1) << sy, h);
+            for (int x = 0; x < comp_w(d, c, w) && !bad; x++) {
+                unsigned a = eye_sample(in, d, c, even_eye, s, x, y);
+                unsigned b = eye_sample(in, d, c, !even_eye, s, x, y);
+                unsigned want = l1 - l0 > 1 ? (a + b + 1) >> 1 : l0 & 1 ? b : a;
+                unsigned got  = read_sample(out, d, c, x, y);
+                if (got != want) {
+                    check(0, "%s %s swap=%d %dx%d: comp %d at (%d,%d) = %u, want %u (even eye %u, "
+                          "odd eye %u)", d->name, mode, swap, w, h, c, x, y, got, want, a, b);
+                    bad = 1;
+                }
+            }
+        }
+    }
+    if (!bad && out->width == w)
+        check(1, "%s %s swap=%d %dx%d: every sample of every row from its eye", d->name, mode,
+              swap, w, h);
+    sd = av_frame_get_side_data(out, AV_FRAME_DATA_STEREO3D);
+    check(sd && ((AVStereo3D *)sd->data)->type == AV_STEREO3D_LINES &&
+          ((AVStereo3D *)sd->data)->flags == (right_on_even ? AV_STEREO3D_FLAG_INVERT : 0) &&
+          ((AVStereo3D *)sd->data)->view == AV_STEREO3D_VIEW_PACKED,
+          "%s %s: side data interleaved lines%s", d->name, mode, right_on_even ? ", inverted" : "");
+    graph_close(&g);
+end:
+    av_frame_free(&in);
+    av_frame_free(&out);
+}
+
+/*
+ * Anaglyph matrices as published, applied to (left R, G, B, right R, G, B).
+ * Grey is BT.601 luma; Dubois: E. Dubois, "Conversion of a stereo pair to
+ * anaglyph with the least-squares projection method", 2009, red/cyan.
+ */
+static const char *const ana_names[4] = { "arcg", "arch", "arcc", "arcd" };
+static const double ana_matrix[4][3][6] = {
+    { { 0.299, 0.587, 0.114, 0, 0, 0 }, { 0, 0, 0, 0.299, 0.587, 0.114 }, { 0, 0, 0, 0.299, 0.587, 0.114 } },
+    { { 0.299, 0.587, 0.114, 0, 0, 0 }, { 0, 0, 0, 0, 1, 0 },             { 0, 0, 0, 0, 0, 1 } },
+    { { 1, 0, 0, 0, 0, 0 },             { 0, 0, 0, 0, 1, 0 },             { 0, 0, 0, 0, 0, 1 } },
+    { {  0.4561,     0.500484,   0.176381,   -0.0434706, -0.0879388, -0.00155529 },
+      { -0.0400822, -0.0378246, -0.0157589,   0.378476,   0.73364,   -0.0184503 },
+      { -0.0152161, -0.0205971, -0.00546856, -0.0721527, -0.112961,   1.2264 } },
+};
+
+/* The exact mix of integer samples, rounded half up and clipped: the
+ * coefficients have at most 8 decimals, so in units of 1e-8 the sum is exact. */
+static unsigned ana_exact(int mode, int c, const unsigned *v, unsigned maxval)
+{
+    int64_t sum = 0;
+    for (int k = 0; k < 6; k++)
+        sum += llround(ana_matrix[mode][c][k] * 1e8) * (int64_t)v[k];
+    if (sum <= 0)
+        return 0;
+    return FFMIN((sum + 50000000) / 100000000, maxval);
+}
+
+static const char *conv_args(char *buf, size_t size, const char *mode, double convergence)
+{
+    snprintf(buf, size, "model=%s:strength=0:renormalize=1:convergence=%g:mode=%s",
+             model, convergence, mode);
+    return buf;
+}
+
+/* RGB formats are mixed directly: every sample exactly, alpha the mean of the eyes. */
+static void test_anaglyph_rgb(enum AVPixelFormat fmt, int mode, int w, int h, int s,
+                              double convergence)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
+    AVFrame *in = make_frame(fmt, w, h, 0), *out = av_frame_alloc();
+    unsigned maxval = (1u << d->comp[0].depth) - 1;
+    char args[1200];
+    Graph g;
+    int ret, bad = 0;
+
+    if (!in || !out || (ret = graph_open(&g, fmt, w, h, conv_args(args, sizeof(args),
+                                         ana_names[mode], convergence))) < 0) {
+        check(0, "%s %s %dx%d: graph setup", d->name, ana_names[mode], w, h);
+        goto end;
+    }
+    if ((ret = run_graph(&g, in, out)) < 0) {
+        check(0, "%s %s %dx%d: filtering (%s)", d->name, ana_names[mode], w, h, av_err2str(ret));
+        graph_close(&g);
+        goto end;
+    }
+    check(out->width == w && out->height == h && out->format == fmt,
+          "%s %s %dx%d: output %dx%d %s", d->name, ana_names[mode], w, h, out->width,
+          out->height, av_get_pix_fmt_name(out->format));
+    for (int y = 0; y < h && out->width == w && out->height == h && !bad; y++)
+        for (int x = 0; x < w && !bad; x++) {
+            unsigned v[6], want[4], got[4];
+            for (int k = 0; k < 3; k++) {
+                v[k]     = eye_sample(in, d, k, 0, s, x, y);
+                v[k + 3] = eye_sample(in, d, k, 1, s, x, y);
+            }
+            for (int c = 0; c < 3; c++)
+                want[c] = ana_exact(mode, c, v, maxval);
+            if (d->nb_components > 3)
+                want[3] = (eye_sample(in, d, 3, 0, s, x, y) + eye_sample(in, d, 3, 1, s, x, y) + 1) >> 1;
+            for (int c = 0; c < d->nb_components; c++) {
+                got[c] = read_sample(out, d, c, x, y);
+                if (got[c] != want[c] && !bad) {
+                    check(0, "%s %s %dx%d: comp %d at (%d,%d) = %u, want %u", d->name,
+                          ana_names[mode], w, h, c, x, y, got[c], want[c]);
+                    bad = 1;
+                }
+            }
+        }
+    if (!bad && out->width == w)
+        check(1, "%s %s %dx%d: every sample is the exact rounded mix", d->name, ana_names[mode], w, h);
+    check(stereo3d_count(out) == 0, "%s %s: no stereo 3D side data (%d found)", d->name,
+          ana_names[mode], stereo3d_count(out));
+    graph_close(&g);
+end:
+    av_frame_free(&in);
+    av_frame_free(&out);
+}
+
+static void clear_frame(AVFrame *f)
+{
+    for (int p = 0; p < FF_ARRAY_ELEMS(f->buf) && f->buf[p]; p++)
+        memset(f->buf[p]->data, 0, f->buf[p]->size);
+}
+
+/* Cross-check against FFmpeg's own stereo3d filter, whose matrices are the
+ * same ones rounded to 3 decimals in 16.16 fixed point: at most 2 codes apart. */
+static void test_anaglyph_vs_stereo3d(int mode)
+{
+    const enum AVPixelFormat fmt = AV_PIX_FMT_RGB24;
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
+    const int w = 64, h = 36, s = 8, tol = 2;
+    AVFrame *in = make_frame(fmt, w, h, 0), *sbs = make_frame(fmt, 2 * w, h, 0);
+    AVFrame *a = av_frame_alloc(), *b = av_frame_alloc();
+    uint16_t line[128];
+    char args[1200], s3d_args[64];
+    Graph g1, g2;
+    int maxdiff = -1;
+
+    if (!in || !sbs || !a || !b)
+        goto end;
+    /* the side-by-side picture vf_stereo3d takes: the input, then its shifted copy */
+    clear_frame(sbs);
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < 2 * w; x++)
+                line[x] = eye_sample(in, d, c, x >= w, s, x % w, y);
+            av_write_image_line2(line, sbs->data, sbs->linesize, d, 0, y, c, 2 * w, 2);
+        }
+    snprintf(s3d_args, sizeof(s3d_args), "in=sbsl:out=%s", ana_names[mode]);
+    if (graph_open(&g1, fmt, w, h, conv_args(args, sizeof(args), ana_names[mode], 100.0 * s / w)) >= 0) {
+        if (graph_open2(&g2, fmt, 2 * w, h, AVCOL_SPC_UNSPECIFIED, AVCOL_RANGE_UNSPECIFIED,
+                        "stereo3d", s3d_args) >= 0) {
+            if (run_graph(&g1, in, a) >= 0 && run_graph(&g2, sbs, b) >= 0 &&
+                a->width == b->width && a->height == b->height && a->format == b->format) {
+                maxdiff = 0;
+                for (int c = 0; c < 3; c++)
+                    for (int y = 0; y < h; y++)
+                        for (int x = 0; x < w; x++)
+                            maxdiff = FFMAX(maxdiff, abs((int)read_sample(a, d, c, x, y) -
+                                                         (int)read_sample(b, d, c, x, y)));
+            }
+            graph_close(&g2);
+        }
+        graph_close(&g1);
+    }
+end:
+    check(maxdiff >= 0 && maxdiff <= tol, "rgb24 %s agrees with stereo3d=sbsl:%s within %d "
+          "(largest difference %d)", ana_names[mode], ana_names[mode], tol, maxdiff);
+    av_frame_free(&in);
+    av_frame_free(&sbs);
+    av_frame_free(&a);
+    av_frame_free(&b);
+}
+
+/*
+ * YUV anaglyphs go through RGB with the frame's matrix and range, and chroma
+ * is resampled on the way, so they are compared with a double-precision
+ * reference within a tolerance, on content made of flat 16x16 blocks (the
+ * shift is a multiple of 16), away from block edges where the chroma
+ * interpolation of the conversions legitimately blends neighbours.
+ */
+#define BLOCK 16
+
+static void luma_weights(enum AVColorSpace csp, double *kr, double *kb)
+{
+    switch (csp) {
+    case AVCOL_SPC_BT709:      *kr = 0.2126; *kb = 0.0722; break;
+    case AVCOL_SPC_BT2020_NCL: *kr = 0.2627; *kb = 0.0593; break;
+    default:                   *kr = 0.299;  *kb = 0.114;  break; /* BT.601, also when unspecified */
+    }
+}
+
+/* Y, U, V codes of block (bx, by): random, inside the nominal range. */
+static unsigned block_code(int c, int bx, int by, int depth, int full)
+{
+    unsigned v = pattern(c, bx, by, 8);
+    if (!full)
+        v = c ? 16 + v * 224 / 255 : 16 + v * 219 / 255;
+    return v << (depth - 8);
+}
+
+static AVFrame *make_block_frame(enum AVPixelFormat fmt, int w, int h, enum AVColorSpace csp,
+                                 int full)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
+    AVFrame *f = make_frame(fmt, w, h, 0);
+    uint16_t line[512];
+
+    if (!f || w > 512) {
+        av_frame_free(&f);
+        return NULL;
+    }
+    f->colorspace  = csp;
+    f->color_range = full ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
+    clear_frame(f);
+    for (int c = 0; c < d->nb_components; c++) {
+        int sx = is_chroma(d, c) ? d->log2_chroma_w : 0, sy = is_chroma(d, c) ? d->log2_chroma_h : 0;
+        for (int y = 0; y < comp_h(d, c, h); y++) {
+            for (int x = 0; x < comp_w(d, c, w); x++)
+                line[x] = block_code(c, (x << sx) / BLOCK, (y << sy) / BLOCK, d->comp[c].depth, full);
+            av_write_image_line2(line, f->data, f->linesize, d, 0, y, c, comp_w(d, c, w), 2);
+        }
+    }
+    return f;
+}
+
+/* Expected Y, U, V (as codes, unrounded) of the anaglyph of two flat blocks. */
+static void yuv_reference(int mode, enum AVColorSpace csp, int full, int depth,
+                          const unsigned *left, const unsigned *right, double *out)
+{
+    double kr, kb, kg, rgb[6], mixed[3], y, scale = 1 << (depth - 8), max = (1 << depth) - 1;
+
+    luma_weights(csp, &kr, &kb);
+    kg = 1 - kr - kb;
+    for (int e = 0; e < 2; e++) {
+        const unsigned *v = e ? right : left;
+        double yn, u, vn, *p = rgb + 3 * e;
+        if (full) {
+            yn = v[0] / max;
+            u  = (v[1] - 128 * scale) / max;
+            vn = (v[2] - 128 * scale) / max;
+        } else {
+            yn = (v[0] - 16 * scale) / (219 * scale);
+            u  = (v[1] - 128 * scale) / (224 * scale);
+            vn = (v[2] - 128 * scale) / (224 * scale);
+        }
+        p[0] = yn + 2 * (1 - kr) * vn;
+        p[2] = yn + 2 * (1 - kb) * u;
+        p[1] = (yn - kr * p[0] - kb * p[2]) / kg;
+        for (int k = 0; k < 3; k++)
+            p[k] = av_clipd(p[k], 0, 1);
+    }
+    for (int c = 0; c < 3; c++) {
+        double sum = 0;
+        for (int k = 0; k < 6; k++)
+            sum += ana_matrix[mode][c][k] * rgb[k];
+        mixed[c] = av_clipd(sum, 0, 1);
+    }
+    y = kr * mixed[0] + kg * mixed[1] + kb * mixed[2];
+    if (full) {
+        out[0] = y * max;
+        out[1] = 128 * scale + (mixed[2] - y) / (2 * (1 - kb)) * max;
+        out[2] = 128 * scale + (mixed[0] - y) / (2 * (1 - kr)) * max;
+    } else {
+        out[0] = 16 * scale + 219 * scale * y;
+        out[1] = 128 * scale + 224 * scale * (mixed[2] - y) / (2 * (1 - kb));
+        out[2] = 128 * scale + 224 * scale * (mixed[0] - y) / (2 * (1 - kr));
+    }
+}
+
+static void test_anaglyph_yuv(enum AVPixelFormat fmt, int mode, enum AVColorSpace csp, int full,
+                              double tol)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
+    const int w = 128, h = 64, s = BLOCK;
+    /* a matrix the filter must not use: proves the comparison can tell them apart */
+    enum AVColorSpace wrong = csp == AVCOL_SPC_BT709 ? AVCOL_SPC_BT470BG : AVCOL_SPC_BT709;
+    AVFrame *in = make_block_frame(fmt, w, h, csp, full), *out = av_frame_alloc();
+    double err = -1, err_wrong = 0;
+    char args[1200];
+    Graph g;
+
+    if (in && out && graph_open2(&g, fmt, w, h, csp, full ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG,
+                                 NULL, conv_args(args, sizeof(args), ana_names[mode],
+                                                 100.0 * s / w)) >= 0) {
+        if (run_graph(&g, in, out) >= 0 && out->width == w && out->height == h &&
+            out->format == fmt) {
+            err = 0;
+            for (int c = 0; c < 3; c++) {
+                int sx = is_chroma(d, c) ? d->log2_chroma_w : 0;
+                int sy = is_chroma(d, c) ? d->log2_chroma_h : 0;
+                int bw = BLOCK >> sx, bh = BLOCK >> sy, mx = 4 >> sx, my = 4 >> sy;
+                for (int y = 0; y < comp_h(d, c, h); y++)
+                    for (int x = 0; x < comp_w(d, c, w); x++) {
+                        int bx = (x << sx) / BLOCK, by = (y << sy) / BLOCK;
+                        unsigned l[3], r[3];
+                        double ref[3], ref_wrong[3], got;
+                        if (x % bw < mx || x % bw >= bw - mx || y % bh < my || y % bh >= bh - my)
+                            continue;
+                        for (int k = 0; k < 3; k++) {
+                            l[k] = block_code(k, bx, by, d->comp[k].depth, full);
+                            r[k] = block_code(k, FFMAX(bx - s / BLOCK, 0), by, d->comp[k].depth, full);
+                        }
+                        yuv_reference(mode, csp, full, d->comp[c].depth, l, r, ref);
+                        yuv_reference(mode, wrong, full, d->comp[c].depth, l, r, ref_wrong);
+                        got = read_sample(out, d, c, x, y);
+                        err       = FFMAX(err, fabs(got - ref[c]));
+                        err_wrong = FFMAX(err_wrong, fabs(got - ref_wrong[c]));
+                    }
+            }
+        }
+        graph_close(&g);
+    }
+    check(err >= 0 && err <= tol, "%s %s %s %s range: within %g of the reference "
+          "(largest difference %.2f)", d->name, ana_names[mode], av_color_space_name(csp),
+          full ? "full" : "limited", tol, err);
+    check(err_wrong > 2 * tol, "%s %s %s: the reference with %s differs by %.2f, so the "
+          "matrix is checked", d->name, ana_names[mode], av_color_space_name(csp),
+          av_color_space_name(wrong), err_wrong);
+    check(out && stereo3d_count(out) == 0, "%s %s: no stereo 3D side data", d->name, ana_names[mode]);
+    av_frame_free(&in);
+    av_frame_free(&out);
+}
+
+/* Gray input: an anaglyph needs colour, so the filter does not take gray and
+ * FFmpeg converts it to a colour format; arcg of a gray picture then has red
+ * from the left eye and equal green and blue from the right. */
+static void test_anaglyph_gray(void)
+{
+    const enum AVPixelFormat fmt = AV_PIX_FMT_GRAY8;
+    const int w = 64, h = 36, s = 8;
+    AVFrame *in = make_frame(fmt, w, h, 0), *out = av_frame_alloc();
+    const AVPixFmtDescriptor *od = NULL;
+    int ret = AVERROR(ENOMEM), gb_equal = 1, r_differs = 0;
+    char args[1200];
+    Graph g;
+
+    if (in && out && (ret = graph_open(&g, fmt, w, h, conv_args(args, sizeof(args), "arcg",
+                                                                100.0 * s / w))) >= 0) {
+        ret = run_graph(&g, in, out);
+        graph_close(&g);
+    }
+    if (ret >= 0)
+        od = av_pix_fmt_desc_get(out->format);
+    check(od && od->nb_components >= 3 && out->width == w && out->height == h,
+          "gray arcg: accepted, output %dx%d %s (colour)", out ? out->width : 0,
+          out ? out->height : 0, od ? od->name : av_err2str(ret));
+    if (od && od->flags & AV_PIX_FMT_FLAG_RGB) {
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                gb_equal  &= read_sample(out, od, 1, x, y) == read_sample(out, od, 2, x, y);
+                r_differs |= read_sample(out, od, 0, x, y) != read_sample(out, od, 1, x, y);
+            }
+        check(gb_equal && r_differs, "gray arcg: green = blue everywhere, red differs where "
+              "the eyes do");
+    }
+    av_frame_free(&in);
+    av_frame_free(&out);
+}
+
 static void test_config_error(enum AVPixelFormat fmt, const char *mode, int w, int h)
 {
     char args[1200];
@@ -296,29 +738,32 @@ static void test_size_change(void)
     av_frame_free(&out);
 }
 
-/* A frame that already says it is stereo gets our side data, not its own. */
-static void test_replaces_side_data(void)
+/* A frame that already says it is stereo gets our side data, not its own;
+ * an anaglyph (want_type < 0) gets none: it is not frame-packed stereo. */
+static void test_replaces_side_data(const char *mode, int want_type, int want_flags)
 {
     AVFrame *in = make_frame(AV_PIX_FMT_YUV420P, 32, 16, 0), *out = av_frame_alloc();
     AVStereo3D *s3d_in;
     const AVFrameSideData *sd;
-    int count = 0, ok = 0;
+    int count = -1, ok = 0;
     char args[1200];
     Graph g;
 
-    snprintf(args, sizeof(args), "model=%s:mode=abr", model);
+    snprintf(args, sizeof(args), "model=%s:mode=%s", model, mode);
     if (in && out && (s3d_in = av_stereo3d_create_side_data(in)) &&
         graph_open(&g, AV_PIX_FMT_YUV420P, 32, 16, args) >= 0) {
         s3d_in->type = AV_STEREO3D_CHECKERBOARD;
         if (av_buffersrc_add_frame(g.src, in) >= 0 && av_buffersink_get_frame(g.sink, out) >= 0) {
-            for (int i = 0; i < out->nb_side_data; i++)
-                count += out->side_data[i]->type == AV_FRAME_DATA_STEREO3D;
+            count = stereo3d_count(out);
             sd = av_frame_get_side_data(out, AV_FRAME_DATA_STEREO3D);
-            ok = count == 1 && sd && ((AVStereo3D *)sd->data)->type == AV_STEREO3D_TOPBOTTOM;
+            ok = want_type < 0 ? count == 0 :
+                 count == 1 && sd && ((AVStereo3D *)sd->data)->type == want_type &&
+                 ((AVStereo3D *)sd->data)->flags == want_flags;
         }
         graph_close(&g);
     }
-    check(ok, "input stereo side data replaced by exactly one entry (%d found)", count);
+    check(ok, "%s: input stereo side data replaced by exactly %d entr%s (%d found)", mode,
+          want_type < 0 ? 0 : 1, want_type < 0 ? "ies" : "y", count);
     av_frame_free(&in);
     av_frame_free(&out);
 }
@@ -376,8 +821,51 @@ int main(int argc, char **argv)
     test_init_error("model=/nonexistent/deep3d.safetensors", AVERROR(ENOENT), "missing model file");
     test_init_error("model=/dev/null", AVERROR_INVALIDDATA, "empty model file");
 
+    /* Interleaved rows, with eyes that differ (a shift of s samples), any size. */
+    {
+        static const struct { int w, h, s; double convergence; } is[] = {
+            { 64, 36, 8, 12.5 }, { 30, 22, 6, 20 }, { 32, 7, 8, 25 },
+        };
+        for (int f = 0; f < FF_ARRAY_ELEMS(fmts); f++)
+            for (int i = 0; i < FF_ARRAY_ELEMS(is); i++)
+                for (int r = 0; r < 2; r++)
+                    test_interleave(fmts[f], r, 0, is[i].w, is[i].h, is[i].s, is[i].convergence);
+        test_interleave(AV_PIX_FMT_YUV420P, 0, 1, 64, 36, 8, 12.5);  /* swap: right eye on even rows */
+        test_interleave(AV_PIX_FMT_P010,    1, 1, 32, 7, 8, 25);
+        test_interleave(AV_PIX_FMT_GRAY8,   0, 0, 1, 1, 0, 0);
+        test_interleave(AV_PIX_FMT_YUV420P, 1, 0, 2, 1, 0, 0);
+        test_interleave(AV_PIX_FMT_NV12,    0, 0, 6, 5, 0, 0);
+    }
+
+    /* Anaglyphs: RGB exactly, YUV through RGB within a tolerance. */
+    {
+        static const enum AVPixelFormat rgb[] = {
+            AV_PIX_FMT_RGB24, AV_PIX_FMT_BGR24, AV_PIX_FMT_RGBA, AV_PIX_FMT_BGRA, AV_PIX_FMT_GBRP,
+        };
+        for (int f = 0; f < FF_ARRAY_ELEMS(rgb); f++)
+            for (int m = 0; m < 4; m++) {
+                test_anaglyph_rgb(rgb[f], m, 64, 36, 8, 12.5);
+                test_anaglyph_rgb(rgb[f], m, 30, 5, 6, 20);
+            }
+        for (int m = 0; m < 4; m++)
+            test_anaglyph_vs_stereo3d(m);
+        for (int m = 0; m < 4; m++)
+            test_anaglyph_yuv(AV_PIX_FMT_YUV420P, m, AVCOL_SPC_BT709, 0, 2);
+        test_anaglyph_yuv(AV_PIX_FMT_YUV420P,   3, AVCOL_SPC_UNSPECIFIED, 0, 2);
+        test_anaglyph_yuv(AV_PIX_FMT_YUVJ420P,  3, AVCOL_SPC_BT470BG,   1, 2);
+        test_anaglyph_yuv(AV_PIX_FMT_YUV444P,   3, AVCOL_SPC_BT709,     1, 2);
+        test_anaglyph_yuv(AV_PIX_FMT_YUV422P,   3, AVCOL_SPC_SMPTE170M, 0, 2);
+        test_anaglyph_yuv(AV_PIX_FMT_NV12,      3, AVCOL_SPC_BT709,     0, 2);
+        test_anaglyph_yuv(AV_PIX_FMT_YUV420P10, 3, AVCOL_SPC_BT2020_NCL, 0, 4);
+        test_anaglyph_yuv(AV_PIX_FMT_YUV444P10, 0, AVCOL_SPC_BT709,     0, 4);
+        test_anaglyph_yuv(AV_PIX_FMT_P010,      3, AVCOL_SPC_BT709,     0, 4);
+        test_anaglyph_gray();
+    }
+
     test_size_change();
-    test_replaces_side_data();
+    test_replaces_side_data("abr", AV_STEREO3D_TOPBOTTOM, AV_STEREO3D_FLAG_INVERT);
+    test_replaces_side_data("irr", AV_STEREO3D_LINES, AV_STEREO3D_FLAG_INVERT);
+    test_replaces_side_data("arcd", -1, 0);
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# CPU benchmark of the deep3d filter (make bench).
+#
+# For two random-weight networks (speed does not depend on the weights):
+#   original: the released Deep3D topology at 384x160 (about 21.8 GFLOP/frame)
+#   compact:  an fcn of about 1 GFLOP/frame (256x160, 17 disparity planes)
+# and two input sizes (960x540, 1920x1080) converted to full side-by-side, it
+# measures frames per second end to end, milliseconds per stage (input
+# conversion, network, selection, packing; the filter's own timers), peak RSS,
+# and the network's GEMM throughput as a fraction of this machine's OpenBLAS
+# SGEMM peak, measured in the same run. Each figure is the median of RUNS runs.
+# Results: bench/results/cpu-<host>-<date>.md and the table on stdout.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$TOP/_build}
+BIN=$BUILD/ffmpeg-build/ffmpeg
+WORK=$BUILD/bench
+RUNS=${RUNS:-3}
+FRAMES_540=${FRAMES_540:-40}
+FRAMES_1080=${FRAMES_1080:-20}
+PY=${PYTHON:-/usr/bin/python3}
+MULTIARCH=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+mkdir -p "$WORK" "$TOP/bench/results"
+
+# 1. SGEMM peak of this machine (1 thread and all cores).
+cc -O2 -I/usr/include/$MULTIARCH/openblas-pthread "$TOP/bench/gemm_peak.c" -o "$WORK/gemm_peak" \
+    -L/usr/lib/$MULTIARCH/openblas-pthread -l:libopenblas.a -lpthread -lm
+peak_out=$("$WORK/gemm_peak" "$(nproc)")
+peak=$(echo "$peak_out" | tail -n 1 | sed 's/.*gflops=//')
+
+# 2. Models.
+[ -f "$WORK/original.safetensors" ] ||
+    "$PY" "$TOP/tools/make_model.py" --arch original --input 384x160 --channels 64,128,256,512,512 \
+        --convs 1,1,2,2,2 --fc 512 --disparity -15:16 --seed 1 --no-calibrate "$WORK/original.safetensors"
+[ -f "$WORK/compact.safetensors" ] ||
+    "$PY" "$TOP/tools/make_model.py" --arch fcn --input 256x160 --channels 16,32,64,128,128 \
+        --convs 1,1,1,1,1 --disparity -8:8 --seed 1 --no-calibrate "$WORK/compact.safetensors"
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+host=$(hostname)
+cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
+flags=$(grep -o -w -E 'avx512f|avx512_bf16|amx_tile|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')
+out=$TOP/bench/results/cpu-$(date +%Y-%m-%d).md
+{
+    echo "# deep3d CPU benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "- machine: $cpu, $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB; ISA: $flags"
+    echo "- build: $(cd "$TOP" && git rev-parse --short HEAD 2>/dev/null || echo unknown), OpenBLAS $(strings "$BIN" | grep -m1 -o 'OpenBLAS [0-9.]*' || echo '?') linked statically"
+    echo "- SGEMM peak (OpenBLAS, 512x4096x2304): $(echo "$peak_out" | sed 's/gemm_peak //' | tr '\n' ';' | sed 's/;$//; s/;/, /g') GFLOP/s"
+    echo "- input: testsrc2 (synthetic; the network's cost does not depend on content), yuv420p, to mode=sbs (2W x H), -f null"
+    echo "- $RUNS runs per row, medians; frames per run: $FRAMES_540 at 540p, $FRAMES_1080 at 1080p"
+    echo "- command: \`make bench\` (bench/run.sh)"
+    echo
+    echo "| model | GFLOP/frame | input | fps | input ms | network ms | selection ms | packing ms | network GFLOP/s | % of SGEMM peak | peak RSS MiB |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+} > "$out"
+
+for model in original compact; do
+    for size in 960x540 1920x1080; do
+        frames=$FRAMES_540
+        [ "$size" = 1920x1080 ] && frames=$FRAMES_1080
+        : > "$WORK/runs.txt"
+        for r in $(seq "$RUNS"); do
+            log=$("$BIN" -hide_banner -nostats -benchmark -v verbose \
+                  -f lavfi -i "testsrc2=s=$size:r=25,format=yuv420p" -frames:v "$frames" \
+                  -vf "deep3d=model=$WORK/$model.safetensors:mode=sbs" -f null - 2>&1)
+            rtime=$(echo "$log" | sed -n 's/.*rtime=\([0-9.]*\)s.*/\1/p')
+            rss=$(echo "$log" | sed -n 's/.*maxrss=\([0-9]*\)KiB.*/\1/p')
+            gmac=$(echo "$log" | sed -n 's/.*, \([0-9.]*\) GMAC\/frame.*/\1/p' | head -n 1)
+            stages=$(echo "$log" | sed -n 's/.*ms per frame: input \([0-9.]*\) network \([0-9.]*\) selection \([0-9.]*\) packing \([0-9.]*\).*/\1 \2 \3 \4/p')
+            echo "$(awk -v f="$frames" -v t="$rtime" 'BEGIN { print f / t }') $stages $rss $gmac" >> "$WORK/runs.txt"
+        done
+        col() { awk -v c="$1" '{ print $c }' "$WORK/runs.txt" | median; }
+        fps=$(col 1); t_in=$(col 2); t_net=$(col 3); t_sel=$(col 4); t_pack=$(col 5)
+        rss=$(awk '{ print $6 }' "$WORK/runs.txt" | sort -g | tail -n 1)
+        gmac=$(col 7)
+        awk -v m="$model" -v g="$gmac" -v s="$size" -v fps="$fps" -v a="$t_in" -v n="$t_net" \
+            -v sel="$t_sel" -v p="$t_pack" -v rss="$rss" -v peak="$peak" 'BEGIN {
+            gf = 2 * g / (n / 1000);
+            printf "| %s | %.2f | %s | %.2f | %.2f | %.1f | %.1f | %.2f | %.0f | %.0f%% | %.0f |\n",
+                   m, 2 * g, s, fps, a, n, sel, p, gf, 100 * gf / peak, rss / 1024 }' >> "$out"
+    done
+done
+
+cat "$out"
+echo "bench: wrote $out"
