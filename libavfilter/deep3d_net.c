@@ -276,13 +276,18 @@ static void deconv_rows(const DeconvArgs *a, const DeconvPhase *ph, int qy0, int
             for (int jy = 0; jy < ph->ty; jy++)
                 for (int jx = 0; jx < ph->tx; jx++) {
                     float *dst = col + (size_t)((c * ph->ty + jy) * ph->tx + jx) * n;
-                    for (int qy = q0; qy < q0 + nr; qy++) {
-                        int iy = qy + base_y - jy;
-                        const float *src = a->in + ((size_t)c * d->ih + iy) * d->iw;
-                        for (int qx = 0; qx < ph->nx; qx++) {
-                            int ix = qx + base_x - jx;
-                            *dst++ = iy >= 0 && iy < d->ih && ix >= 0 && ix < d->iw ? src[ix] : 0.0f;
+                    for (int qy = q0; qy < q0 + nr; qy++, dst += ph->nx) {
+                        int iy = qy + base_y - jy, off = base_x - jx;
+                        /* columns qx with 0 <= qx + off < iw are a plain copy */
+                        int lo = av_clip(-off, 0, ph->nx), hi = av_clip(d->iw - off, lo, ph->nx);
+                        if (iy < 0 || iy >= d->ih) {
+                            memset(dst, 0, ph->nx * sizeof(*dst));
+                            continue;
                         }
+                        memset(dst, 0, lo * sizeof(*dst));
+                        memcpy(dst + lo, a->in + ((size_t)c * d->ih + iy) * d->iw + lo + off,
+                               (hi - lo) * sizeof(*dst));
+                        memset(dst + hi, 0, (ph->nx - hi) * sizeof(*dst));
                     }
                 }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->co, n, kdim,
@@ -400,20 +405,20 @@ DEEP3D_VECTOR_CLONES
 static int softmax_job(void *arg, int jobnr, int nb_jobs)
 {
     PixelArgs *a = arg;
-    float *mx = a->net->scratch[jobnr], *sum = mx + SOFTMAX_CHUNK;
+    float *restrict mx = a->net->scratch[jobnr], *restrict sum = mx + SOFTMAX_CHUNK;
     int start = (int64_t)a->hw * jobnr / nb_jobs, end = (int64_t)a->hw * (jobnr + 1) / nb_jobs;
 
     for (int p0 = start; p0 < end; p0 += SOFTMAX_CHUNK) {
         int n = FFMIN(SOFTMAX_CHUNK, end - p0);
         memcpy(mx, a->data + p0, n * sizeof(*mx));
         for (int k = 1; k < a->c; k++) {
-            const float *v = a->data + (size_t)k * a->hw + p0;
+            const float *restrict v = a->data + (size_t)k * a->hw + p0;
             for (int i = 0; i < n; i++)
                 mx[i] = FFMAX(mx[i], v[i]);
         }
         memset(sum, 0, n * sizeof(*sum));
         for (int k = 0; k < a->c; k++) {
-            float *v = a->data + (size_t)k * a->hw + p0;
+            float *restrict v = a->data + (size_t)k * a->hw + p0;
             for (int i = 0; i < n; i++) {
                 v[i] = expf(v[i] - mx[i]);
                 sum[i] += v[i];
@@ -422,7 +427,7 @@ static int softmax_job(void *arg, int jobnr, int nb_jobs)
         for (int i = 0; i < n; i++)
             sum[i] = 1.0f / sum[i];
         for (int k = 0; k < a->c; k++) {
-            float *v = a->data + (size_t)k * a->hw + p0;
+            float *restrict v = a->data + (size_t)k * a->hw + p0;
             for (int i = 0; i < n; i++)
                 v[i] *= sum[i];
         }

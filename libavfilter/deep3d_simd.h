@@ -36,8 +36,9 @@
 #if defined(__clang__)
 #define DEEP3D_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
-#define DEEP3D_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), \
-                                            optimize("tree-vectorize")))
+/* two attributes: GCC 12 given both in one list vectorises only the default clone */
+#define DEEP3D_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default"))) \
+                             __attribute__((optimize("tree-vectorize")))
 #endif
 #elif defined(__GNUC__) && !defined(__clang__)
 #define DEEP3D_VECTOR_CLONES __attribute__((optimize("tree-vectorize")))
