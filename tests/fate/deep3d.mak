@@ -85,6 +85,9 @@ $(eval $(call FATE_DEEP3D_OPTION_TEST,original-ab2r,$(DEEP3D_ORIG):mode=ab2r))
 # of axes without chroma subsampling take any size.
 FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-odd-sbs2l
 fate-deep3d-odd-sbs2l: CMD = framecrc -lavfi testsrc2=s=99x33:r=5:d=1,format=yuv444p,deep3d=$(DEEP3D_FCN):mode=sbs2l
+# 4K: one frame of 3840x2160 to 7680x2160
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-4k
+fate-deep3d-4k: CMD = framecrc -lavfi testsrc2=s=3840x2160:r=5:d=0.2,format=yuv420p,deep3d=$(DEEP3D_FCN)
 FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-odd-abl-gray
 fate-deep3d-odd-abl-gray: CMD = framecrc -lavfi testsrc2=s=99x33:r=5:d=1,format=gray,deep3d=$(DEEP3D_FCN):mode=abl
 
