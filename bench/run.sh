@@ -47,7 +47,9 @@ out=$TOP/bench/results/cpu-$(date +%Y-%m-%d).md
     echo "# deep3d CPU benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
     echo "- machine: $cpu, $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB; ISA: $flags"
-    echo "- build: $(cd "$TOP" && git rev-parse --short HEAD 2>/dev/null || echo unknown), OpenBLAS $(strings "$BIN" | grep -m1 -o 'OpenBLAS [0-9.]*' || echo '?') linked statically"
+    rev=$(cd "$TOP" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
+    [ -z "$(cd "$TOP" && git status --porcelain -- libavfilter 2>/dev/null)" ] || rev="$rev + uncommitted libavfilter changes"
+    echo "- build: $rev; $(strings "$BIN" | grep -m1 -o 'OpenBLAS [0-9][0-9.]*' || echo 'OpenBLAS ?') linked statically"
     echo "- SGEMM peak (OpenBLAS, 512x4096x2304): $(echo "$peak_out" | sed 's/gemm_peak //' | tr '\n' ';' | sed 's/;$//; s/;/, /g') GFLOP/s"
     echo "- input: testsrc2 (synthetic; the network's cost does not depend on content), yuv420p, to mode=sbs (2W x H), -f null"
     echo "- $RUNS runs per row, medians; frames per run: $FRAMES_540 at 540p, $FRAMES_1080 at 1080p"
