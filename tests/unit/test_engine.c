@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "libavfilter/deep3d_model.h"
 #include "libavfilter/deep3d_net.h"
 #include "libavfilter/deep3d_select.h"
@@ -30,21 +31,6 @@
 #include "libavutil/log.h"
 #include "libavutil/mem.h"
 
-static int passed, failed;
-
-static void check(int cond, const char *fmt, ...)
-{
-    va_list ap;
-    printf(cond ? "ok - " : "not ok - ");
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    if (cond)
-        passed++;
-    else
-        failed++;
-}
 
 static float *read_f32(const char *dir, const char *name, size_t n)
 {
@@ -211,6 +197,5 @@ end:
     av_free(input);
     av_free(ref_probs);
     av_free(probs);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "libavfilter/avfilter.h"
 #include "libavfilter/buffersink.h"
 #include "libavfilter/buffersrc.h"
@@ -31,22 +32,7 @@
 #include "libavutil/pixdesc.h"
 #include "libavutil/stereo3d.h"
 
-static int passed, failed;
 static const char *model;
-
-static void check(int cond, const char *fmt, ...)
-{
-    va_list ap;
-    printf(cond ? "ok - " : "not ok - ");
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    if (cond)
-        passed++;
-    else
-        failed++;
-}
 
 typedef struct Layout {
     const char *name;
@@ -867,6 +853,5 @@ int main(int argc, char **argv)
     test_replaces_side_data("irr", AV_STEREO3D_LINES, AV_STEREO3D_FLAG_INVERT);
     test_replaces_side_data("arcd", -1, 0);
 
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }

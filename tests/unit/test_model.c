@@ -13,28 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "libavfilter/deep3d_model.h"
 #include "libavutil/error.h"
 #include "libavutil/intreadwrite.h"
 #include "libavutil/log.h"
 #include "libavutil/mem.h"
 
-static int passed, failed;
 static char last_error[1024];
-
-static void check(int cond, const char *fmt, ...)
-{
-    va_list ap;
-    printf(cond ? "ok - " : "not ok - ");
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    if (cond)
-        passed++;
-    else
-        failed++;
-}
 
 static void log_callback(void *avcl, int level, const char *fmt, va_list vl)
 {
@@ -243,6 +229,5 @@ int main(int argc, char **argv)
     ff_deep3d_model_free(&m);
     av_free(original.data);
     av_free(header);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }
