@@ -47,6 +47,7 @@ out=$TOP/bench/results/cpu-$(date +%Y-%m-%d).md
     echo "# deep3d CPU benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
     echo "- machine: $cpu, $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB; ISA: $flags"
+    echo "- load average when the run started (other processes compete for the 2 cores): $(cut -d' ' -f1-3 /proc/loadavg)"
     rev=$(cd "$TOP" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
     [ -z "$(cd "$TOP" && git status --porcelain -- libavfilter 2>/dev/null)" ] || rev="$rev + uncommitted libavfilter changes"
     echo "- build: $rev; $(strings "$BIN" | grep -m1 -o 'OpenBLAS [0-9][0-9.]*' || echo 'OpenBLAS ?') linked statically"
