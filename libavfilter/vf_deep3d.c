@@ -27,6 +27,9 @@
  * and the frame is tagged with AV_FRAME_DATA_STEREO3D side data.
  */
 
+#include <string.h>
+
+#include "libavutil/hwcontext.h"
 #include "libavutil/mem.h"
 #include "libavutil/time.h"
 #include "libavutil/opt.h"
@@ -39,6 +42,7 @@
 #include "video.h"
 
 #include "deep3d_anaglyph.h"
+#include "deep3d_cuda.h"
 #include "deep3d_input.h"
 #include "deep3d_model.h"
 #include "deep3d_net.h"
@@ -46,8 +50,9 @@
 #include "deep3d_select.h"
 
 enum Deep3DDevice {
-    DEEP3D_DEVICE_AUTO,     ///< the GPU when one can be used, else the CPU
+    DEEP3D_DEVICE_AUTO,     ///< CUDA frames on the GPU, software frames on the CPU
     DEEP3D_DEVICE_CPU,
+    DEEP3D_DEVICE_CUDA,     ///< the GPU only: CUDA frames, cuDNN 9
 };
 
 /* Output modes beyond the stereo layouts of deep3d_pack.h. */
@@ -71,6 +76,7 @@ typedef struct Deep3DContext {
     int swap;
     int renormalize;
     int device;             ///< enum Deep3DDevice
+    char *cudnn_path;       ///< cuDNN library file or directory (CUDA path)
 
     Deep3DModel *model;
     Deep3DNet *net;
@@ -82,6 +88,7 @@ typedef struct Deep3DContext {
     AVFrame *right;         ///< the rendered eye (or the depth picture)
     Deep3DPack pack;
     Deep3DAnaglyph *anaglyph;   ///< anaglyph modes only
+    struct Deep3DCuda *cuda;    ///< set when CUDA frames are processed on the GPU
     int warned_stereo_input;
 
     /* time spent per stage, reported at the end (verbose) for benchmarks */
@@ -110,12 +117,17 @@ static int query_formats(const AVFilterContext *ctx, AVFilterFormatsConfig **cfg
                          AVFilterFormatsConfig **cfg_out)
 {
     const Deep3DContext *s = ctx->priv;
-    enum AVPixelFormat fmts[FF_ARRAY_ELEMS(pix_fmts)];
+    enum AVPixelFormat fmts[FF_ARRAY_ELEMS(pix_fmts) + 1];
     int n = 0;
 
     for (int i = 0; pix_fmts[i] != AV_PIX_FMT_NONE; i++)
         if (!IS_ANAGLYPH(s->mode) || ff_deep3d_anaglyph_format_supported(pix_fmts[i]))
             fmts[n++] = pix_fmts[i];
+#if DEEP3D_HAVE_CUDA
+    /* Offered whatever the mode and device: config_output then says clearly
+     * what CUDA frames cannot do, where a failed negotiation would not. */
+    fmts[n++] = AV_PIX_FMT_CUDA;
+#endif
     fmts[n] = AV_PIX_FMT_NONE;
     return ff_set_common_formats_from_list2(ctx, cfg_in, cfg_out, fmts);
 }
@@ -156,6 +168,21 @@ static av_cold int init(AVFilterContext *ctx)
            s->model->arch == DEEP3D_ARCH_ORIGINAL ? "original" : "fcn",
            s->model->in_w, s->model->in_h, s->model->nb_disp, s->model->disp_min,
            s->model->disp_max, s->model->disp_width, s->model->nb_params);
+
+    /* device=cuda fails here, before any frame, when the GPU path cannot run */
+    if (s->device == DEEP3D_DEVICE_CUDA) {
+#if DEEP3D_HAVE_CUDA
+        ret = ff_deep3d_cuda_probe(ctx, s->cudnn_path);
+        if (ret < 0) {
+            av_log(ctx, AV_LOG_ERROR, "device=cuda: the GPU path needs cuDNN 9.\n");
+            return ret;
+        }
+#else
+        av_log(ctx, AV_LOG_ERROR, "device=cuda: this build has no CUDA path (it needs "
+               "ffnvcodec and --enable-cuda-llvm or --enable-cuda-nvcc).\n");
+        return AVERROR(ENOSYS);
+#endif
+    }
     return 0;
 }
 
@@ -175,15 +202,107 @@ static av_cold void uninit(AVFilterContext *ctx)
 {
     Deep3DContext *s = ctx->priv;
 
-    if (s->nb_frames)
+    /* the GPU path reports its own throughput when it is freed */
+    if (s->nb_frames && !s->cuda)
         av_log(ctx, AV_LOG_VERBOSE, "%"PRId64" frames, ms per frame: input %.3f network %.3f "
                "selection %.3f packing %.3f\n", s->nb_frames,
                s->t_input / 1e3 / s->nb_frames, s->t_network / 1e3 / s->nb_frames,
                s->t_select / 1e3 / s->nb_frames, s->t_pack / 1e3 / s->nb_frames);
 
     free_engine(s);
+#if DEEP3D_HAVE_CUDA
+    ff_deep3d_cuda_free(&s->cuda);
+#endif
     ff_deep3d_anaglyph_free(&s->anaglyph);
     ff_deep3d_model_free(&s->model);
+}
+
+static Deep3DSelectParams select_params(const Deep3DContext *s)
+{
+    const Deep3DModel *m = s->model;
+    return (Deep3DSelectParams){
+        .net_w = m->in_w, .net_h = m->in_h, .nb_disp = m->nb_disp,
+        .disp_min = m->disp_min, .disp_width = m->disp_width,
+        .strength = s->strength, .convergence = s->convergence,
+        .renormalize = s->renormalize,
+    };
+}
+
+static av_unused const char *mode_name(int mode);
+
+/* CUDA frames: everything on the GPU, CUDA frames out (deep3d_cuda.c). */
+static int config_cuda(AVFilterLink *outlink)
+{
+    AVFilterContext *ctx = outlink->src;
+#if DEEP3D_HAVE_CUDA
+    AVFilterLink *inlink = ctx->inputs[0];
+    Deep3DContext *s     = ctx->priv;
+    FilterLink *inl  = ff_filter_link(inlink);
+    FilterLink *outl = ff_filter_link(outlink);
+    AVHWFramesContext *in_fc;
+    Deep3DCudaConfig cfg;
+    char desc[512];
+    int ret;
+
+    if (s->device == DEEP3D_DEVICE_CPU) {
+        av_log(ctx, AV_LOG_ERROR, "device=cpu cannot take CUDA frames: add "
+               "hwdownload,format=<the frames' sw_format> before deep3d, or use device=auto.\n");
+        return AVERROR(EINVAL);
+    }
+    if (!inl->hw_frames_ctx) {
+        av_log(ctx, AV_LOG_ERROR, "CUDA frames without a hardware frames context.\n");
+        return AVERROR(EINVAL);
+    }
+    in_fc = (AVHWFramesContext *)inl->hw_frames_ctx->data;
+    if (s->mode >= DEEP3D_LAYOUT_NB || !ff_deep3d_cuda_layout_supported(s->mode)) {
+        av_log(ctx, AV_LOG_ERROR, "mode=%s is not implemented on CUDA frames yet (sbsl, sbsr, "
+               "sbs2l, sbs2r, abl, abr, ab2l, ab2r, ml and mr are); add hwdownload,format=%s "
+               "before deep3d for the CPU path.\n", mode_name(s->mode),
+               av_get_pix_fmt_name(in_fc->sw_format));
+        return AVERROR(ENOSYS);
+    }
+    if (!ff_deep3d_cuda_format_supported(in_fc->sw_format)) {
+        av_log(ctx, AV_LOG_ERROR, "CUDA frames of %s are not supported: the GPU path takes "
+               "nv12, p010le, yuv420p and yuv444p (convert with scale_cuda=format=nv12, or "
+               "hwdownload for the CPU path).\n", av_get_pix_fmt_name(in_fc->sw_format));
+        return AVERROR(EINVAL);
+    }
+    ret = ff_deep3d_pack_init(&s->pack, ctx, s->mode, in_fc->sw_format, inlink->w, inlink->h);
+    if (ret < 0)
+        return ret;
+
+    free_engine(s);
+    ff_deep3d_anaglyph_free(&s->anaglyph);
+    ff_deep3d_cuda_free(&s->cuda);
+    av_buffer_unref(&outl->hw_frames_ctx);
+    cfg = (Deep3DCudaConfig){
+        .model = s->model, .pack = &s->pack, .select = select_params(s),
+        .swap = s->swap, .cudnn_path = s->cudnn_path,
+    };
+    ret = ff_deep3d_cuda_init(&s->cuda, ctx, &cfg, inl->hw_frames_ctx, &outl->hw_frames_ctx);
+    if (ret < 0) {
+        /* falling back to the CPU would copy every frame through host memory */
+        if (s->device == DEEP3D_DEVICE_AUTO)
+            av_log(ctx, AV_LOG_ERROR, "device=auto: CUDA frames run on the GPU only; add "
+                   "hwdownload,format=%s before deep3d for the CPU path.\n",
+                   av_get_pix_fmt_name(in_fc->sw_format));
+        return ret;
+    }
+
+    outlink->w = s->pack.out_w;
+    outlink->h = s->pack.out_h;
+    outlink->sample_aspect_ratio = inlink->sample_aspect_ratio;
+    ff_deep3d_cuda_describe(s->cuda, desc, sizeof(desc));
+    av_log(ctx, AV_LOG_INFO, "device: cuda (%s; %s)\n", desc,
+           s->device == DEEP3D_DEVICE_AUTO ? "auto: CUDA frames" : "requested");
+    av_log(ctx, AV_LOG_VERBOSE, "%dx%d %s (CUDA) -> %dx%d, network %dx%d, %.2f GMAC/frame\n",
+           inlink->w, inlink->h, av_get_pix_fmt_name(in_fc->sw_format), outlink->w, outlink->h,
+           s->model->in_w, s->model->in_h, ff_deep3d_net_macs(s->model) / 1e9);
+    return 0;
+#else
+    av_log(ctx, AV_LOG_ERROR, "CUDA frames: this build has no CUDA path.\n");
+    return AVERROR(ENOSYS);
+#endif
 }
 
 static int config_output(AVFilterLink *outlink)
@@ -195,6 +314,18 @@ static int config_output(AVFilterLink *outlink)
     enum Deep3DLayout layout = s->mode >= DEEP3D_LAYOUT_NB ? DEEP3D_LAYOUT_ML : s->mode;
     size_t scratch = 0;
     int ret;
+
+    if (inlink->format == AV_PIX_FMT_CUDA)
+        return config_cuda(outlink);
+    if (s->device == DEEP3D_DEVICE_CUDA) {
+        av_log(ctx, AV_LOG_ERROR, "device=cuda needs CUDA frames, got %s: decode with "
+               "-hwaccel cuda -hwaccel_output_format cuda, or add hwupload_cuda before "
+               "deep3d.\n", av_get_pix_fmt_name(inlink->format));
+        return AVERROR(EINVAL);
+    }
+#if DEEP3D_HAVE_CUDA
+    ff_deep3d_cuda_free(&s->cuda);
+#endif
 
     ret = ff_deep3d_pack_init(&s->pack, ctx, layout, inlink->format, inlink->w, inlink->h);
     if (ret < 0)
@@ -220,12 +351,7 @@ static int config_output(AVFilterLink *outlink)
     if (!s->net_input || !s->probs || !s->scratch || !s->right)
         return AVERROR(ENOMEM);
 
-    s->select = (Deep3DSelectParams){
-        .net_w = m->in_w, .net_h = m->in_h, .nb_disp = m->nb_disp,
-        .disp_min = m->disp_min, .disp_width = m->disp_width,
-        .strength = s->strength, .convergence = s->convergence,
-        .renormalize = s->renormalize,
-    };
+    s->select = select_params(s);
     scratch = ff_deep3d_select_scratch_size(&s->select, inlink->w);
     for (int i = 0; i < s->nb_jobs; i++)
         if (!(s->scratch[i] = av_malloc_array(scratch, sizeof(float))))
@@ -244,9 +370,11 @@ static int config_output(AVFilterLink *outlink)
      * does: the packed frame displays with the shape of one eye. */
     outlink->sample_aspect_ratio = inlink->sample_aspect_ratio;
 
-    /* This build has only the CPU path: auto means the CPU. */
-    av_log(ctx, AV_LOG_VERBOSE, "device: cpu (%s)\n",
-           s->device == DEEP3D_DEVICE_AUTO ? "auto: no GPU path in this build" : "requested");
+    /* auto: software frames stay on the CPU (no upload to the GPU yet) */
+    av_log(ctx, AV_LOG_INFO, "device: cpu (%s)\n",
+           s->device == DEEP3D_DEVICE_CPU ? "requested" :
+           DEEP3D_HAVE_CUDA ? "auto: software frames; CUDA frames would use the GPU" :
+                              "auto: no CUDA path in this build");
     av_log(ctx, AV_LOG_VERBOSE, "%dx%d %s -> %dx%d, network %dx%d, %d jobs, %.2f GMAC/frame\n",
            inlink->w, inlink->h, av_get_pix_fmt_name(inlink->format), outlink->w, outlink->h,
            m->in_w, m->in_h, s->nb_jobs, ff_deep3d_net_macs(m) / 1e9);
@@ -314,23 +442,80 @@ static int pack_slice(AVFilterContext *ctx, void *arg, int job, int nb_jobs)
     return 0;
 }
 
-static int filter_frame(AVFilterLink *inlink, AVFrame *in)
+/* Software frames: network, selection and packing on the CPU. */
+static int render_cpu(AVFilterContext *ctx, AVFrame *in, AVFrame **pout)
 {
-    AVFilterContext *ctx  = inlink->dst;
     AVFilterLink *outlink = ctx->outputs[0];
     Deep3DContext *s      = ctx->priv;
-    const AVFrameSideData *sd;
-    AVStereo3D *s3d;
     ThreadData td;
     AVFrame *out;
     int64_t t0, t1, t2, t3;
     int ret, need_net;
 
-    if (in->width != s->pack.in_w || in->height != s->pack.in_h ||
-        in->format != s->pack.format) {
+    /* The right eye is rendered unless only the left one is shown. */
+    need_net = s->mode == DEEP3D_MODE_DEPTH || s->pack.has_right || s->swap || s->anaglyph;
+    t0 = av_gettime_relative();
+    if (need_net) {
+        ret = ff_deep3d_input_convert(s->input, ctx, in, s->net_input);
+        if (ret < 0)
+            return ret;
+        t1 = av_gettime_relative();
+        ff_deep3d_net_forward(s->net, s->net_input, s->probs, execute, ctx);
+        t2 = av_gettime_relative();
+        ret = av_frame_make_writable(s->right);
+        if (ret < 0)
+            return ret;
+        ff_filter_execute(ctx, s->mode == DEEP3D_MODE_DEPTH ? depth_slice : select_slice, in,
+                          NULL, FFMIN(s->pack.planes[0].h, s->nb_jobs));
+        t3 = av_gettime_relative();
+        s->t_input   += t1 - t0;
+        s->t_network += t2 - t1;
+        s->t_select  += t3 - t2;
+    }
+    t0 = av_gettime_relative();
+
+    out = ff_get_video_buffer(outlink, outlink->w, outlink->h);
+    if (!out)
+        return AVERROR(ENOMEM);
+
+    td.out   = out;
+    td.left  = in;
+    td.right = s->right;
+    if (s->mode == DEEP3D_MODE_DEPTH)
+        td.left = s->right;
+    else if (s->swap)
+        FFSWAP(const AVFrame *, td.left, td.right);
+    if (s->anaglyph) {
+        ret = ff_deep3d_anaglyph_render(s->anaglyph, ctx, out, td.left, td.right,
+                                        execute, ctx, s->nb_jobs);
+        if (ret < 0) {
+            av_frame_free(&out);
+            return ret;
+        }
+    } else {
+        ff_filter_execute(ctx, pack_slice, &td, NULL,
+                          FFMIN(s->pack.planes[0].eye_h, s->nb_jobs));
+    }
+    s->t_pack += av_gettime_relative() - t0;
+    *pout = out;
+    return 0;
+}
+
+static int filter_frame(AVFilterLink *inlink, AVFrame *in)
+{
+    AVFilterContext *ctx  = inlink->dst;
+    AVFilterLink *outlink = ctx->outputs[0];
+    Deep3DContext *s      = ctx->priv;
+    enum AVPixelFormat fmt = s->cuda ? AV_PIX_FMT_CUDA : s->pack.format;
+    const AVFrameSideData *sd;
+    AVStereo3D *s3d;
+    AVFrame *out = NULL;
+    int ret;
+
+    if (in->width != s->pack.in_w || in->height != s->pack.in_h || in->format != fmt) {
         av_log(ctx, AV_LOG_ERROR, "Frame changed from %dx%d %s to %dx%d %s mid-stream; "
                "the filter graph must be reconfigured for this.\n",
-               s->pack.in_w, s->pack.in_h, av_get_pix_fmt_name(s->pack.format),
+               s->pack.in_w, s->pack.in_h, av_get_pix_fmt_name(fmt),
                in->width, in->height, av_get_pix_fmt_name(in->format));
         av_frame_free(&in);
         return AVERROR(EINVAL);
@@ -344,37 +529,16 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
         s->warned_stereo_input = 1;
     }
 
-    /* The right eye is rendered unless only the left one is shown. */
-    need_net = s->mode == DEEP3D_MODE_DEPTH || s->pack.has_right || s->swap || s->anaglyph;
-    t0 = av_gettime_relative();
-    if (need_net) {
-        ret = ff_deep3d_input_convert(s->input, ctx, in, s->net_input);
-        if (ret < 0) {
-            av_frame_free(&in);
-            return ret;
-        }
-        t1 = av_gettime_relative();
-        ff_deep3d_net_forward(s->net, s->net_input, s->probs, execute, ctx);
-        t2 = av_gettime_relative();
-        ret = av_frame_make_writable(s->right);
-        if (ret < 0) {
-            av_frame_free(&in);
-            return ret;
-        }
-        ff_filter_execute(ctx, s->mode == DEEP3D_MODE_DEPTH ? depth_slice : select_slice, in,
-                          NULL, FFMIN(s->pack.planes[0].h, s->nb_jobs));
-        t3 = av_gettime_relative();
-        s->t_input   += t1 - t0;
-        s->t_network += t2 - t1;
-        s->t_select  += t3 - t2;
-    }
-    t0 = av_gettime_relative();
+#if DEEP3D_HAVE_CUDA
+    if (s->cuda) {
+        out = av_frame_alloc();
+        ret = out ? ff_deep3d_cuda_render(s->cuda, out, in) : AVERROR(ENOMEM);
+    } else
+#endif
+        ret = render_cpu(ctx, in, &out);
+    if (ret < 0)
+        goto fail;
 
-    out = ff_get_video_buffer(outlink, outlink->w, outlink->h);
-    if (!out) {
-        av_frame_free(&in);
-        return AVERROR(ENOMEM);
-    }
     ret = av_frame_copy_props(out, in);
     if (ret < 0)
         goto fail;
@@ -388,24 +552,6 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
         }
         ff_deep3d_pack_stereo3d(&s->pack, s3d);
     }
-
-    td.out   = out;
-    td.left  = in;
-    td.right = s->right;
-    if (s->mode == DEEP3D_MODE_DEPTH)
-        td.left = s->right;
-    else if (s->swap)
-        FFSWAP(const AVFrame *, td.left, td.right);
-    if (s->anaglyph) {
-        ret = ff_deep3d_anaglyph_render(s->anaglyph, ctx, out, td.left, td.right,
-                                        execute, ctx, s->nb_jobs);
-        if (ret < 0)
-            goto fail;
-    } else {
-        ff_filter_execute(ctx, pack_slice, &td, NULL,
-                          FFMIN(s->pack.planes[0].eye_h, s->nb_jobs));
-    }
-    s->t_pack += av_gettime_relative() - t0;
     s->nb_frames++;
 
     av_frame_free(&in);
@@ -427,9 +573,12 @@ static const AVOption deep3d_options[] = {
         OFFSET(convergence), AV_OPT_TYPE_FLOAT, { .dbl = 0 }, -50, 50, FLAGS },
     { "swap", "exchange the eyes", OFFSET(swap), AV_OPT_TYPE_BOOL, { .i64 = 0 }, 0, 1, FLAGS },
     { "device", "where the network runs", OFFSET(device), AV_OPT_TYPE_INT,
-        { .i64 = DEEP3D_DEVICE_AUTO }, 0, DEEP3D_DEVICE_CPU, FLAGS, .unit = "device" },
-    { "auto", "the GPU when one can be used, else the CPU", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_AUTO }, 0, 0, FLAGS, .unit = "device" },
-    { "cpu",  "the CPU",                                   0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_CPU  }, 0, 0, FLAGS, .unit = "device" },
+        { .i64 = DEEP3D_DEVICE_AUTO }, 0, DEEP3D_DEVICE_CUDA, FLAGS, .unit = "device" },
+    { "auto", "CUDA frames on the GPU, software frames on the CPU", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_AUTO }, 0, 0, FLAGS, .unit = "device" },
+    { "cpu",  "the CPU (software frames only)",            0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_CPU  }, 0, 0, FLAGS, .unit = "device" },
+    { "cuda", "the GPU (CUDA frames, cuDNN 9); fails if it cannot run", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_CUDA }, 0, 0, FLAGS, .unit = "device" },
+    { "cudnn", "cuDNN 9 library file or directory for the GPU path (default: $DEEP3D_CUDNN, then a search)",
+        OFFSET(cudnn_path), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
     { "renormalize", "divide by the probability of the rendering planes (no darkening by plane 0)",
         OFFSET(renormalize), AV_OPT_TYPE_BOOL, { .i64 = 0 }, 0, 1, FLAGS },
     { "mode", "output: a stereo layout, one eye or the disparity", OFFSET(mode), AV_OPT_TYPE_INT,
@@ -465,6 +614,15 @@ static const AVOption deep3d_options[] = {
 
 AVFILTER_DEFINE_CLASS(deep3d);
 
+static av_unused const char *mode_name(int mode)
+{
+    for (const AVOption *o = deep3d_options; o->name; o++)
+        if (o->type == AV_OPT_TYPE_CONST && o->unit && !strcmp(o->unit, "mode") &&
+            o->default_val.i64 == mode)
+            return o->name;
+    return "?";
+}
+
 static const AVFilterPad deep3d_inputs[] = {
     {
         .name         = "default",
@@ -492,4 +650,6 @@ const AVFilter ff_vf_deep3d = {
     FILTER_OUTPUTS(deep3d_outputs),
     FILTER_QUERY_FUNC2(query_formats),
     .flags         = AVFILTER_FLAG_SLICE_THREADS,
+    /* CUDA frames: the output link gets the filter's own frame pool */
+    .flags_internal = FF_FILTER_FLAG_HWFRAME_AWARE,
 };

@@ -9,6 +9,7 @@ PKGS=(
     libx264-dev                                                      # ships libx264.a (linked statically)
     libopenblas-dev                                                  # CBLAS; ships libopenblas.a (linked statically)
     python3 python3-numpy                                            # unit tests of the tools
+    python3-torch                                                    # training pipeline tests (CPU build)
 )
 
 missing=()

@@ -53,7 +53,7 @@ link_all() { # link_all REPO_DIR TREE_DIR PATTERN...
 find "$SRC" -xtype l -lname "$TOP/*" -delete
 link_all "$TOP/libavfilter" "$SRC/libavfilter" '*.c' '*.h'
 link_all "$TOP/cuda"        "$SRC/libavfilter" '*.cu' '*.cuh'
-link_all "$TOP/tests/fate"  "$SRC/tests/fate"  '*.mak'
+link_all "$TOP/tests/fate"  "$SRC/tests/fate"  '*.mak' '*.sh'
 link_all "$TOP/tests/ref/fate" "$SRC/tests/ref/fate" '*'
 mkdir -p "$SRC/tests/deep3d"
 link_all "$TOP/tests/data"  "$SRC/tests/deep3d"   '*.safetensors'

@@ -1,5 +1,6 @@
 # FATE tests of the deep3d filter (included from tests/Makefile by the deep3d patch).
-# CPU tests go in FATE_FFMPEG, GPU tests in FATE_HW (run by `make fate-hw` only).
+# CPU tests go in FATE_FFMPEG, GPU tests in FATE_HW (run by `make fate-hw` or
+# `make fate-deep3d-cuda` only).
 #
 # The models are tiny random-weight networks made by tools/make_model.py
 # (tests/data/README.md). The network runs in float through BLAS, so these
@@ -102,6 +103,48 @@ fate-deep3d-mkv-$(1): CMD = ffmpeg -lavfi testsrc2=s=32x16:r=5:d=0.4,format=yuv4
 endef
 $(foreach L,sbsl sbsr sbs2l sbs2r abl abr ab2l ab2r ml mr irl irr arcd,$(eval $(call FATE_DEEP3D_MKV_TEST,$(L))))
 
+# The device option on software frames: auto and cpu both run the CPU path
+# (cuDNN is never loaded for software frames, so a bad cudnn path is harmless).
+$(eval $(call FATE_DEEP3D_SAME_TEST,device-cpu,:device=cpu,sbsl))
+$(eval $(call FATE_DEEP3D_SAME_TEST,device-auto,:device=auto:cudnn=/nonexistent/libcudnn.so.9,sbsl))
+
+# GPU tests (FATE_HW: `make fate-hw` or `make fate-deep3d-cuda`, on a machine
+# with an NVIDIA GPU and cuDNN 9; $DEEP3D_CUDNN may name the library).
+# Each renders testsrc2 on the CPU and, uploaded, on the GPU (CUDA frames in
+# and out), downloads the GPU frames and compares the two with the psnr
+# filter: every plane of every frame must reach the given PSNR (inf: equal).
+# tests/fate/deep3d-cuda-psnr.sh does the comparison.
+DEEP3D_PSNR = $(SRC_PATH)/tests/fate/deep3d-cuda-psnr.sh $(TARGET_PATH)/ffmpeg$(PROGSSUF)$(EXESUF)
+DEEP3D_HW   = $(call ALLYES, TESTSRC2_FILTER FORMAT_FILTER SPLIT_FILTER DEEP3D_FILTER \
+                  HWUPLOAD_FILTER HWDOWNLOAD_FILTER PSNR_FILTER NULL_MUXER CUDA FFNVCODEC)
+ifneq ($(CONFIG_CUDA_LLVM)$(CONFIG_CUDA_NVCC),)
+# every layout of the GPU path in every sw_format it takes, fp32: 50 dB
+define FATE_DEEP3D_CUDA_TEST
+FATE_DEEP3D_CUDA-$(DEEP3D_HW) += fate-deep3d-cuda-$(1)-$(2)
+fate-deep3d-cuda-$(1)-$(2): CMD = $(DEEP3D_PSNR) 50 96x64 $(1) $(DEEP3D_FCN):mode=$(2)
+endef
+$(foreach F,nv12 p010le yuv420p yuv444p,$(foreach L,sbsl sbsr sbs2l sbs2r abl abr ab2l ab2r ml mr,$(eval $(call FATE_DEEP3D_CUDA_TEST,$(F),$(L)))))
+
+define FATE_DEEP3D_CUDA_OPTION_TEST
+FATE_DEEP3D_CUDA-$(DEEP3D_HW) += fate-deep3d-cuda-$(1)
+fate-deep3d-cuda-$(1): CMD = $(DEEP3D_PSNR) $(2) $(3) $(4) $(5)
+endef
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,flat,inf,96x64,nv12,$(DEEP3D_FCN):strength=0:renormalize=1))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,swap,50,96x64,nv12,$(DEEP3D_FCN):swap=1:mode=sbs2l))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,strength-2.5,50,96x64,yuv420p,$(DEEP3D_FCN):strength=2.5))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,convergence,50,96x64,p010le,$(DEEP3D_FCN):convergence=-3))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,renormalize,50,96x64,nv12,$(DEEP3D_FCN):renormalize=1))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,original,50,96x64,nv12,$(DEEP3D_ORIG)))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,original-ab2r,50,96x64,yuv444p,$(DEEP3D_ORIG):mode=ab2r))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,odd-sbs2l,50,99x33,yuv444p,$(DEEP3D_FCN):mode=sbs2l))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,odd-ab2l,50,98x34,nv12,$(DEEP3D_FCN):mode=ab2l))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,720p,50,1280x720,nv12,$(DEEP3D_FCN)))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,720p-p010,50,1280x720,p010le,$(DEEP3D_ORIG):mode=sbs2r))
+endif
+$(FATE_DEEP3D_CUDA-yes): CMP = null
+
 FATE_FFMPEG += $(FATE_DEEP3D-yes)
 FATE_FFMPEG_FFPROBE += $(FATE_DEEP3D_MKV-yes)
+FATE_HW-yes += $(FATE_DEEP3D_CUDA-yes)
 fate-deep3d: $(FATE_DEEP3D-yes) $(FATE_DEEP3D_MKV-yes)
+fate-deep3d-cuda: $(FATE_DEEP3D_CUDA-yes)

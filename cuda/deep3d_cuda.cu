@@ -1,0 +1,283 @@
+/*
+ * deep3d: CUDA kernels on video frames (network input, selection, packing)
+ *
+ * This file is part of FFmpeg.
+ *
+ * FFmpeg is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * FFmpeg is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with FFmpeg; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA
+ */
+
+/*
+ * The GPU twins of deep3d_input.c, deep3d_select.c and deep3d_pack.c for the
+ * YUV formats of CUDA frames (nv12, p010, yuv420p, yuv444p). Each computes
+ * what its CPU twin computes, in the same float order where it matters, so
+ * the two paths agree to within float rounding (tests/fate/deep3d.mak,
+ * FATE_HW). Samples are read straight from the frame's planes (pitch in
+ * bytes); 16-bit containers hold the value `shift` bits up (p010: 6).
+ */
+
+#include "deep3d_cuda.cuh"
+
+/* ---- network input ---- */
+
+/*
+ * One plane resampled to the network size as libswscale's SWS_BILINEAR does
+ * it on the CPU path (libswscale/utils.c, initFilter()): a centre-aligned
+ * triangle filter whose radius is the scale factor when shrinking and 1 when
+ * enlarging, on the taps libswscale picks (its first tap is found with C's
+ * truncating division, and leading taps of negligible weight are dropped),
+ * normalised per axis, taps outside the plane clamped to its edge. Only the
+ * 14-bit rounding of libswscale's coefficients is not reproduced.
+ */
+typedef struct Taps {
+    int first, n;           ///< source samples first .. first + n - 1
+    long long pos;          ///< centre, in 1/2^17 source samples
+    float k;                ///< weight = 1 - |distance| * k
+} Taps;
+
+static inline __device__ float tap_weight(const Taps *t, int i)
+{
+    long long d = (long long)i * 131072 - t->pos;
+    float w = 1.0f - (d < 0 ? -d : d) * (1.0f / 131072) * t->k;
+    return w > 0.0f ? w : 0.0f;
+}
+
+static inline __device__ Taps taps(int src, int dst, int x)
+{
+    long long inc = (((long long)src << 16) + dst / 2) / dst;
+    int fs = inc <= 65536 ? 3 : 1 + (2 * src + dst - 1) / dst;
+    float cum = 0.0f;
+    Taps t;
+
+    fs      = max(min(fs, src - 2), 1);
+    t.pos   = inc - 65536 + 2LL * x * inc;
+    t.first = (int)((t.pos - (long long)(fs - 2) * 65536) / 131072);
+    t.n     = fs;
+    t.k     = inc > 65536 ? (float)dst / src : 1.0f;
+    while (t.n > 1) {
+        cum += tap_weight(&t, t.first);
+        if (cum > 0.002f)
+            break;
+        t.first++;
+        t.n--;
+    }
+    return t;
+}
+
+template<typename T>
+static inline __device__ float resample(const unsigned char *p, int pitch, int pw, int ph,
+                                        int comps, int comp, int shift,
+                                        int X, int Y, int nw, int nh)
+{
+    Taps tx = taps(pw, nw, X), ty = taps(ph, nh, Y);
+    float sum = 0.0f, wx_sum = 0.0f, wy_sum = 0.0f;
+
+    for (int i = tx.first; i < tx.first + tx.n; i++)
+        wx_sum += tap_weight(&tx, i);
+    for (int j = ty.first; j < ty.first + ty.n; j++) {
+        float wy = tap_weight(&ty, j), row = 0.0f;
+        int yy = d3_clampi(j, 0, ph - 1);
+        if (wy <= 0.0f)
+            continue;
+        for (int i = tx.first; i < tx.first + tx.n; i++)
+            row += tap_weight(&tx, i) *
+                   d3_load<T>(p, pitch, d3_clampi(i, 0, pw - 1), yy, comps, comp, shift);
+        sum    += wy * row;
+        wy_sum += wy;
+    }
+    return sum / (wx_sum * wy_sum);
+}
+
+/*
+ * A colour in 8-bit units to 0..1 as libswscale's GBRPF32 output holds it:
+ * 16-bit values of 256 per 8-bit step (so 255 gives 65280 / 65535), rounded
+ * and clipped, divided by 65535.
+ */
+static inline __device__ float unit(float v)
+{
+    return d3_clampf(floorf(v * 256.0f + 0.5f), 0.0f, 65535.0f) * (1.0f / 65535.0f);
+}
+
+/*
+ * dst: 3 x nh x nw floats in the model's channel order, pixel * scale - mean.
+ * Chroma is read from pu / pv (component 0), or from pu alone with two
+ * interleaved components (nv12, p010: uv_comps = 2). norm brings samples to
+ * 8-bit units; cy, oy, crv, cbu, cgu, cgv are the YUV -> RGB coefficients in
+ * those units (libswscale's, for the frame's matrix and range).
+ */
+template<typename T>
+static inline __device__ void input(const unsigned char *py, int pitch_y,
+                                    const unsigned char *pu, int pitch_u,
+                                    const unsigned char *pv, int pitch_v,
+                                    int w, int h, int cw, int ch, int uv_comps, int shift,
+                                    float norm, float *dst, int nw, int nh,
+                                    float cy, float oy, float crv, float cbu, float cgu, float cgv,
+                                    float scale, float m0, float m1, float m2, int bgr)
+{
+    int X = d3_x(), Y = d3_y();
+    long long plane = (long long)nw * nh, idx;
+    float yv, uv, vv, l, r, g, b;
+
+    if (X >= nw || Y >= nh)
+        return;
+    yv = resample<T>(py, pitch_y, w, h, 1, 0, shift, X, Y, nw, nh) * norm;
+    uv = resample<T>(pu, pitch_u, cw, ch, uv_comps, 0, shift, X, Y, nw, nh) * norm - 128.0f;
+    vv = resample<T>(pv, pitch_v, cw, ch, uv_comps, uv_comps - 1, shift, X, Y, nw, nh) * norm - 128.0f;
+
+    l = cy * (yv - oy);
+    r = unit(l + crv * vv);
+    g = unit(l + cgu * uv + cgv * vv);
+    b = unit(l + cbu * uv);
+
+    idx = (long long)Y * nw + X;
+    dst[idx]             = (bgr ? b : r) * scale - m0;
+    dst[idx + plane]     = g * scale - m1;
+    dst[idx + 2 * plane] = (bgr ? r : b) * scale - m2;
+}
+
+/* ---- selection (docs/model-format.md, section 5) ---- */
+
+#define MAX_COMPS 4
+
+/*
+ * The second eye of one plane (w x h, comps interleaved components), one
+ * output pixel per thread: the probabilities of planes 1..D are sampled
+ * bilinearly at the pixel (centre-aligned), and each weighs the left-eye row
+ * shifted by s_k = -(shift_int[k] + shift_frac[k]) samples, linearly
+ * interpolated with the edge samples repeated. Plane 0 renders nothing.
+ */
+template<typename T>
+static inline __device__ void select(const unsigned char *src, int src_pitch,
+                                     unsigned char *dst, int dst_pitch,
+                                     int w, int h, int comps, int shift, int maxval,
+                                     const float *probs, int net_w, int net_h, int nb_disp,
+                                     const int *shift_int, const float *shift_frac,
+                                     int renormalize)
+{
+    int x = d3_x(), y = d3_y();
+    long long plane = (long long)net_w * net_h;
+    float acc[MAX_COMPS] = { 0.0f }, mass = 0.0f, fx, fy;
+    const float *p;
+    int x0, x1, y0, y1;
+    double u, v;
+
+    if (x >= w || y >= h)
+        return;
+    /* in double, as the CPU path: in float, u near 384 is off by 3e-5 px */
+    u  = d3_clampd((x + 0.5) * net_w / w - 0.5, 0, net_w - 1);
+    v  = d3_clampd((y + 0.5) * net_h / h - 0.5, 0, net_h - 1);
+    x0 = (int)u;
+    y0 = (int)v;
+    x1 = min(x0 + 1, net_w - 1);
+    y1 = min(y0 + 1, net_h - 1);
+    fx = (float)(u - x0);
+    fy = (float)(v - y0);
+
+    p = probs + plane;
+    for (int k = 0; k < nb_disp; k++, p += plane) {
+        const float *r0 = p + (long long)y0 * net_w, *r1 = p + (long long)y1 * net_w;
+        float h0 = r0[x0] + fx * (r0[x1] - r0[x0]);
+        float h1 = r1[x0] + fx * (r1[x1] - r1[x0]);
+        float pt = h0 + fy * (h1 - h0);
+        float f  = shift_frac[k], g = 1.0f - f;
+        int xs = x + shift_int[k];
+        int i0 = d3_clampi(xs, 0, w - 1), i1 = d3_clampi(xs + 1, 0, w - 1);
+
+        mass += pt;
+        for (int c = 0; c < comps; c++)
+            acc[c] += pt * (g * d3_load<T>(src, src_pitch, i0, y, comps, c, shift) +
+                            f * d3_load<T>(src, src_pitch, i1, y, comps, c, shift));
+    }
+    for (int c = 0; c < comps; c++) {
+        float o = renormalize && mass > 0.0f ? acc[c] / mass : acc[c];
+        d3_store<T>(dst, dst_pitch, x, y, comps, c, shift, d3_clampi((int)(o + 0.5f), 0, maxval));
+    }
+}
+
+/* ---- packing (deep3d_pack.c) ---- */
+
+/*
+ * One eye of one plane into its place in the output: copied, or squeezed 2:1
+ * (half_w / half_h) by the rounded mean of 2 or 4 samples, last column / row
+ * repeated for an odd source size. dst points at the eye's top-left sample.
+ */
+template<typename T>
+static inline __device__ void pack(const unsigned char *src, int src_pitch,
+                                   unsigned char *dst, int dst_pitch,
+                                   int eye_w, int eye_h, int src_w, int src_h,
+                                   int comps, int half_w, int half_h, int shift)
+{
+    int x = d3_x(), y = d3_y();
+    int x0, x1, y0, y1;
+
+    if (x >= eye_w || y >= eye_h)
+        return;
+    if (!half_w && !half_h) {
+        /* a plain copy keeps the container's value, low bits included */
+        for (int c = 0; c < comps; c++)
+            d3_store<T>(dst, dst_pitch, x, y, comps, c, 0,
+                        d3_load<T>(src, src_pitch, x, y, comps, c, 0));
+        return;
+    }
+    x0 = half_w ? 2 * x : x;
+    x1 = half_w ? min(2 * x + 1, src_w - 1) : x;
+    y0 = half_h ? 2 * y : y;
+    y1 = half_h ? min(2 * y + 1, src_h - 1) : y;
+    for (int c = 0; c < comps; c++) {
+        int p00 = d3_load<T>(src, src_pitch, x0, y0, comps, c, shift);
+        int p01 = d3_load<T>(src, src_pitch, x1, y0, comps, c, shift);
+        int p10 = d3_load<T>(src, src_pitch, x0, y1, comps, c, shift);
+        int p11 = d3_load<T>(src, src_pitch, x1, y1, comps, c, shift);
+        int v = half_w && half_h ? (p00 + p01 + p10 + p11 + 2) >> 2 :
+                half_w           ? (p00 + p01 + 1) >> 1 : (p00 + p10 + 1) >> 1;
+        d3_store<T>(dst, dst_pitch, x, y, comps, c, shift, v);
+    }
+}
+
+/* ---- entry points: 8-bit and 16-bit containers ---- */
+
+#define INPUT_ARGS                                                                  \
+    const unsigned char *py, int pitch_y, const unsigned char *pu, int pitch_u,     \
+    const unsigned char *pv, int pitch_v, int w, int h, int cw, int ch,             \
+    int uv_comps, int shift, float norm, float *dst, int nw, int nh,                \
+    float cy, float oy, float crv, float cbu, float cgu, float cgv,                 \
+    float scale, float m0, float m1, float m2, int bgr
+#define INPUT_PASS py, pitch_y, pu, pitch_u, pv, pitch_v, w, h, cw, ch, uv_comps,   \
+    shift, norm, dst, nw, nh, cy, oy, crv, cbu, cgu, cgv, scale, m0, m1, m2, bgr
+
+#define SELECT_ARGS                                                                 \
+    const unsigned char *src, int src_pitch, unsigned char *dst, int dst_pitch,     \
+    int w, int h, int comps, int shift, int maxval, const float *probs,             \
+    int net_w, int net_h, int nb_disp, const int *shift_int,                        \
+    const float *shift_frac, int renormalize
+#define SELECT_PASS src, src_pitch, dst, dst_pitch, w, h, comps, shift, maxval,     \
+    probs, net_w, net_h, nb_disp, shift_int, shift_frac, renormalize
+
+#define PACK_ARGS                                                                   \
+    const unsigned char *src, int src_pitch, unsigned char *dst, int dst_pitch,     \
+    int eye_w, int eye_h, int src_w, int src_h, int comps, int half_w, int half_h,  \
+    int shift
+#define PACK_PASS src, src_pitch, dst, dst_pitch, eye_w, eye_h, src_w, src_h,       \
+    comps, half_w, half_h, shift
+
+extern "C" {
+
+__global__ void deep3d_input_8(INPUT_ARGS)   { input<unsigned char>(INPUT_PASS); }
+__global__ void deep3d_input_16(INPUT_ARGS)  { input<unsigned short>(INPUT_PASS); }
+__global__ void deep3d_select_8(SELECT_ARGS) { select<unsigned char>(SELECT_PASS); }
+__global__ void deep3d_select_16(SELECT_ARGS){ select<unsigned short>(SELECT_PASS); }
+__global__ void deep3d_pack_8(PACK_ARGS)     { pack<unsigned char>(PACK_PASS); }
+__global__ void deep3d_pack_16(PACK_ARGS)    { pack<unsigned short>(PACK_PASS); }
+
+}

@@ -1,0 +1,504 @@
+/*
+ * deep3d: the CUDA path (CUDA frames in, stereo CUDA frames out)
+ *
+ * This file is part of FFmpeg.
+ *
+ * FFmpeg is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * FFmpeg is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with FFmpeg; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA
+ */
+
+/*
+ * Per frame, all on the device's stream: the frame is converted to the
+ * network input (cuda/deep3d_cuda.cu, deep3d_input_*), the network runs
+ * (deep3d_cuda_net.c), the rendered eye is drawn by the selection kernel
+ * straight into its place in the output frame (or into an eye-sized frame
+ * first when the layout squeezes the eyes), and the packing kernel places
+ * the other eye. Parameters (weights, shift tables) are the only host to
+ * device copies, made once at configuration.
+ */
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "libavutil/avstring.h"
+#include "libavutil/common.h"
+#include "libavutil/cuda_check.h"
+#include "libavutil/error.h"
+#include "libavutil/hwcontext.h"
+#include "libavutil/hwcontext_cuda_internal.h"
+#include "libavutil/log.h"
+#include "libavutil/mem.h"
+#include "libavutil/pixdesc.h"
+#include "libavutil/time.h"
+#include "libswscale/swscale.h"
+
+#include "cuda/load_helper.h"
+#include "deep3d_cuda.h"
+#include "deep3d_cuda_net.h"
+#include "deep3d_cudnn.h"
+
+#define CHECK_CU(x) FF_CUDA_CHECK_DL(c->log_ctx, c->cu, x)
+#define BLOCK_X 32
+#define BLOCK_Y 8
+
+extern const unsigned char ff_deep3d_cuda_ptx_data[];
+extern const unsigned int ff_deep3d_cuda_ptx_len;
+
+struct Deep3DCuda {
+    void *log_ctx;
+    const Deep3DModel *m;
+    Deep3DPack pack;
+    Deep3DSelectParams sel;
+    int swap;
+
+    AVBufferRef *device_ref;
+    AVCUDADeviceContext *hwctx;
+    CudaFunctions *cu;
+    Deep3DCudnn *dnn;
+    Deep3DCudaNet *net;
+    CUmodule module;
+    CUfunction input, select, pack_eye;     ///< for this format's sample container
+
+    AVBufferRef *out_frames;    ///< the output pool (packed size)
+    AVBufferRef *eye_frames;    ///< squeezed layouts: the rendered eye at input size
+    AVFrame *eye;
+
+    CUdeviceptr net_input, probs;
+    CUdeviceptr shift_int[2], shift_frac[2];    ///< per plane width: luma, chroma
+    CUdeviceptr params;         ///< the block holding the shift tables
+    size_t device_bytes;
+
+    int depth, elem_size, shift, uv_comps, chroma_w, chroma_h;
+
+    /* throughput, for benchmarks: the work is asynchronous, so the clock
+     * stops when the stream has drained, at free */
+    int64_t nb_frames, t_first;
+};
+
+int ff_deep3d_cuda_format_supported(enum AVPixelFormat fmt)
+{
+    return fmt == AV_PIX_FMT_NV12 || fmt == AV_PIX_FMT_P010 ||
+           fmt == AV_PIX_FMT_YUV420P || fmt == AV_PIX_FMT_YUV444P;
+}
+
+int ff_deep3d_cuda_layout_supported(enum Deep3DLayout layout)
+{
+    return layout >= DEEP3D_LAYOUT_SBSL && layout <= DEEP3D_LAYOUT_MR;
+}
+
+int ff_deep3d_cuda_probe(void *log_ctx, const char *cudnn_path)
+{
+    Deep3DCudnn *dnn;
+    int ret = ff_deep3d_cudnn_load(&dnn, log_ctx, cudnn_path);
+    ff_deep3d_cudnn_free(&dnn);
+    return ret;
+}
+
+static int dev_alloc(Deep3DCuda *c, CUdeviceptr *p, size_t bytes, const char *what)
+{
+    CUresult err = c->cu->cuMemAlloc(p, bytes);
+
+    if (err != CUDA_SUCCESS) {
+        *p = 0;
+        CHECK_CU(err);
+        av_log(c->log_ctx, AV_LOG_ERROR, "Cannot allocate %zu KiB of GPU memory for %s.\n",
+               bytes >> 10, what);
+        /* 2 is the driver API's CUDA_ERROR_OUT_OF_MEMORY */
+        return err == 2 ? AVERROR(ENOMEM) : AVERROR_EXTERNAL;
+    }
+    c->device_bytes += bytes;
+    return 0;
+}
+
+/* A frame pool of this device: CUDA frames of sw_format, w x h. */
+static int frames_init(Deep3DCuda *c, AVBufferRef **pref, enum AVPixelFormat sw_format,
+                       int w, int h)
+{
+    AVBufferRef *ref = av_hwframe_ctx_alloc(c->device_ref);
+    AVHWFramesContext *fc;
+    int ret;
+
+    if (!ref)
+        return AVERROR(ENOMEM);
+    fc = (AVHWFramesContext *)ref->data;
+    fc->format    = AV_PIX_FMT_CUDA;
+    fc->sw_format = sw_format;
+    fc->width     = w;
+    fc->height    = h;
+    ret = av_hwframe_ctx_init(ref);
+    if (ret < 0) {
+        av_log(c->log_ctx, AV_LOG_ERROR, "Cannot create a %dx%d %s CUDA frame pool.\n", w, h,
+               av_get_pix_fmt_name(sw_format));
+        av_buffer_unref(&ref);
+        return ret;
+    }
+    *pref = ref;
+    return 0;
+}
+
+/*
+ * The shifts of docs/model-format.md section 5 for a plane of width w, as the
+ * CPU path computes them (deep3d_select.c): in double, split into the floor
+ * of -s_k and its fraction.
+ */
+static void shift_table(const Deep3DSelectParams *p, int w, int32_t *si, float *sf)
+{
+    for (int k = 0; k < p->nb_disp; k++) {
+        double d = p->disp_min + k;
+        double s = (d * p->strength / p->disp_width + p->convergence / 100) * w;
+        double a = floor(-s);
+        si[k] = (int32_t)a;
+        sf[k] = (float)(-s - a);
+    }
+}
+
+static int upload_params(Deep3DCuda *c)
+{
+    int D = c->sel.nb_disp, ret;
+    size_t bytes = 4 * (size_t)D * 4;
+    uint8_t *host = av_malloc(bytes);
+
+    if (!host)
+        return AVERROR(ENOMEM);
+    /* layout: luma ints, luma floats, chroma ints, chroma floats (4 bytes each) */
+    shift_table(&c->sel, c->pack.in_w, (int32_t *)host, (float *)(host + 4 * D));
+    shift_table(&c->sel, c->chroma_w, (int32_t *)(host + 8 * D), (float *)(host + 12 * D));
+    ret = dev_alloc(c, &c->params, bytes, "the shift tables");
+    if (ret >= 0)
+        ret = CHECK_CU(c->cu->cuMemcpyHtoD(c->params, host, bytes));
+    av_free(host);
+    if (ret < 0)
+        return ret;
+    c->shift_int[0]  = c->params;
+    c->shift_frac[0] = c->params + 4 * D;
+    c->shift_int[1]  = c->params + 8 * D;
+    c->shift_frac[1] = c->params + 12 * D;
+    return 0;
+}
+
+static int load_kernels(Deep3DCuda *c)
+{
+    const char *suffix = c->elem_size == 1 ? "8" : "16";
+    char name[32];
+    int ret;
+
+    ret = ff_cuda_load_module(c->log_ctx, c->hwctx, &c->module, ff_deep3d_cuda_ptx_data,
+                              ff_deep3d_cuda_ptx_len);
+    if (ret < 0)
+        return ret;
+    snprintf(name, sizeof(name), "deep3d_input_%s", suffix);
+    if ((ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->input, c->module, name))) < 0)
+        return ret;
+    snprintf(name, sizeof(name), "deep3d_select_%s", suffix);
+    if ((ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->select, c->module, name))) < 0)
+        return ret;
+    snprintf(name, sizeof(name), "deep3d_pack_%s", suffix);
+    return CHECK_CU(c->cu->cuModuleGetFunction(&c->pack_eye, c->module, name));
+}
+
+int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *cfg,
+                        AVBufferRef *in_frames, AVBufferRef **out_frames)
+{
+    AVHWFramesContext *in_fc = (AVHWFramesContext *)in_frames->data;
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(in_fc->sw_format);
+    const Deep3DModel *m = cfg->model;
+    AVCUDADeviceContext *hwctx;
+    Deep3DCuda *c;
+    CUcontext dummy;
+    int ret, pushed = 0;
+
+    *pc = NULL;
+    *out_frames = NULL;
+    if (!ff_deep3d_cuda_format_supported(in_fc->sw_format)) {
+        av_log(log_ctx, AV_LOG_ERROR, "CUDA frames of %s are not supported: the GPU path takes "
+               "nv12, p010le, yuv420p and yuv444p (convert with scale_cuda=format=nv12, or "
+               "hwdownload for the CPU path).\n", av_get_pix_fmt_name(in_fc->sw_format));
+        return AVERROR(EINVAL);
+    }
+    if (!ff_deep3d_cuda_layout_supported(cfg->pack->layout)) {
+        av_log(log_ctx, AV_LOG_ERROR, "This layout is not implemented on CUDA frames yet.\n");
+        return AVERROR(ENOSYS);
+    }
+    if (in_fc->device_ctx->type != AV_HWDEVICE_TYPE_CUDA) {
+        av_log(log_ctx, AV_LOG_ERROR, "The input frames are not on a CUDA device.\n");
+        return AVERROR(EINVAL);
+    }
+    hwctx = in_fc->device_ctx->hwctx;
+
+    c = av_mallocz(sizeof(*c));
+    if (!c)
+        return AVERROR(ENOMEM);
+    c->log_ctx = log_ctx;
+    c->m       = m;
+    c->pack    = *cfg->pack;
+    c->sel     = cfg->select;
+    c->swap    = cfg->swap;
+    c->hwctx   = hwctx;
+    c->depth     = desc->comp[0].depth;
+    c->elem_size = desc->comp[0].depth + desc->comp[0].shift > 8 ? 2 : 1;
+    c->shift     = desc->comp[0].shift;
+    c->uv_comps  = desc->comp[1].plane == desc->comp[2].plane ? 2 : 1;
+    c->chroma_w  = AV_CEIL_RSHIFT(c->pack.in_w, desc->log2_chroma_w);
+    c->chroma_h  = AV_CEIL_RSHIFT(c->pack.in_h, desc->log2_chroma_h);
+    c->device_ref = av_buffer_ref(in_fc->device_ref);
+    if (!c->device_ref) {
+        ret = AVERROR(ENOMEM);
+        goto fail;
+    }
+
+    /* cuDNN first: its absence is the likelier failure, and the one to report */
+    ret = ff_deep3d_cudnn_load(&c->dnn, log_ctx, cfg->cudnn_path);
+    if (ret < 0)
+        goto fail;
+    if (!hwctx->internal || !hwctx->internal->cuda_dl) {
+        av_log(log_ctx, AV_LOG_ERROR, "The CUDA device of the input frames is not initialised.\n");
+        ret = AVERROR(EINVAL);
+        goto fail;
+    }
+    c->cu = hwctx->internal->cuda_dl;
+
+    ret = frames_init(c, &c->out_frames, in_fc->sw_format, c->pack.out_w, c->pack.out_h);
+    if (ret < 0)
+        goto fail;
+    if (c->pack.half_w || c->pack.half_h) {
+        c->eye = av_frame_alloc();
+        if (!c->eye) {
+            ret = AVERROR(ENOMEM);
+            goto fail;
+        }
+        ret = frames_init(c, &c->eye_frames, in_fc->sw_format, c->pack.in_w, c->pack.in_h);
+        if (ret >= 0)
+            ret = av_hwframe_get_buffer(c->eye_frames, c->eye, 0);
+        if (ret < 0)
+            goto fail;
+    }
+
+    ret = CHECK_CU(c->cu->cuCtxPushCurrent(hwctx->cuda_ctx));
+    if (ret < 0)
+        goto fail;
+    pushed = 1;
+    if ((ret = load_kernels(c)) < 0 ||
+        (ret = ff_deep3d_cuda_net_init(&c->net, log_ctx, m, hwctx, c->dnn)) < 0 ||
+        (ret = dev_alloc(c, &c->net_input, (size_t)3 * m->in_w * m->in_h * sizeof(float),
+                         "the network input")) < 0 ||
+        (ret = dev_alloc(c, &c->probs, (size_t)m->nb_prob * m->in_w * m->in_h * sizeof(float),
+                         "the probabilities")) < 0 ||
+        (ret = upload_params(c)) < 0)
+        goto fail;
+    CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
+    pushed = 0;
+
+    *out_frames = av_buffer_ref(c->out_frames);
+    if (!*out_frames) {
+        ret = AVERROR(ENOMEM);
+        goto fail;
+    }
+    *pc = c;
+    return 0;
+
+fail:
+    if (pushed)
+        CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
+    ff_deep3d_cuda_free(&c);
+    return ret;
+}
+
+/* YUV -> RGB coefficients in 8-bit units, exactly as libswscale sets them up
+ * for the CPU path (deep3d_input.c: the frame's matrix, BT.601 when
+ * unspecified, and range), so both paths feed the network the same input. */
+static void yuv2rgb_coeffs(const AVFrame *f, float coef[6])
+{
+    const int *t = sws_getCoefficients(f->colorspace == AVCOL_SPC_UNSPECIFIED ?
+                                       SWS_CS_DEFAULT : f->colorspace);
+    int full = f->color_range == AVCOL_RANGE_JPEG;
+    int64_t crv = t[0], cbu = t[1], cgu = -t[2], cgv = -t[3], cy = 1 << 16, oy = 0;
+
+    if (!full) {
+        cy = (cy * 255) / 219;
+        oy = 16 << 16;
+    } else {
+        crv = (crv * 224) / 255;
+        cbu = (cbu * 224) / 255;
+        cgu = (cgu * 224) / 255;
+        cgv = (cgv * 224) / 255;
+    }
+    /* libswscale keeps 13 fractional bits of each coefficient (rounded with an
+     * arithmetic shift, as its roundToInt16() does) */
+#define Q13(v) ((int16_t)(((v) * 8192 + (1 << 15)) >> 16) / 8192.0f)
+    coef[0] = Q13(cy);
+    coef[1] = (int16_t)((oy * 512 + (1 << 15)) >> 16) / 512.0f;
+    coef[2] = Q13(crv);
+    coef[3] = Q13(cbu);
+    coef[4] = Q13(cgu);
+    coef[5] = Q13(cgv);
+#undef Q13
+}
+
+static int run_input(Deep3DCuda *c, const AVFrame *in)
+{
+    const Deep3DModel *m = c->m;
+    CUdeviceptr py = (CUdeviceptr)in->data[0], pu = (CUdeviceptr)in->data[1];
+    CUdeviceptr pv = (CUdeviceptr)in->data[c->uv_comps == 2 ? 1 : 2];
+    int pitch_y = in->linesize[0], pitch_u = in->linesize[1];
+    int pitch_v = in->linesize[c->uv_comps == 2 ? 1 : 2];
+    int w = c->pack.in_w, h = c->pack.in_h, cw = c->chroma_w, ch = c->chroma_h;
+    int uv_comps = c->uv_comps, shift = c->shift, nw = m->in_w, nh = m->in_h, bgr = m->bgr;
+    float norm = 1.0f / (1 << (c->depth - 8)), scale = m->input_scale;
+    float m0 = m->input_mean[0], m1 = m->input_mean[1], m2 = m->input_mean[2], k[6];
+    void *args[] = { &py, &pitch_y, &pu, &pitch_u, &pv, &pitch_v, &w, &h, &cw, &ch,
+                     &uv_comps, &shift, &norm, &c->net_input, &nw, &nh,
+                     &k[0], &k[1], &k[2], &k[3], &k[4], &k[5], &scale, &m0, &m1, &m2, &bgr };
+
+    yuv2rgb_coeffs(in, k);
+    return CHECK_CU(c->cu->cuLaunchKernel(c->input, FFALIGN(nw, BLOCK_X) / BLOCK_X,
+                                          FFALIGN(nh, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y, 1,
+                                          0, c->hwctx->stream, args, NULL));
+}
+
+static int run_select(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *src_p, int src_pitch,
+                      uint8_t *dst_p, int dst_pitch)
+{
+    CUdeviceptr src = (CUdeviceptr)src_p, dst = (CUdeviceptr)dst_p;
+    int w = pl->w, h = pl->h, comps = pl->bytes_per_pixel / pl->elem_size, shift = pl->shift;
+    int maxval = (1 << c->depth) - 1, nw = c->sel.net_w, nh = c->sel.net_h, D = c->sel.nb_disp;
+    int renorm = c->sel.renormalize, t = pl->w != c->pack.in_w;
+    void *args[] = { &src, &src_pitch, &dst, &dst_pitch, &w, &h, &comps, &shift, &maxval,
+                     &c->probs, &nw, &nh, &D, &c->shift_int[t], &c->shift_frac[t], &renorm };
+
+    return CHECK_CU(c->cu->cuLaunchKernel(c->select, FFALIGN(w, BLOCK_X) / BLOCK_X,
+                                          FFALIGN(h, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y, 1,
+                                          0, c->hwctx->stream, args, NULL));
+}
+
+static int run_pack(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *src_p, int src_pitch,
+                    uint8_t *dst_p, int dst_pitch)
+{
+    CUdeviceptr src = (CUdeviceptr)src_p, dst = (CUdeviceptr)dst_p;
+    int eye_w = pl->eye_w, eye_h = pl->eye_h, src_w = pl->w, src_h = pl->h;
+    int comps = pl->bytes_per_pixel / pl->elem_size, half_w = c->pack.half_w;
+    int half_h = c->pack.half_h, shift = pl->shift;
+    void *args[] = { &src, &src_pitch, &dst, &dst_pitch, &eye_w, &eye_h, &src_w, &src_h,
+                     &comps, &half_w, &half_h, &shift };
+
+    return CHECK_CU(c->cu->cuLaunchKernel(c->pack_eye, FFALIGN(eye_w, BLOCK_X) / BLOCK_X,
+                                          FFALIGN(eye_h, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,
+                                          1, 0, c->hwctx->stream, args, NULL));
+}
+
+static uint8_t *slot(const AVFrame *out, const Deep3DPackPlane *pl, int i, int right)
+{
+    int x = right ? pl->right_x : pl->left_x, y = right ? pl->right_y : pl->left_y;
+    return out->data[i] + (ptrdiff_t)y * out->linesize[i] + (ptrdiff_t)x * pl->bytes_per_pixel;
+}
+
+static int render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
+{
+    const Deep3DPack *p = &c->pack;
+    /* with swap, the rendered eye takes the left slot and the input the right one */
+    int rendered_shown = c->swap ? p->has_left : p->has_right;
+    int input_shown    = c->swap ? p->has_right : p->has_left;
+    int squeezed = p->half_w || p->half_h, ret;
+
+    if (rendered_shown) {
+        if ((ret = run_input(c, in)) < 0 ||
+            (ret = ff_deep3d_cuda_net_forward(c->net, c->net_input, c->probs)) < 0)
+            return ret;
+        for (int i = 0; i < p->nb_planes; i++) {
+            const Deep3DPackPlane *pl = &p->planes[i];
+            /* a full-size eye is rendered in place; a squeezed one is packed below */
+            ret = squeezed ? run_select(c, pl, in->data[i], in->linesize[i],
+                                        c->eye->data[i], c->eye->linesize[i]) :
+                             run_select(c, pl, in->data[i], in->linesize[i],
+                                        slot(out, pl, i, !c->swap), out->linesize[i]);
+            if (ret < 0)
+                return ret;
+        }
+    }
+    for (int i = 0; i < p->nb_planes; i++) {
+        const Deep3DPackPlane *pl = &p->planes[i];
+        if (input_shown &&
+            (ret = run_pack(c, pl, in->data[i], in->linesize[i],
+                            slot(out, pl, i, c->swap), out->linesize[i])) < 0)
+            return ret;
+        if (rendered_shown && squeezed &&
+            (ret = run_pack(c, pl, c->eye->data[i], c->eye->linesize[i],
+                            slot(out, pl, i, !c->swap), out->linesize[i])) < 0)
+            return ret;
+    }
+    return 0;
+}
+
+int ff_deep3d_cuda_render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
+{
+    CUcontext dummy;
+    int ret;
+
+    ret = av_hwframe_get_buffer(c->out_frames, out, 0);
+    if (ret < 0)
+        return ret;
+    ret = CHECK_CU(c->cu->cuCtxPushCurrent(c->hwctx->cuda_ctx));
+    if (ret < 0)
+        return ret;
+    if (!c->nb_frames++)
+        c->t_first = av_gettime_relative();
+    ret = render(c, out, in);
+    CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
+    return ret;
+}
+
+void ff_deep3d_cuda_describe(const Deep3DCuda *c, char *buf, size_t size)
+{
+    char name[256] = "?";
+
+    c->cu->cuDeviceGetName(name, sizeof(name), c->hwctx->internal->cuda_device);
+    snprintf(buf, size, "%s, cuDNN %d.%d.%d, fp32, %zu MiB of GPU memory", name,
+             c->dnn->version / 10000, c->dnn->version / 100 % 100, c->dnn->version % 100,
+             (c->device_bytes + ff_deep3d_cuda_net_device_bytes(c->net)) >> 20);
+}
+
+void ff_deep3d_cuda_free(Deep3DCuda **pc)
+{
+    Deep3DCuda *c = *pc;
+    CUcontext dummy;
+
+    if (!c)
+        return;
+    if (c->cu && CHECK_CU(c->cu->cuCtxPushCurrent(c->hwctx->cuda_ctx)) >= 0) {
+        /* nothing of ours may be in flight when it is freed */
+        CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream));
+        if (c->nb_frames) {
+            double t = (av_gettime_relative() - c->t_first) / 1e6;
+            av_log(c->log_ctx, AV_LOG_VERBOSE, "GPU: %"PRId64" frames in %.3f s from the first "
+                   "frame to the end of the last one's work: %.1f fps\n", c->nb_frames, t,
+                   t > 0 ? c->nb_frames / t : 0);
+        }
+        ff_deep3d_cuda_net_free(&c->net);
+        if (c->net_input)
+            CHECK_CU(c->cu->cuMemFree(c->net_input));
+        if (c->probs)
+            CHECK_CU(c->cu->cuMemFree(c->probs));
+        if (c->params)
+            CHECK_CU(c->cu->cuMemFree(c->params));
+        if (c->module)
+            CHECK_CU(c->cu->cuModuleUnload(c->module));
+        CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
+    }
+    ff_deep3d_cudnn_free(&c->dnn);
+    av_frame_free(&c->eye);
+    av_buffer_unref(&c->eye_frames);
+    av_buffer_unref(&c->out_frames);
+    av_buffer_unref(&c->device_ref);
+    av_freep(pc);
+}

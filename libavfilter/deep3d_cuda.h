@@ -1,0 +1,98 @@
+/*
+ * deep3d: the CUDA path (CUDA frames in, stereo CUDA frames out)
+ *
+ * This file is part of FFmpeg.
+ *
+ * FFmpeg is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * FFmpeg is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with FFmpeg; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA
+ */
+
+#ifndef AVFILTER_DEEP3D_CUDA_H
+#define AVFILTER_DEEP3D_CUDA_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+#include "libavutil/buffer.h"
+#include "libavutil/frame.h"
+#include "libavutil/pixfmt.h"
+
+#include "deep3d_model.h"
+#include "deep3d_pack.h"
+#include "deep3d_select.h"
+
+/*
+ * Whether this build has the CUDA path: ffnvcodec and a CUDA compiler (clang
+ * with --enable-cuda-llvm, or nvcc), the same condition as the objects in the
+ * libavfilter/Makefile hunk of patches/0001-register-deep3d.patch.
+ */
+#define DEEP3D_HAVE_CUDA (CONFIG_CUDA && CONFIG_FFNVCODEC && (CONFIG_CUDA_LLVM || CONFIG_CUDA_NVCC))
+
+/*
+ * AV_PIX_FMT_CUDA frames go through the network and the selection on the
+ * GPU and come out as AV_PIX_FMT_CUDA frames of the packed layout, from the
+ * filter's own frame pool, with the input's sw_format: no frame data ever
+ * crosses host memory. Formats: nv12, p010, yuv420p, yuv444p. Layouts: the
+ * side-by-side, above-below and mono ones (sbsl ... mr); interleaved rows,
+ * anaglyphs and the depth picture are CPU-only for now.
+ */
+
+typedef struct Deep3DCuda Deep3DCuda;
+
+typedef struct Deep3DCudaConfig {
+    const Deep3DModel *model;   ///< must outlive the Deep3DCuda
+    const Deep3DPack *pack;     ///< the layout planned for the frames' sw_format (copied)
+    Deep3DSelectParams select;
+    int swap;                   ///< exchange the eyes
+    const char *cudnn_path;     ///< library file or directory; NULL: $DEEP3D_CUDNN, then search
+} Deep3DCudaConfig;
+
+/** Nonzero if CUDA frames of this sw_format can be processed. */
+int ff_deep3d_cuda_format_supported(enum AVPixelFormat sw_format);
+
+/** Nonzero if the layout is implemented on CUDA frames. */
+int ff_deep3d_cuda_layout_supported(enum Deep3DLayout layout);
+
+/**
+ * Check that cuDNN 9 can be loaded (device=cuda at init, before any frame):
+ * AVERROR(ENOSYS) with a message saying why not.
+ */
+int ff_deep3d_cuda_probe(void *log_ctx, const char *cudnn_path);
+
+/**
+ * Set up the GPU path for frames of in_frames (an AVHWFramesContext of a
+ * CUDA device): load cuDNN, build the network, the kernels and the output
+ * frame pool, returned in *out_frames (a new reference, for the output link).
+ * Errors: AVERROR(EINVAL) for an unsupported sw_format or layout or an
+ * uninitialised device, AVERROR(ENOSYS) without cuDNN, AVERROR(ENOMEM) when
+ * the GPU memory does not suffice, AVERROR_EXTERNAL for a failing CUDA/cuDNN
+ * call; each with an error message.
+ */
+int ff_deep3d_cuda_init(Deep3DCuda **c, void *log_ctx, const Deep3DCudaConfig *cfg,
+                        AVBufferRef *in_frames, AVBufferRef **out_frames);
+
+/**
+ * Render the stereo frame of in (a CUDA frame of the configured size) into
+ * out, which receives a buffer from the output pool. Work is queued on the
+ * device's stream; nothing is synchronised or copied to the host.
+ */
+int ff_deep3d_cuda_render(Deep3DCuda *c, AVFrame *out, const AVFrame *in);
+
+/** A line for the log: device name and GPU memory held. */
+void ff_deep3d_cuda_describe(const Deep3DCuda *c, char *buf, size_t size);
+
+void ff_deep3d_cuda_free(Deep3DCuda **c);
+
+#endif /* AVFILTER_DEEP3D_CUDA_H */

@@ -1,0 +1,66 @@
+/*
+ * deep3d: forward pass of the Deep3D network family on the GPU (cuDNN)
+ *
+ * This file is part of FFmpeg.
+ *
+ * FFmpeg is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * FFmpeg is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with FFmpeg; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA
+ */
+
+#ifndef AVFILTER_DEEP3D_CUDA_NET_H
+#define AVFILTER_DEEP3D_CUDA_NET_H
+
+#include <stddef.h>
+
+#include "libavutil/hwcontext.h"
+#include "libavutil/hwcontext_cuda_internal.h"
+
+#include "deep3d_cudnn.h"
+#include "deep3d_model.h"
+
+/*
+ * The network of docs/model-format.md section 4 in float32 (fp16 is not
+ * implemented yet), NCHW, batch 1, on the filter's CUDA context and stream.
+ * Convolutions, the FC layers (as convolutions whose kernel covers pool5) and
+ * the transposed convolutions (cudnnConvolutionBackwardData) run in cuDNN
+ * with algorithms and one workspace chosen at init; bias, ReLU, pooling with
+ * BatchNorm and the softmax are our kernels (cuda/deep3d_cuda_net.cu).
+ * Tensor-core math (TF32) is not allowed: the output must match the CPU path.
+ */
+
+typedef struct Deep3DCudaNet Deep3DCudaNet;
+
+/**
+ * Upload the weights of m, allocate every activation and the workspace, and
+ * choose the algorithms. The CUDA context of hwctx must be current. m must
+ * outlive the network; dnn too.
+ */
+int ff_deep3d_cuda_net_init(Deep3DCudaNet **net, void *log_ctx, const Deep3DModel *m,
+                            AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn);
+
+/**
+ * Queue one forward pass on the stream: input is 3 x in_h x in_w floats
+ * (model channel order, scaled, mean subtracted), probs receives the
+ * nb_prob x in_h x in_w softmax. Both are device pointers. The CUDA context
+ * must be current. Nothing is synchronised.
+ */
+int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdeviceptr probs);
+
+/** Bytes of device memory the network holds (weights, activations, workspace). */
+size_t ff_deep3d_cuda_net_device_bytes(const Deep3DCudaNet *net);
+
+/** Free everything; the CUDA context must be current. */
+void ff_deep3d_cuda_net_free(Deep3DCudaNet **net);
+
+#endif /* AVFILTER_DEEP3D_CUDA_NET_H */

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Build the host CUDA emulator: DIR/libcuda.so.1 (cuda_emu.c with the deep3d
+# kernels compiled for the host, kernels.cpp) and DIR/libcudnn.so.9
+# (cudnn_emu.c). Usage: build.sh DIR NVCODEC_INCLUDE_DIR [EXTRA_FLAGS]
+# EXTRA_FLAGS, e.g. -fsanitize=address,undefined, apply to all of it: the
+# kernels' memory accesses are then checked as the host runs them.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+DIR=$1 NVINC=$2
+read -r -a EXTRA <<< "${3:-}"
+mkdir -p "$DIR"
+c++ -std=c++17 -O2 -g -fPIC -Wall "${EXTRA[@]}" -I"$TOP/cuda" -c "$HERE/kernels.cpp" -o "$DIR/kernels.o"
+cc -std=c11 -O2 -g -fPIC -Wall -Wno-unused-parameter "${EXTRA[@]}" -I"$NVINC" -c "$HERE/cuda_emu.c" \
+    -o "$DIR/cuda_emu.o"
+c++ -shared "${EXTRA[@]}" -o "$DIR/libcuda.so.1" "$DIR/cuda_emu.o" "$DIR/kernels.o"
+cc -std=c11 -O2 -g -fPIC -Wall -shared "${EXTRA[@]}" -I"$TOP" "$HERE/cudnn_emu.c" -o "$DIR/libcudnn.so.9"

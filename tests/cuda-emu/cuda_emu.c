@@ -1,0 +1,180 @@
+/*
+ * A host emulation of the CUDA driver API, as libcuda.so.1, for testing the
+ * deep3d CUDA path where there is no GPU (tests/unit/test_cuda.sh).
+ *
+ * FFmpeg loads libcuda.so.1 with dlopen (ffnvcodec); with this library first
+ * on LD_LIBRARY_PATH, the unmodified ffmpeg binary creates a "CUDA device",
+ * uploads and downloads frames (hwupload, hwdownload), and the deep3d filter
+ * runs its CUDA path: device memory is host memory, streams are synchronous,
+ * and kernels are the deep3d kernels compiled for the host (kernels.cpp),
+ * found by name in the "module" whatever PTX is given. Everything else the
+ * loader requires is a stub that succeeds. Freshly allocated memory is
+ * filled with 0xff bytes (float NaN), so a read of memory nobody wrote
+ * shows up in the results.
+ *
+ * What this cannot check: the PTX itself, real GPU concurrency and timing,
+ * cuDNN's numerics (cudnn_emu.c stands in for cuDNN).
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ffnvcodec/dynlink_cuda.h>
+
+#define EMU_ERROR_NOT_FOUND 500
+
+const void *d3emu_kernel(const char *name);
+void d3emu_launch(const void *kernel, unsigned gx, unsigned gy, unsigned gz,
+                  unsigned bx, unsigned by, unsigned bz, void **args);
+
+static int dummy_object;
+#define DUMMY ((void *)&dummy_object)
+
+CUresult cuInit(unsigned flags) { return CUDA_SUCCESS; }
+CUresult cuDriverGetVersion(int *v) { *v = 12080; return CUDA_SUCCESS; }
+CUresult cuDeviceGetCount(int *n) { *n = 1; return CUDA_SUCCESS; }
+CUresult cuDeviceGet(CUdevice *d, int ordinal) { *d = 0; return ordinal ? 101 : CUDA_SUCCESS; }
+CUresult cuCtxGetDevice(CUdevice *d) { *d = 0; return CUDA_SUCCESS; }
+
+CUresult cuDeviceGetAttribute(int *v, CUdevice_attribute attr, CUdevice dev)
+{
+    *v = attr == CU_DEVICE_ATTRIBUTE_TEXTURE_ALIGNMENT ? 512 : 1;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuDeviceGetName(char *name, int len, CUdevice dev)
+{
+    snprintf(name, len, "deep3d host CUDA emulator");
+    return CUDA_SUCCESS;
+}
+
+CUresult cuDeviceComputeCapability(int *major, int *minor, CUdevice dev)
+{
+    *major = 9;
+    *minor = 0;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuCtxCreate_v2(CUcontext *ctx, unsigned flags, CUdevice dev) { *ctx = DUMMY; return CUDA_SUCCESS; }
+CUresult cuCtxGetCurrent(CUcontext *ctx) { *ctx = DUMMY; return CUDA_SUCCESS; }
+CUresult cuCtxPushCurrent_v2(CUcontext ctx) { return CUDA_SUCCESS; }
+CUresult cuCtxPopCurrent_v2(CUcontext *ctx) { if (ctx) *ctx = DUMMY; return CUDA_SUCCESS; }
+CUresult cuCtxDestroy_v2(CUcontext ctx) { return CUDA_SUCCESS; }
+
+CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t size)
+{
+    void *m = aligned_alloc(256, (size + 255) & ~(size_t)255);
+    if (!m)
+        return 2; /* out of memory */
+    memset(m, 0xff, size);
+    *p = (CUdeviceptr)(uintptr_t)m;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemAllocPitch_v2(CUdeviceptr *p, size_t *pitch, size_t width, size_t height,
+                            unsigned elem)
+{
+    *pitch = (width + 255) & ~(size_t)255;
+    return cuMemAlloc_v2(p, *pitch * height);
+}
+
+CUresult cuMemFree_v2(CUdeviceptr p) { free((void *)(uintptr_t)p); return CUDA_SUCCESS; }
+
+CUresult cuMemsetD8Async(CUdeviceptr p, unsigned char v, size_t n, CUstream s)
+{
+    memset((void *)(uintptr_t)p, v, n);
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemcpy(CUdeviceptr dst, CUdeviceptr src, size_t n)
+{
+    memcpy((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n);
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s) { return cuMemcpy(dst, src, n); }
+CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t n) { return cuMemcpy(dst, src, n); }
+CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s) { return cuMemcpy(dst, src, n); }
+CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t n) { return cuMemcpy(dst, (uintptr_t)src, n); }
+CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n, CUstream s) { return cuMemcpy(dst, (uintptr_t)src, n); }
+CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t n) { return cuMemcpy((uintptr_t)dst, src, n); }
+CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n, CUstream s) { return cuMemcpy((uintptr_t)dst, src, n); }
+
+CUresult cuMemcpy2D_v2(const CUDA_MEMCPY2D *c)
+{
+    const uint8_t *src = c->srcMemoryType == CU_MEMORYTYPE_HOST ? c->srcHost :
+                         (const uint8_t *)(uintptr_t)c->srcDevice;
+    uint8_t *dst = c->dstMemoryType == CU_MEMORYTYPE_HOST ? c->dstHost :
+                   (uint8_t *)(uintptr_t)c->dstDevice;
+
+    src += c->srcY * c->srcPitch + c->srcXInBytes;
+    dst += c->dstY * c->dstPitch + c->dstXInBytes;
+    for (size_t y = 0; y < c->Height; y++)
+        memcpy(dst + y * c->dstPitch, src + y * c->srcPitch, c->WidthInBytes);
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemcpy2DAsync_v2(const CUDA_MEMCPY2D *c, CUstream s) { return cuMemcpy2D_v2(c); }
+
+CUresult cuGetErrorName(CUresult err, const char **s) { *s = "CUDA_ERROR_EMULATED"; return CUDA_SUCCESS; }
+CUresult cuGetErrorString(CUresult err, const char **s) { *s = "error in the host CUDA emulator"; return CUDA_SUCCESS; }
+
+CUresult cuStreamCreate(CUstream *s, unsigned flags) { *s = DUMMY; return CUDA_SUCCESS; }
+CUresult cuStreamSynchronize(CUstream s) { return CUDA_SUCCESS; }
+CUresult cuStreamDestroy_v2(CUstream s) { return CUDA_SUCCESS; }
+CUresult cuEventCreate(CUevent *e, unsigned flags) { *e = DUMMY; return CUDA_SUCCESS; }
+
+CUresult cuModuleLoadData(CUmodule *m, const void *image) { *m = DUMMY; return CUDA_SUCCESS; }
+CUresult cuModuleUnload(CUmodule m) { return CUDA_SUCCESS; }
+
+CUresult cuModuleGetFunction(CUfunction *f, CUmodule m, const char *name)
+{
+    *f = (CUfunction)d3emu_kernel(name);
+    return *f ? CUDA_SUCCESS : EMU_ERROR_NOT_FOUND;
+}
+
+CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
+                        unsigned bx, unsigned by, unsigned bz, unsigned shared,
+                        CUstream s, void **args, void **extra)
+{
+    if (!f || !args || extra)
+        return 1; /* invalid value */
+    d3emu_launch(f, gx, gy, gz, bx, by, bz, args);
+    return CUDA_SUCCESS;
+}
+
+/* Everything else the loader requires: present, and a success. */
+#define STUB(name) CUresult name(void); CUresult name(void) { return CUDA_SUCCESS; }
+STUB(cuCtxSetLimit)
+STUB(cuMemAllocManaged)
+STUB(cuDevicePrimaryCtxRetain)
+STUB(cuDevicePrimaryCtxRelease)
+STUB(cuDevicePrimaryCtxSetFlags)
+STUB(cuDevicePrimaryCtxGetState)
+STUB(cuDevicePrimaryCtxReset)
+STUB(cuStreamQuery)
+STUB(cuStreamAddCallback)
+STUB(cuStreamWaitEvent)
+STUB(cuEventDestroy_v2)
+STUB(cuEventSynchronize)
+STUB(cuEventQuery)
+STUB(cuEventRecord)
+STUB(cuLinkCreate)
+STUB(cuLinkAddData)
+STUB(cuLinkComplete)
+STUB(cuLinkDestroy)
+STUB(cuModuleGetGlobal)
+STUB(cuTexObjectCreate)
+STUB(cuTexObjectDestroy)
+STUB(cuGLGetDevices_v2)
+STUB(cuGraphicsGLRegisterImage)
+STUB(cuGraphicsUnregisterResource)
+STUB(cuGraphicsMapResources)
+STUB(cuGraphicsUnmapResources)
+STUB(cuGraphicsSubResourceGetMappedArray)
+STUB(cuGraphicsResourceGetMappedPointer_v2)
+STUB(cuArrayCreate_v2)
+STUB(cuArray3DCreate_v2)
+STUB(cuArrayDestroy)

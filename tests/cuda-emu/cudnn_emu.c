@@ -1,0 +1,243 @@
+/*
+ * A stand-in for cuDNN 9, as libcudnn.so.9, for the host CUDA emulator
+ * (cuda_emu.c): the functions libavfilter/deep3d_cudnn.h declares, each
+ * defined with that header's type, computing on "device" memory that is host
+ * memory. Convolutions and transposed convolutions (backward data) are plain
+ * loops in float over NCHW tensors, with cuDNN's alpha / beta semantics
+ * (beta == 0: the output is not read). The algorithm queries offer a
+ * tensor-core result first, which deep3d must skip, then an FMA one with a
+ * small workspace, which deep3d must allocate and pass.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "libavfilter/deep3d_cudnn.h"
+
+#define EMU_WORKSPACE 4096
+
+struct cudnnContext { void *stream; };
+struct cudnnTensorStruct { int n, c, h, w; };
+struct cudnnFilterStruct { int k, c, h, w; };
+struct cudnnConvolutionStruct { int pad_h, pad_w, u, v, dil_h, dil_w, math; };
+
+#define CHECKED(name, required) t##name name;
+DEEP3D_CUDNN_FUNCTIONS(CHECKED)
+
+size_t cudnnGetVersion(void) { return 91900; }
+
+const char *cudnnGetErrorString(cudnnStatus_t s)
+{
+    return s == CUDNN_STATUS_SUCCESS ? "CUDNN_STATUS_SUCCESS" : "CUDNN_STATUS_EMULATED_ERROR";
+}
+
+void cudnnGetLastErrorString(char *message, size_t size)
+{
+    if (size)
+        message[0] = 0;
+}
+
+#define ALLOC(type, p) do { if (!(*(p) = calloc(1, sizeof(**(p))))) return 4003; } while (0)
+cudnnStatus_t cudnnCreate(cudnnHandle_t *h) { ALLOC(struct cudnnContext, h); return 0; }
+cudnnStatus_t cudnnDestroy(cudnnHandle_t h) { free(h); return 0; }
+cudnnStatus_t cudnnSetStream(cudnnHandle_t h, cudaStream_t s) { h->stream = s; return 0; }
+cudnnStatus_t cudnnCreateTensorDescriptor(cudnnTensorDescriptor_t *d) { ALLOC(struct cudnnTensorStruct, d); return 0; }
+cudnnStatus_t cudnnDestroyTensorDescriptor(cudnnTensorDescriptor_t d) { free(d); return 0; }
+cudnnStatus_t cudnnCreateFilterDescriptor(cudnnFilterDescriptor_t *d) { ALLOC(struct cudnnFilterStruct, d); return 0; }
+cudnnStatus_t cudnnDestroyFilterDescriptor(cudnnFilterDescriptor_t d) { free(d); return 0; }
+cudnnStatus_t cudnnCreateConvolutionDescriptor(cudnnConvolutionDescriptor_t *d) { ALLOC(struct cudnnConvolutionStruct, d); return 0; }
+cudnnStatus_t cudnnDestroyConvolutionDescriptor(cudnnConvolutionDescriptor_t d) { free(d); return 0; }
+
+cudnnStatus_t cudnnSetTensor4dDescriptor(cudnnTensorDescriptor_t d, cudnnTensorFormat_t format,
+                                         cudnnDataType_t type, int n, int c, int h, int w)
+{
+    if (format != CUDNN_TENSOR_NCHW || type != CUDNN_DATA_FLOAT || n < 1 || c < 1 || h < 1 || w < 1)
+        return 3000;
+    *d = (struct cudnnTensorStruct){ n, c, h, w };
+    return 0;
+}
+
+cudnnStatus_t cudnnSetFilter4dDescriptor(cudnnFilterDescriptor_t d, cudnnDataType_t type,
+                                         cudnnTensorFormat_t format, int k, int c, int h, int w)
+{
+    if (format != CUDNN_TENSOR_NCHW || type != CUDNN_DATA_FLOAT || k < 1 || c < 1 || h < 1 || w < 1)
+        return 3000;
+    *d = (struct cudnnFilterStruct){ k, c, h, w };
+    return 0;
+}
+
+cudnnStatus_t cudnnSetConvolution2dDescriptor(cudnnConvolutionDescriptor_t d, int pad_h, int pad_w,
+                                              int u, int v, int dil_h, int dil_w,
+                                              cudnnConvolutionMode_t mode, cudnnDataType_t type)
+{
+    if (mode != CUDNN_CROSS_CORRELATION || type != CUDNN_DATA_FLOAT || u < 1 || v < 1)
+        return 3000;
+    *d = (struct cudnnConvolutionStruct){ pad_h, pad_w, u, v, dil_h, dil_w, CUDNN_DEFAULT_MATH };
+    return 0;
+}
+
+cudnnStatus_t cudnnSetConvolutionMathType(cudnnConvolutionDescriptor_t d, cudnnMathType_t m)
+{
+    d->math = m;
+    return 0;
+}
+
+cudnnStatus_t cudnnGetConvolution2dForwardOutputDim(const cudnnConvolutionDescriptor_t c,
+                                                    const cudnnTensorDescriptor_t x,
+                                                    const cudnnFilterDescriptor_t w,
+                                                    int *n, int *k, int *h, int *wd)
+{
+    if (x->c != w->c)
+        return 2000;
+    *n  = x->n;
+    *k  = w->k;
+    *h  = (x->h + 2 * c->pad_h - c->dil_h * (w->h - 1) - 1) / c->u + 1;
+    *wd = (x->w + 2 * c->pad_w - c->dil_w * (w->w - 1) - 1) / c->v + 1;
+    return 0;
+}
+
+/* Does y = conv(x, w) have these shapes? */
+static int shapes_ok(const cudnnConvolutionDescriptor_t c, const cudnnTensorDescriptor_t x,
+                     const cudnnFilterDescriptor_t w, const cudnnTensorDescriptor_t y)
+{
+    int n, k, h, wd;
+    return !cudnnGetConvolution2dForwardOutputDim(c, x, w, &n, &k, &h, &wd) &&
+           n == y->n && k == y->c && h == y->h && wd == y->w;
+}
+
+/* Two results: a tensor-core one first, which fp32 must skip, then FMA. */
+#define PERF_RESULTS(perf, returned, requested, conv)                               \
+    do {                                                                            \
+        memset(perf, 0, sizeof(*perf) * (requested < 2 ? requested : 2));           \
+        perf[0].algo = 1;                                                           \
+        perf[0].mathType = CUDNN_TENSOR_OP_MATH;                                    \
+        if (requested > 1) {                                                        \
+            perf[1].algo = 0;                                                       \
+            perf[1].mathType = (conv)->math;                                        \
+        }                                                                           \
+        *returned = requested < 2 ? requested : 2;                                  \
+    } while (0)
+
+cudnnStatus_t cudnnGetConvolutionForwardAlgorithm_v7(cudnnHandle_t h, const cudnnTensorDescriptor_t x,
+                                                     const cudnnFilterDescriptor_t w,
+                                                     const cudnnConvolutionDescriptor_t c,
+                                                     const cudnnTensorDescriptor_t y, const int requested,
+                                                     int *returned, cudnnConvolutionFwdAlgoPerf_t *perf)
+{
+    if (!shapes_ok(c, x, w, y))
+        return 2000;
+    PERF_RESULTS(perf, returned, requested, c);
+    return 0;
+}
+
+cudnnStatus_t cudnnGetConvolutionBackwardDataAlgorithm_v7(cudnnHandle_t h, const cudnnFilterDescriptor_t w,
+                                                          const cudnnTensorDescriptor_t dy,
+                                                          const cudnnConvolutionDescriptor_t c,
+                                                          const cudnnTensorDescriptor_t dx, const int requested,
+                                                          int *returned, cudnnConvolutionBwdDataAlgoPerf_t *perf)
+{
+    if (!shapes_ok(c, dx, w, dy))
+        return 2000;
+    PERF_RESULTS(perf, returned, requested, c);
+    return 0;
+}
+
+cudnnStatus_t cudnnGetConvolutionForwardWorkspaceSize(cudnnHandle_t h, const cudnnTensorDescriptor_t x,
+                                                      const cudnnFilterDescriptor_t w,
+                                                      const cudnnConvolutionDescriptor_t c,
+                                                      const cudnnTensorDescriptor_t y,
+                                                      cudnnConvolutionFwdAlgo_t algo, size_t *size)
+{
+    *size = EMU_WORKSPACE;
+    return shapes_ok(c, x, w, y) ? 0 : 2000;
+}
+
+cudnnStatus_t cudnnGetConvolutionBackwardDataWorkspaceSize(cudnnHandle_t h, const cudnnFilterDescriptor_t w,
+                                                           const cudnnTensorDescriptor_t dy,
+                                                           const cudnnConvolutionDescriptor_t c,
+                                                           const cudnnTensorDescriptor_t dx,
+                                                           cudnnConvolutionBwdDataAlgo_t algo, size_t *size)
+{
+    *size = EMU_WORKSPACE;
+    return shapes_ok(c, dx, w, dy) ? 0 : 2000;
+}
+
+/* The workspace must be the promised size of device memory: touch all of it. */
+static int workspace_ok(void *ws, size_t size)
+{
+    if (size < EMU_WORKSPACE || !ws)
+        return 0;
+    memset(ws, 0, size);
+    return 1;
+}
+
+cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t h, const void *alpha_p,
+                                      const cudnnTensorDescriptor_t xd, const void *xv,
+                                      const cudnnFilterDescriptor_t wd, const void *wv,
+                                      const cudnnConvolutionDescriptor_t c,
+                                      cudnnConvolutionFwdAlgo_t algo, void *ws, size_t ws_size,
+                                      const void *beta_p, const cudnnTensorDescriptor_t yd, void *yv)
+{
+    const float *x = xv, *w = wv, alpha = *(const float *)alpha_p, beta = *(const float *)beta_p;
+    float *y = yv;
+
+    if (!shapes_ok(c, xd, wd, yd) || !workspace_ok(ws, ws_size))
+        return 2000;
+    for (int n = 0; n < yd->n; n++)
+        for (int k = 0; k < yd->c; k++)
+            for (int oy = 0; oy < yd->h; oy++)
+                for (int ox = 0; ox < yd->w; ox++) {
+                    float acc = 0.0f, *out = &y[((n * yd->c + k) * yd->h + oy) * yd->w + ox];
+                    for (int ch = 0; ch < xd->c; ch++)
+                        for (int ky = 0; ky < wd->h; ky++)
+                            for (int kx = 0; kx < wd->w; kx++) {
+                                int iy = oy * c->u - c->pad_h + ky * c->dil_h;
+                                int ix = ox * c->v - c->pad_w + kx * c->dil_w;
+                                if (iy < 0 || iy >= xd->h || ix < 0 || ix >= xd->w)
+                                    continue;
+                                acc += x[((n * xd->c + ch) * xd->h + iy) * xd->w + ix] *
+                                       w[((k * wd->c + ch) * wd->h + ky) * wd->w + kx];
+                            }
+                    *out = alpha * acc + (beta != 0.0f ? beta * *out : 0.0f);
+                }
+    return 0;
+}
+
+cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t h, const void *alpha_p,
+                                           const cudnnFilterDescriptor_t wd, const void *wv,
+                                           const cudnnTensorDescriptor_t dyd, const void *dyv,
+                                           const cudnnConvolutionDescriptor_t c,
+                                           cudnnConvolutionBwdDataAlgo_t algo, void *ws,
+                                           size_t ws_size, const void *beta_p,
+                                           const cudnnTensorDescriptor_t dxd, void *dxv)
+{
+    const float *dy = dyv, *w = wv, alpha = *(const float *)alpha_p, beta = *(const float *)beta_p;
+    size_t n_dx = (size_t)dxd->n * dxd->c * dxd->h * dxd->w;
+    float *dx = dxv, *acc;
+
+    if (!shapes_ok(c, dxd, wd, dyd) || !workspace_ok(ws, ws_size))
+        return 2000;
+    if (!(acc = calloc(n_dx, sizeof(*acc))))
+        return 4003;
+    /* scatter: dx[c][oy*u - pad + ky][...] += dy[k][oy][ox] * w[k][c][ky][kx] */
+    for (int n = 0; n < dyd->n; n++)
+        for (int k = 0; k < dyd->c; k++)
+            for (int oy = 0; oy < dyd->h; oy++)
+                for (int ox = 0; ox < dyd->w; ox++) {
+                    float g = dy[((n * dyd->c + k) * dyd->h + oy) * dyd->w + ox];
+                    for (int ch = 0; ch < dxd->c; ch++)
+                        for (int ky = 0; ky < wd->h; ky++)
+                            for (int kx = 0; kx < wd->w; kx++) {
+                                int iy = oy * c->u - c->pad_h + ky * c->dil_h;
+                                int ix = ox * c->v - c->pad_w + kx * c->dil_w;
+                                if (iy < 0 || iy >= dxd->h || ix < 0 || ix >= dxd->w)
+                                    continue;
+                                acc[((n * dxd->c + ch) * dxd->h + iy) * dxd->w + ix] +=
+                                    g * w[((k * wd->c + ch) * wd->h + ky) * wd->w + kx];
+                            }
+                }
+    for (size_t i = 0; i < n_dx; i++)
+        dx[i] = alpha * acc[i] + (beta != 0.0f ? beta * dx[i] : 0.0f);
+    free(acc);
+    return 0;
+}

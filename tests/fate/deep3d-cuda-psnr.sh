@@ -1,0 +1,69 @@
+#!/bin/sh
+# CUDA output of deep3d against its CPU output, for the FATE_HW tests of
+# tests/fate/deep3d.mak.
+#
+# Usage: deep3d-cuda-psnr.sh FFMPEG MIN_DB SIZE FORMAT DEEP3D_OPTIONS
+#
+# testsrc2 of SIZE in FORMAT goes through deep3d twice: on the CPU (software
+# frames, device=cpu) and on the GPU (hwupload: CUDA frames in and out,
+# device=cuda), and the downloaded GPU frames are compared with the CPU ones
+# by the psnr filter. Every plane of every frame must reach MIN_DB; "inf"
+# asks for identical frames. Prints one line per frame and a summary; exits
+# non-zero on a failure, or when no frame was compared.
+#
+# DEEP3D_PSNR_GPU_CHAIN replaces the GPU branch (and no CUDA device is
+# opened): tests/unit/test_cuda.sh uses it to check this script on a machine
+# without a GPU.
+set -u
+ffmpeg=$1 min=$2 size=$3 fmt=$4 opts=$5
+
+# psnr takes planar formats: compare semi-planar ones deinterleaved (lossless)
+case $fmt in
+    nv12)   cmpfmt=yuv420p ;;
+    p010le) cmpfmt=yuv420p10le ;;
+    *)      cmpfmt=$fmt ;;
+esac
+
+if [ -n "${DEEP3D_PSNR_GPU_CHAIN:-}" ]; then
+    hw=""
+    gpu=$DEEP3D_PSNR_GPU_CHAIN
+else
+    hw="-init_hw_device cuda=gpu -filter_hw_device gpu"
+    gpu="hwupload,deep3d=$opts:device=cuda,hwdownload,format=$fmt"
+fi
+
+graph="testsrc2=s=$size:r=5:d=1,format=$fmt,split[a][b];"
+graph="${graph}[a]deep3d=$opts:device=cpu,format=${cmpfmt}[cpu];"
+graph="${graph}[b]$gpu,format=${cmpfmt}[gpu];[gpu][cpu]psnr=stats_file=-"
+
+# shellcheck disable=SC2086
+stats=$("$ffmpeg" -nostdin -hide_banner -nostats -loglevel error $hw -lavfi "$graph" -f null -) || {
+    echo "ffmpeg failed"
+    exit 1
+}
+
+echo "$stats" | awk -v min="$min" '
+    /^n:/ {
+        frames++
+        for (i = 1; i <= NF; i++) {
+            split($i, kv, ":")
+            if (kv[1] !~ /^psnr_/ || kv[1] == "psnr_avg")
+                continue
+            v = kv[2]
+            bad = v == "inf" ? 0 : min == "inf" ? 1 : (v + 0 < min + 0)
+            if (v != "inf" && (worst == "" || v + 0 < worst + 0))
+                worst = v
+            if (bad) {
+                fails++
+                print "frame " $1 ": " kv[1] " = " v " dB, below " min
+            }
+        }
+    }
+    END {
+        if (!frames) {
+            print "no frame compared"
+            exit 1
+        }
+        printf "%d frames, lowest PSNR %s dB (minimum %s)\n", frames, worst == "" ? "inf" : worst, min
+        exit fails ? 1 : 0
+    }'

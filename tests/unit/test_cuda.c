@@ -1,0 +1,364 @@
+/*
+ * CPU-side tests of deep3d's CUDA path: everything that can be checked
+ * without a GPU.
+ *
+ * - The cuDNN loader (deep3d_cudnn.c): a missing file, a directory without
+ *   the library, a library without cuDNN's symbols, $DEEP3D_CUDNN, all
+ *   AVERROR(ENOSYS) with a message naming what was tried; with a real cuDNN 9
+ *   (CUDNN argument), every symbol resolves, the version is 9.x and status
+ *   codes map to AVERROR codes.
+ * - The device option on software frames: auto and cpu run the CPU path and
+ *   say so in the log; cuda fails at init without cuDNN and at configuration
+ *   with software frames, each with a clear message; a bad cudnn path does
+ *   not matter to auto on software frames.
+ * - Format negotiation with CUDA frames, on a CUDA device context that is
+ *   allocated but not initialised (no GPU needed): the filter takes
+ *   AV_PIX_FMT_CUDA, refuses unsupported sw_formats, modes and device=cpu
+ *   with their errors, and for the supported sw_formats and layouts goes on
+ *   to load cuDNN (ENOSYS without it) and then to the device (EINVAL: not
+ *   initialised), never to a host copy.
+ *
+ * Usage: test_cuda MODEL.safetensors [CUDNN_LIBRARY]
+ * Prints one "ok"/"not ok" line per check and ends with "N passed, M failed".
+ */
+
+#define _POSIX_C_SOURCE 200112L /* setenv */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libavfilter/avfilter.h"
+#include "libavfilter/buffersink.h"
+#include "libavfilter/buffersrc.h"
+#include "libavfilter/deep3d_cudnn.h"
+#include "libavutil/error.h"
+#include "libavutil/frame.h"
+#include "libavutil/hwcontext.h"
+#include "libavutil/log.h"
+#include "libavutil/mem.h"
+#include "libavutil/opt.h"
+#include "libavutil/pixdesc.h"
+
+static int passed, failed;
+static const char *model, *cudnn;
+static char logbuf[16384];
+
+static void check(int cond, const char *fmt, ...)
+{
+    va_list ap;
+    printf(cond ? "ok - " : "not ok - ");
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    if (cond)
+        passed++;
+    else
+        failed++;
+}
+
+static void skip(const char *what)
+{
+    printf("ok - %s # skip: no cuDNN 9 on this machine\n", what);
+    passed++;
+}
+
+/* Messages up to INFO are collected; the tests look for the words users see. */
+static void log_cb(void *avcl, int level, const char *fmt, va_list vl)
+{
+    size_t len = strlen(logbuf);
+    if (level > AV_LOG_INFO || len >= sizeof(logbuf) - 1)
+        return;
+    vsnprintf(logbuf + len, sizeof(logbuf) - len, fmt, vl);
+}
+
+static int logged(const char *s)
+{
+    return strstr(logbuf, s) != NULL;
+}
+
+/* ---- the loader ---- */
+
+static void test_load_fails(const char *path, const char *env, const char *want_msg,
+                            const char *what)
+{
+    Deep3DCudnn *dnn = (Deep3DCudnn *)1;
+    int ret;
+
+    logbuf[0] = 0;
+    if (env)
+        setenv(DEEP3D_CUDNN_ENV, env, 1);
+    ret = ff_deep3d_cudnn_load(&dnn, NULL, path);
+    unsetenv(DEEP3D_CUDNN_ENV);
+    check(ret == AVERROR(ENOSYS) && !dnn && logged(want_msg),
+          "loader, %s: ENOSYS (%s) and a message with '%s'", what, av_err2str(ret), want_msg);
+    ff_deep3d_cudnn_free(&dnn);
+}
+
+static void test_load_real(void)
+{
+    Deep3DCudnn *dnn = NULL;
+    int ret, all = 1;
+
+    if (!cudnn) {
+        skip("loader, real cuDNN 9: every symbol");
+        skip("loader, status codes to AVERROR");
+        skip("loader, option beats $DEEP3D_CUDNN");
+        return;
+    }
+    ret = ff_deep3d_cudnn_load(&dnn, NULL, cudnn);
+    if (ret < 0 || !dnn) {
+        check(0, "loader, real cuDNN %s: %s", cudnn, av_err2str(ret));
+        return;
+    }
+#define HAS(name, required) all &= !required || dnn->name != NULL;
+    DEEP3D_CUDNN_FUNCTIONS(HAS)
+#undef HAS
+    check(all && dnn->version / 10000 == 9, "loader, real cuDNN %d.%d.%d (%s): every required "
+          "symbol", dnn->version / 10000, dnn->version / 100 % 100, dnn->version % 100, dnn->path);
+
+    logbuf[0] = 0;
+    check(ff_deep3d_cudnn_check(dnn, NULL, CUDNN_STATUS_SUCCESS, "x") == 0 &&
+          ff_deep3d_cudnn_check(dnn, NULL, 3000, "cudnnX") == AVERROR_EXTERNAL &&
+          logged("cudnnX failed: CUDNN_STATUS_NOT_SUPPORTED") &&
+          ff_deep3d_cudnn_check(dnn, NULL, CUDNN_STATUS_INTERNAL_ERROR_DEVICE_ALLOCATION_FAILED,
+                                "y") == AVERROR(ENOMEM),
+          "loader, status codes to AVERROR with cuDNN's own words");
+    ff_deep3d_cudnn_free(&dnn);
+
+    /* the option names the library even when the environment names another */
+    setenv(DEEP3D_CUDNN_ENV, "/nonexistent/env/libcudnn.so.9", 1);
+    ret = ff_deep3d_cudnn_load(&dnn, NULL, cudnn);
+    unsetenv(DEEP3D_CUDNN_ENV);
+    check(ret == 0 && dnn, "loader, option beats $DEEP3D_CUDNN (%s)", av_err2str(ret));
+    ff_deep3d_cudnn_free(&dnn);
+}
+
+/* ---- the filter ---- */
+
+typedef struct Graph {
+    AVFilterGraph *graph;
+    AVFilterContext *src, *sink;
+} Graph;
+
+/*
+ * buffer -> deep3d=args -> buffersink. fmt AV_PIX_FMT_CUDA makes the source
+ * carry CUDA frames of sw_format from an uninitialised CUDA device.
+ */
+static int graph_open(Graph *g, enum AVPixelFormat fmt, enum AVPixelFormat sw_format,
+                      int w, int h, const char *args)
+{
+    AVBufferSrcParameters *par = av_buffersrc_parameters_alloc();
+    AVBufferRef *device = NULL, *frames = NULL;
+    AVFilterContext *deep3d;
+    int ret;
+
+    memset(g, 0, sizeof(*g));
+    g->graph = avfilter_graph_alloc();
+    if (!g->graph || !par) {
+        ret = AVERROR(ENOMEM);
+        goto end;
+    }
+    g->graph->nb_threads = 1;
+    par->format              = fmt;
+    par->width               = w;
+    par->height              = h;
+    par->time_base           = (AVRational){ 1, 25 };
+    par->sample_aspect_ratio = (AVRational){ 1, 1 };
+    if (fmt == AV_PIX_FMT_CUDA) {
+        AVHWFramesContext *fc;
+        /* allocated, not initialised: no GPU is needed, and none is used */
+        device = av_hwdevice_ctx_alloc(AV_HWDEVICE_TYPE_CUDA);
+        if (!device || !(frames = av_hwframe_ctx_alloc(device))) {
+            ret = AVERROR(ENOMEM);
+            goto end;
+        }
+        fc = (AVHWFramesContext *)frames->data;
+        fc->format    = AV_PIX_FMT_CUDA;
+        fc->sw_format = sw_format;
+        fc->width     = w;
+        fc->height    = h;
+        par->hw_frames_ctx = frames;
+    }
+    g->src = avfilter_graph_alloc_filter(g->graph, avfilter_get_by_name("buffer"), "in");
+    if (!g->src) {
+        ret = AVERROR(ENOMEM);
+        goto end;
+    }
+    if ((ret = av_buffersrc_parameters_set(g->src, par)) < 0 ||
+        (ret = avfilter_init_str(g->src, NULL)) < 0 ||
+        (ret = avfilter_graph_create_filter(&deep3d, avfilter_get_by_name("deep3d"), "deep3d",
+                                            args, NULL, g->graph)) < 0 ||
+        (ret = avfilter_graph_create_filter(&g->sink, avfilter_get_by_name("buffersink"), "out",
+                                            NULL, NULL, g->graph)) < 0 ||
+        (ret = avfilter_link(g->src, 0, deep3d, 0)) < 0 ||
+        (ret = avfilter_link(deep3d, 0, g->sink, 0)) < 0)
+        goto end;
+    ret = avfilter_graph_config(g->graph, NULL);
+end:
+    av_free(par);
+    av_buffer_unref(&frames);
+    av_buffer_unref(&device);
+    return ret;
+}
+
+static void graph_close(Graph *g)
+{
+    avfilter_graph_free(&g->graph);
+}
+
+/* One software frame through the graph; 0 on success. */
+static int run_one(Graph *g, int w, int h)
+{
+    AVFrame *in = av_frame_alloc(), *out = av_frame_alloc();
+    int ret = AVERROR(ENOMEM);
+
+    if (!in || !out)
+        goto end;
+    in->format = AV_PIX_FMT_YUV420P;
+    in->width  = w;
+    in->height = h;
+    if ((ret = av_frame_get_buffer(in, 0)) < 0)
+        goto end;
+    for (int p = 0; p < 3; p++)
+        memset(in->data[p], 100 + 20 * p, in->linesize[p] * (p ? h / 2 : h));
+    if ((ret = av_buffersrc_add_frame(g->src, in)) >= 0)
+        ret = av_buffersink_get_frame(g->sink, out);
+    if (ret >= 0 && (out->width != 2 * w || out->format != AV_PIX_FMT_YUV420P))
+        ret = AVERROR_BUG;
+end:
+    av_frame_free(&in);
+    av_frame_free(&out);
+    return ret;
+}
+
+static void test_help(void)
+{
+    const AVFilter *f = avfilter_get_by_name("deep3d");
+    const AVOption *cuda = NULL, *lib = NULL;
+
+    for (const AVOption *o = f && f->priv_class ? f->priv_class->option : NULL; o && o->name; o++) {
+        if (o->type == AV_OPT_TYPE_CONST && o->unit && !strcmp(o->unit, "device") &&
+            !strcmp(o->name, "cuda"))
+            cuda = o;
+        if (!strcmp(o->name, "cudnn") && o->type == AV_OPT_TYPE_STRING)
+            lib = o;
+    }
+    check(cuda && lib, "options: device=cuda and cudnn are listed");
+}
+
+/* Software frames with a device option: which device runs, or which error. */
+static void test_software(const char *extra, int want, const char *want_msg)
+{
+    char args[1200];
+    Graph g;
+    int ret;
+
+    snprintf(args, sizeof(args), "model=%s:mode=sbsl%s", model, extra);
+    logbuf[0] = 0;
+    ret = graph_open(&g, AV_PIX_FMT_YUV420P, AV_PIX_FMT_NONE, 32, 16, args);
+    if (ret >= 0)
+        ret = run_one(&g, 32, 16);
+    check(ret == want && logged(want_msg), "software frames, '%s': %s (want %s) and '%s' in the "
+          "log", extra, av_err2str(ret), av_err2str(want), want_msg);
+    graph_close(&g);
+}
+
+/* CUDA frames of sw_format on an uninitialised device: the error and message. */
+static void test_cuda_frames(enum AVPixelFormat sw_format, int w, int h, const char *extra,
+                             int want, const char *want_msg)
+{
+    char args[1200];
+    Graph g;
+    int ret;
+
+    snprintf(args, sizeof(args), "model=%s%s", model, extra);
+    logbuf[0] = 0;
+    ret = graph_open(&g, AV_PIX_FMT_CUDA, sw_format, w, h, args);
+    check(ret == want && logged(want_msg), "CUDA frames of %s %dx%d, '%s': %s (want %s) and '%s' "
+          "in the log", av_get_pix_fmt_name(sw_format), w, h, extra, av_err2str(ret),
+          av_err2str(want), want_msg);
+    graph_close(&g);
+}
+
+int main(int argc, char **argv)
+{
+    static const enum AVPixelFormat gpu_fmts[] = {
+        AV_PIX_FMT_NV12, AV_PIX_FMT_P010, AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUV444P,
+    };
+    static const char *const gpu_modes[] = {
+        "sbsl", "sbsr", "sbs2l", "sbs2r", "abl", "abr", "ab2l", "ab2r", "ml", "mr",
+    };
+    char extra[1200];
+
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s MODEL.safetensors [CUDNN_LIBRARY]\n", argv[0]);
+        return 2;
+    }
+    model = argv[1];
+    cudnn = argc > 2 && *argv[2] ? argv[2] : NULL;
+    av_log_set_callback(log_cb);
+    unsetenv(DEEP3D_CUDNN_ENV);
+
+    /* the loader's failure paths */
+    test_load_fails("/nonexistent/libcudnn.so.9", NULL, "Cannot load cuDNN from "
+                    "/nonexistent/libcudnn.so.9", "missing file");
+    test_load_fails("/dev", NULL, "/dev/libcudnn.so.9", "directory without the library");
+    test_load_fails("libz.so.1", NULL, "has no symbol cudnnGetVersion", "library without cuDNN");
+    test_load_fails(NULL, "/nonexistent/env/libcudnn.so.9", "/nonexistent/env/libcudnn.so.9",
+                    "$DEEP3D_CUDNN");
+    test_load_real();
+
+    /* the device option on software frames */
+    test_help();
+    test_software("", 0, "device: cpu (auto");
+    test_software(":device=auto", 0, "device: cpu (auto");
+    test_software(":device=auto:cudnn=/nonexistent/libcudnn.so.9", 0, "device: cpu (auto");
+    test_software(":device=cpu", 0, "device: cpu (requested)");
+    test_software(":device=cuda:cudnn=/nonexistent/libcudnn.so.9", AVERROR(ENOSYS),
+                  "device=cuda: the GPU path needs cuDNN 9");
+    if (cudnn) {
+        snprintf(extra, sizeof(extra), ":device=cuda:cudnn=%s", cudnn);
+        test_software(extra, AVERROR(EINVAL), "device=cuda needs CUDA frames, got yuv420p");
+    } else {
+        test_software(":device=cuda", AVERROR(ENOSYS), "device=cuda: the GPU path needs cuDNN 9");
+    }
+
+    /* CUDA frames: what the GPU path refuses before touching the device */
+    test_cuda_frames(AV_PIX_FMT_NV12, 64, 32, ":device=cpu", AVERROR(EINVAL),
+                     "device=cpu cannot take CUDA frames");
+    for (int i = 0; i < 4; i++) {
+        static const char *const modes[] = { "arcd", "irl", "irr", "depth" };
+        snprintf(extra, sizeof(extra), ":mode=%s", modes[i]);
+        test_cuda_frames(AV_PIX_FMT_NV12, 64, 32, extra, AVERROR(ENOSYS),
+                         "is not implemented on CUDA frames yet");
+    }
+    test_cuda_frames(AV_PIX_FMT_YUV444P16, 64, 32, "", AVERROR(EINVAL),
+                     "CUDA frames of yuv444p16le are not supported");
+    test_cuda_frames(AV_PIX_FMT_BGR0, 64, 32, "", AVERROR(EINVAL),
+                     "CUDA frames of bgr0 are not supported");
+    test_cuda_frames(AV_PIX_FMT_NV12, 63, 32, ":mode=sbsl", AVERROR(EINVAL),
+                     "needs a width divisible by 2");
+
+    /* every supported sw_format and layout reaches cuDNN, then the device */
+    for (int f = 0; f < 4; f++) {
+        for (int l = 0; l < 10; l++) {
+            snprintf(extra, sizeof(extra), ":mode=%s:cudnn=/nonexistent/libcudnn.so.9",
+                     gpu_modes[l]);
+            test_cuda_frames(gpu_fmts[f], 64, 32, extra, AVERROR(ENOSYS),
+                             "device=auto: CUDA frames run on the GPU only");
+        }
+        if (cudnn) {
+            snprintf(extra, sizeof(extra), ":device=cuda:cudnn=%s", cudnn);
+            test_cuda_frames(gpu_fmts[f], 64, 32, extra, AVERROR(EINVAL),
+                             "CUDA device of the input frames is not initialised");
+        } else {
+            skip("CUDA frames reach the device with a real cuDNN");
+        }
+    }
+
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}

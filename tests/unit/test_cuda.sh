@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# test_cuda with the tiny model and, when this machine has one, a real cuDNN 9
+# (found as the filter would: $DEEP3D_CUDNN, the dynamic linker, the usual
+# places); plus two checks that need no GPU either:
+# - deep3d_cudnn.h against the real cudnn.h (constants, function types), when
+#   the headers are installed;
+# - tests/fate/deep3d-cuda-psnr.sh, the FATE_HW comparison tool, run with a
+#   CPU branch in place of the GPU one: equal outputs pass, different ones fail.
+# - the FATE_HW tests through FATE on the host CUDA emulator (tests/cuda-emu).
+# Prints the summed "N passed, M failed".
+set -uo pipefail
+BIN=$1
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$TOP/_build}
+OUT=$BUILD/ffmpeg-build
+MODEL=$TOP/tests/data/deep3d-tiny-fcn.safetensors
+passed=0; failed=0
+ok()    { echo "ok - $*"; passed=$((passed + 1)); }
+notok() { echo "not ok - $*"; failed=$((failed + 1)); }
+
+find_cudnn() {
+    local f
+    if [ -n "${DEEP3D_CUDNN:-}" ]; then echo "$DEEP3D_CUDNN"; return; fi
+    f=$(/sbin/ldconfig -p 2>/dev/null | awk '/libcudnn\.so\.9 /{ print $NF; exit }')
+    [ -n "$f" ] && { echo "$f"; return; }
+    for f in /usr/local/cuda/lib64/libcudnn.so.9 /usr/lib/*-linux-gnu/libcudnn.so.9 \
+             /usr/local/lib/python3*/dist-packages/nvidia/cudnn/lib/libcudnn.so.9 \
+             /usr/local/lib/python3*/site-packages/nvidia/cudnn/lib/libcudnn.so.9; do
+        [ -e "$f" ] && { echo "$f"; return; }
+    done
+}
+CUDNN=$(find_cudnn)
+echo "cuDNN: ${CUDNN:-none found}"
+
+# 1. the C tests
+out=$("$BIN" "$MODEL" "$CUDNN")
+echo "$out"
+line=$(echo "$out" | tail -n 1)
+if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    passed=$((passed + BASH_REMATCH[1])); failed=$((failed + BASH_REMATCH[2]))
+else
+    notok "test_cuda: no result"
+fi
+
+# 2. our cuDNN declarations against cudnn.h
+inc=
+for d in ${CUDNN:+$(dirname "$CUDNN")/../include} /usr/local/cuda/include /usr/include; do
+    [ -f "$d/cudnn.h" ] && { inc=$d; break; }
+done
+cuda_inc=
+for d in /usr/local/cuda/include /usr/local/cuda/targets/*/include; do
+    [ -f "$d/cuda_runtime_api.h" ] && { cuda_inc=$d; break; }
+done
+if [ -n "$inc" ] && [ -n "$cuda_inc" ]; then
+    n_const=$(grep -c '^    X(CUDNN_' "$TOP/libavfilter/deep3d_cudnn.h")
+    n_func=$(grep -c '^    X(cudnn' "$TOP/libavfilter/deep3d_cudnn.h")
+    if cc -std=gnu11 -fsyntax-only -Wno-deprecated-declarations -I"$inc" -I"$cuda_inc" -I"$TOP" \
+          "$TOP/tests/unit/cudnn_abi_check.c" > "$BUILD/check/cudnn_abi_check.log" 2>&1; then
+        ok "deep3d_cudnn.h matches $inc/cudnn.h ($n_const constants, $n_func function types, perf structs)"
+    else
+        notok "deep3d_cudnn.h against $inc/cudnn.h:"; head -n 20 "$BUILD/check/cudnn_abi_check.log"
+    fi
+else
+    ok "deep3d_cudnn.h against cudnn.h # skip: no cuDNN headers here"
+fi
+
+# 3. the FATE_HW comparison tool, GPU branch replaced by the CPU path
+psnr=$TOP/tests/fate/deep3d-cuda-psnr.sh
+for fmt in nv12 p010le yuv420p yuv444p; do
+    if DEEP3D_PSNR_GPU_CHAIN="deep3d=model=$MODEL:device=cpu:mode=sbs2l" \
+           "$psnr" "$OUT/ffmpeg" 50 96x64 "$fmt" "model=$MODEL:mode=sbs2l" > /dev/null; then
+        ok "deep3d-cuda-psnr.sh passes equal outputs ($fmt)"
+    else
+        notok "deep3d-cuda-psnr.sh fails equal outputs ($fmt)"
+    fi
+done
+if DEEP3D_PSNR_GPU_CHAIN="deep3d=model=$MODEL:device=cpu:strength=1.5" \
+       "$psnr" "$OUT/ffmpeg" 50 96x64 nv12 "model=$MODEL" > /dev/null; then
+    notok "deep3d-cuda-psnr.sh passes outputs that differ (strength 1 vs 1.5)"
+else
+    ok "deep3d-cuda-psnr.sh fails outputs that differ (strength 1 vs 1.5)"
+fi
+if DEEP3D_PSNR_GPU_CHAIN="deep3d=model=$MODEL:device=cpu:strength=1.02" \
+       "$psnr" "$OUT/ffmpeg" inf 96x64 nv12 "model=$MODEL" > /dev/null; then
+    notok "deep3d-cuda-psnr.sh with inf passes outputs that differ slightly"
+else
+    ok "deep3d-cuda-psnr.sh with inf fails outputs that differ slightly"
+fi
+
+# 4. The FATE_HW tests themselves, through FATE, on the host CUDA emulator
+#    (tests/cuda-emu: libcuda.so.1 running the deep3d kernels compiled for the
+#    host, libcudnn.so.9 with loop convolutions): the unmodified ffmpeg takes
+#    its whole CUDA path, hwupload to hwdownload, and must match the CPU path.
+EMU=$BUILD/check/cuda-emu
+rm -f "$OUT"/tests/data/fate/deep3d-cuda-*.rep
+if ! command -v c++ > /dev/null; then
+    ok "FATE_HW on the host CUDA emulator # skip: no C++ compiler"
+elif ! "$TOP/tests/cuda-emu/build.sh" "$EMU" "$BUILD/deps/include" \
+         "${SANITIZE:+-fsanitize=address,undefined -fno-sanitize-recover=undefined}" \
+         > "$BUILD/check/cuda-emu.log" 2>&1; then
+    notok "building the host CUDA emulator:"; tail -n 20 "$BUILD/check/cuda-emu.log"
+else
+    LD_LIBRARY_PATH=$EMU${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} DEEP3D_CUDNN=$EMU/libcudnn.so.9 \
+        make -C "$OUT" -k -j"${JOBS:-$(nproc)}" fate-deep3d-cuda > "$BUILD/check/cuda-emu-fate.log" 2>&1
+    n=0
+    for rep in "$OUT"/tests/data/fate/deep3d-cuda-*.rep; do
+        [ -e "$rep" ] || continue
+        n=$((n + 1)); name=$(basename "$rep" .rep)
+        if [ "$(cut -d: -f2 "$rep")" = 0 ]; then
+            ok "$name on the host CUDA emulator"
+        else
+            notok "$name on the host CUDA emulator (see $OUT/tests/data/fate/$name.err)"
+        fi
+    done
+    listed=$(make -s -C "$OUT" fate-list 2>/dev/null | grep -c '^fate-deep3d-cuda-')
+    if [ "$n" -ne "$listed" ] || [ "$n" -eq 0 ]; then
+        notok "FATE_HW on the emulator: $n of $listed tests reported"
+    fi
+    rm -f "$OUT"/tests/data/fate/deep3d-cuda-*.rep
+    # a network of real width (the compact benchmark model: 256x160, 17 planes, up to
+    # 128 channels) at 640x360, with the same comparison
+    compact=$BUILD/check/cuda-emu/compact.safetensors
+    if /usr/bin/env python3 "$TOP/bench/make_bench_model.py" --arch fcn --input 256x160 \
+           --channels 16,32,64,128,128 --convs 1,1,1,1,1 --disparity -8:8 "$compact" &&
+       res=$(LD_LIBRARY_PATH=$EMU${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} DEEP3D_CUDNN=$EMU/libcudnn.so.9 \
+             "$psnr" "$OUT/ffmpeg" 50 640x360 nv12 "model=$compact:mode=sbs2l" | tail -n 1); then
+        ok "compact network, 640x360 nv12 sbs2l on the host CUDA emulator: $res"
+    else
+        notok "compact network, 640x360 nv12 sbs2l on the host CUDA emulator: ${res:-failed}"
+    fi
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
