@@ -50,7 +50,7 @@ out=$TOP/bench/results/cpu-$(date +%Y-%m-%d).md
     echo "- load average when the run started (other processes compete for the 2 cores): $(cut -d' ' -f1-3 /proc/loadavg)"
     rev=$(cd "$TOP" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
     [ -z "$(cd "$TOP" && git status --porcelain -- libavfilter 2>/dev/null)" ] || rev="$rev + uncommitted libavfilter changes"
-    echo "- build: $rev; $(strings "$BIN" | grep -m1 -o 'OpenBLAS [0-9][0-9.]*' || echo 'OpenBLAS ?') linked statically"
+    echo "- build: $rev; OpenBLAS $(dpkg-query -W -f='${Version}' libopenblas-dev 2>/dev/null || echo '?') (Debian) linked statically"
     echo "- SGEMM peak (OpenBLAS, 512x4096x2304): $(echo "$peak_out" | sed 's/gemm_peak //' | tr '\n' ';' | sed 's/;$//; s/;/, /g') GFLOP/s"
     echo "- input: testsrc2 (synthetic; the network's cost does not depend on content), yuv420p, to mode=sbs (2W x H), -f null"
     echo "- $RUNS runs per row, medians; frames per run: $FRAMES_540 at 540p, $FRAMES_1080 at 1080p"

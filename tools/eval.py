@@ -16,7 +16,8 @@ MAE and PSNR are in 8-bit levels over all rows and the central 80% of the column
 Flicker: on a fixed-camera clip (vtest.avi), the mean |E[d]_t - E[d]_{t-1}| in planes.
 
 Pairs: Middlebury 2006 Aloe (Debian opencv-doc) and Middlebury 2014 Motorcycle (Debian
-python3-skimage); both are fetched with `apt-get download` into _build/media and unpacked
+python3-skimage), and optionally MPI Sintel ambush_5 (opencv-doc; CGI, no ground truth, so no
+Spearman: `--pairs aloe,motorcycle,sintel`); all are fetched with `apt-get download` into _build/media and unpacked
 with dpkg-deb (nothing is committed). Pairs are box-downscaled by an integer factor so the
 width is at most --max-width (default 800: Aloe 641x555, Motorcycle 741x500).
 
@@ -112,8 +113,13 @@ def load_pair(name: str, max_width: int) -> Pair:
         with np.load(os.path.join(d, "motorcycle_disp.npz")) as z:
             gt = z["arr_0"].astype(np.float64)
         gt[~np.isfinite(gt)] = np.nan
+    elif name == "sintel":  # MPI Sintel ambush_5, computer-generated, no ground truth shipped
+        d = os.path.join(fetch_package("opencv-doc"), "usr/share/doc/opencv-doc/opencv4/html")
+        L = np.asarray(Image.open(os.path.join(d, "ambush_5_left.jpg")).convert("RGB"))
+        R = np.asarray(Image.open(os.path.join(d, "ambush_5_right.jpg")).convert("RGB"))
+        gt = np.full(L.shape[:2], np.nan)
     else:
-        raise SystemExit(f"eval: unknown pair {name!r} (aloe, motorcycle)")
+        raise SystemExit(f"eval: unknown pair {name!r} (aloe, motorcycle, sintel)")
     k = max(1, math.ceil(L.shape[1] / max_width))
     return Pair(name, _box_down(L, k), _box_down(R, k), _gt_down(gt, k))
 
@@ -289,7 +295,7 @@ def eval_baselines(p: Pair, spec: ModelSpec) -> list[Result]:
     e, a, c = grid_fit(lambda cand: [mae(shift_render(L, disparity_shift(drow, spec, a, c, w)), R) for a, c in cand])
     Rr = shift_render(L, disparity_shift(drow, spec, a, c, w))
     valid = np.isfinite(p.gt)
-    rho = spearman(np.broadcast_to(rows, (h, w))[valid], p.gt[valid])
+    rho = spearman(np.broadcast_to(rows, (h, w))[valid], p.gt[valid]) if valid.any() else None
     out.append(Result("(v) row prior (sharp)", e, psnr(Rr, R), a, c, rho))
     return out
 
@@ -314,7 +320,7 @@ def eval_model(p: Pair, name: str, path: str, spec: ModelSpec, chunk: int = 12) 
     e2, a2, c2 = grid_fit(lambda cand: [mae(shift_render(L, disparity_shift(ed, spec, a, c, w)), R) for a, c in cand])
     Rsh = shift_render(L, disparity_shift(ed, spec, a2, c2, w))
     valid = np.isfinite(p.gt)
-    rho = spearman(-ed[valid], p.gt[valid])
+    rho = spearman(-ed[valid], p.gt[valid]) if valid.any() else None
     sharp = Result(f"{name}: sharp render from E[d]", e2, psnr(Rsh, R), a2, c2, rho)
     soft.spearman = rho
     return [soft, sharp], ed

@@ -81,5 +81,31 @@ class SynthTest(unittest.TestCase):
                 self.assertLess(err2, 0.4 * ident2)
 
 
+@unittest.skipIf(torch is None, "python3-torch not installed")
+class AtlasTest(unittest.TestCase):
+    def test_texel_centres_mirror_and_levels(self) -> None:
+        from d3train.textures import TextureAtlas, procedural_pack
+        torch.set_num_threads(1)
+        tex = procedural_pack(5, 16, seed=3)
+        atlas = TextureAtlas(tex, "cpu", levels=3)
+        self.assertEqual((atlas.cols, atlas.rows, atlas.levels), (3, 2, 3))
+        t = torch.tensor([0, 4, 2])
+        iy, ix = torch.tensor([0, 7, 15]), torch.tensor([3, 0, 15])
+        u = (ix.float() + 0.5) / 16
+        v = (iy.float() + 0.5) / 16
+        got = atlas.sample(t, u, v, torch.zeros(3)).T * 255
+        want = torch.from_numpy(tex[t.numpy(), iy.numpy(), ix.numpy()]).float()
+        # Level 0 at a texel centre is that texel.
+        self.assertLess(float((got - want).abs().max()), 1e-3)
+        # Mirror repeat: u and 2 - u sample the same point; u + 2 too.
+        a = atlas.sample(t, u, v, torch.zeros(3))
+        torch.testing.assert_close(atlas.sample(t, 2 - u, v, torch.zeros(3)), a, atol=1e-5, rtol=0)
+        torch.testing.assert_close(atlas.sample(t, u + 2, v - 2, torch.zeros(3)), a, atol=1e-5, rtol=0)
+        # The coarsest level is the tile's 4x4 box average; lod beyond it clamps.
+        c = atlas.sample(t, torch.full((3,), 0.5), torch.full((3,), 0.5), torch.full((3,), 9.0)).T * 255
+        mean = torch.from_numpy(tex[t.numpy()].astype(np.float64).mean(axis=(1, 2))).float()
+        self.assertLess(float((c - mean).abs().max()), 40.0)
+
+
 if __name__ == "__main__":
     unittest.main()

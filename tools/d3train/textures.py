@@ -86,9 +86,9 @@ class TextureAtlas:
             if not bool((w > 0).any()):
                 continue
             ts = self.tile >> lev
-            m = 0.5 / ts  # half a texel: bilinear taps stay inside the tile
-            x = (col + m + fu * (1 - 2 * m)) / self.cols * 2 - 1
-            y = (row + m + fv * (1 - 2 * m)) / self.rows * 2 - 1
+            m = 0.5 / ts  # clamp to the outer texel centres: bilinear taps stay inside the tile
+            x = (col + fu.clamp(m, 1 - m)) / self.cols * 2 - 1
+            y = (row + fv.clamp(m, 1 - m)) / self.rows * 2 - 1
             grid = torch.stack([x, y], dim=-1).view(1, -1, 1, 2).to(img.dtype)
             s = F.grid_sample(img, grid, mode="bilinear", padding_mode="border", align_corners=False)
             out += s.view(3, -1).float() * w

@@ -259,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     budget = args.minutes * 60.0
     t0 = time.perf_counter()
     last_log = last_val = last_ckpt = t0
+    val_step = -1
     win_samples, win_t = 0, t0
     sums: dict[str, float] = {}
     n_sums = 0
@@ -327,13 +328,13 @@ def main(argv: list[str] | None = None) -> int:
             last_log, win_t, win_samples, sums, n_sums = now, now, 0, {}, 0
         if args.val > 0 and now - last_val >= args.val_every:
             log(event="val", step=step, samples=samples, **{k: round(v, 5) for k, v in evaluate(net, val, mask, dw).items()})
-            last_val = now
+            last_val, val_step = now, step
         if now - last_ckpt >= args.ckpt_every:
             save()
             last_ckpt = now
 
     total = spent + time.perf_counter() - t0
-    if args.val > 0:
+    if args.val > 0 and val_step != step:
         log(event="val", step=step, samples=samples, **{k: round(v, 5) for k, v in evaluate(net, val, mask, dw).items()})
     save()
     net.eval()
