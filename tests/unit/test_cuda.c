@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "libavfilter/avfilter.h"
 #include "libavfilter/buffersink.h"
 #include "libavfilter/buffersrc.h"
@@ -41,23 +42,8 @@
 #include "libavutil/opt.h"
 #include "libavutil/pixdesc.h"
 
-static int passed, failed;
 static const char *model, *cudnn;
 static char logbuf[16384];
-
-static void check(int cond, const char *fmt, ...)
-{
-    va_list ap;
-    printf(cond ? "ok - " : "not ok - ");
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    if (cond)
-        passed++;
-    else
-        failed++;
-}
 
 static void skip(const char *what)
 {
@@ -359,6 +345,5 @@ int main(int argc, char **argv)
         }
     }
 
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return check_summary();
 }
