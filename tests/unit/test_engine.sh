@@ -11,16 +11,9 @@ PY=${PYTHON:-/usr/bin/python3}
 mkdir -p "$WORK"
 
 passed=0; failed=0
-run_case() { # run_case NAME RENDER_SIZES MAKE_MODEL_ARGS...
-    local name=$1 sizes=$2; shift 2
-    local model=$WORK/$name.safetensors dir=$WORK/$name out
-    if ! "$PY" "$TOP/tools/make_model.py" "$@" "$model" > "$WORK/$name.log" 2>&1 ||
-       ! "$PY" "$TOP/tools/make_parity_fixture.py" --model "$model" --outdir "$dir" --seed 11 \
-            --render "$sizes" >> "$WORK/$name.log" 2>&1; then
-        echo "not ok - $name: fixture generation failed:"; tail -n 5 "$WORK/$name.log"
-        failed=$((failed + 1))
-        return
-    fi
+# run_engine NAME MODEL FIXTURE_DIR: the C engine with 1 and 3 jobs, results summed
+run_engine() {
+    local name=$1 model=$2 dir=$3 jobs out line
     for jobs in 1 3; do
         out=$("$BIN" "$model" "$dir" "$jobs")
         echo "$out" | grep -v '^ok' | grep -v 'passed,' | sed "s/^/$name: /"
@@ -31,6 +24,19 @@ run_case() { # run_case NAME RENDER_SIZES MAKE_MODEL_ARGS...
             echo "not ok - $name ($jobs jobs): no result"; failed=$((failed + 1))
         fi
     done
+}
+
+run_case() { # run_case NAME RENDER_SIZES MAKE_MODEL_ARGS...
+    local name=$1 sizes=$2; shift 2
+    local model=$WORK/$name.safetensors dir=$WORK/$name
+    if ! "$PY" "$TOP/tools/make_model.py" "$@" "$model" > "$WORK/$name.log" 2>&1 ||
+       ! "$PY" "$TOP/tools/make_parity_fixture.py" --model "$model" --outdir "$dir" --seed 11 \
+            --render "$sizes" >> "$WORK/$name.log" 2>&1; then
+        echo "not ok - $name: fixture generation failed:"; tail -n 5 "$WORK/$name.log"
+        failed=$((failed + 1))
+        return
+    fi
+    run_engine "$name" "$model" "$dir"
 }
 
 run_case fcn-small 64x32,100x45,7x3 --arch fcn --input 64x32 --channels 8,8,16,16,16 \
@@ -48,7 +54,7 @@ run_case original-384x160 384x160,961x541 --arch original --input 384x160 \
 # tools/convert_mxnet.py, then the same parity check at the real 384x160 shapes.
 run_params_case() { # run_params_case NAME RENDER_SIZES MAKE_PARAMS_ARGS...
     local name=$1 sizes=$2; shift 2
-    local params=$WORK/$name.params model=$WORK/$name.safetensors dir=$WORK/$name out line
+    local params=$WORK/$name.params model=$WORK/$name.safetensors dir=$WORK/$name
     if ! "$PY" "$TOP/tests/tools/make_params.py" "$@" "$params" > "$WORK/$name.log" 2>&1 ||
        ! "$PY" "$TOP/tools/convert_mxnet.py" "$params" "$model" >> "$WORK/$name.log" 2>&1 ||
        ! "$PY" "$TOP/tools/make_parity_fixture.py" --model "$model" --outdir "$dir" --seed 12 \
@@ -58,16 +64,7 @@ run_params_case() { # run_params_case NAME RENDER_SIZES MAKE_PARAMS_ARGS...
         return
     fi
     rm -f "$params"  # 112 MB; the converted model stays for a rerun of the binary
-    for jobs in 1 3; do
-        out=$("$BIN" "$model" "$dir" "$jobs")
-        echo "$out" | grep -v '^ok' | grep -v 'passed,' | sed "s/^/$name: /"
-        line=$(echo "$out" | tail -n 1)
-        if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-            passed=$((passed + BASH_REMATCH[1])); failed=$((failed + BASH_REMATCH[2]))
-        else
-            echo "not ok - $name ($jobs jobs): no result"; failed=$((failed + 1))
-        fi
-    done
+    run_engine "$name" "$model" "$dir"
 }
 
 run_params_case mxnet-original-384x160 384x160,720x300 --seed 5 --record legacy
