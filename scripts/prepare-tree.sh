@@ -56,7 +56,7 @@ link_all "$TOP/cuda"        "$SRC/libavfilter" '*.cu' '*.cuh'
 link_all "$TOP/tests/fate"  "$SRC/tests/fate"  '*.mak' '*.sh'
 link_all "$TOP/tests/ref/fate" "$SRC/tests/ref/fate" '*'
 mkdir -p "$SRC/tests/deep3d"
-link_all "$TOP/tests/data"  "$SRC/tests/deep3d"   '*.safetensors'
+link_all "$TOP/tests/data"  "$SRC/tests/deep3d"   '*.safetensors' '*.png'
 
 # 3. nv-codec-headers into the private prefix.
 if [ ! -f "$DEPS/include/ffnvcodec/nvEncodeAPI.h" ]; then

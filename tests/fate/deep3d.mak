@@ -82,6 +82,40 @@ $(eval $(call FATE_DEEP3D_OPTION_TEST,depth,$(DEEP3D_FCN):mode=depth))
 $(eval $(call FATE_DEEP3D_OPTION_TEST,original-sbsl,$(DEEP3D_ORIG)))
 $(eval $(call FATE_DEEP3D_OPTION_TEST,original-ab2r,$(DEEP3D_ORIG):mode=ab2r))
 
+# Temporal smoothing, scene-cut reset, dilation, automatic convergence and the
+# hard renderer (issue 7). testsrc2 moves, so smoothing and its motion weight
+# change the frames; each option has its own test.
+$(eval $(call FATE_DEEP3D_OPTION_TEST,smooth,$(DEEP3D_FCN):smooth=4))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,smooth-motion,$(DEEP3D_FCN):smooth=4:motion=2))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,smooth-depth,$(DEEP3D_FCN):smooth=4:mode=depth))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,dilate,$(DEEP3D_FCN):dilate=2))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,dilate-depth,$(DEEP3D_FCN):dilate=2:mode=depth))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,render-hard,$(DEEP3D_FCN):render=hard))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,conv-auto,$(DEEP3D_FCN):convergence=auto))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,conv-auto-limits,$(DEEP3D_FCN):convergence=auto:conv_smooth=0:conv_percentile=50:max_popout=0.2:max_depth=0.3))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,temporal-all,$(DEEP3D_FCN):smooth=8:dilate=1:render=hard:convergence=auto:mode=sbs2l))
+# the temporal path is single-threaded and in a fixed order: threads change nothing
+define FATE_DEEP3D_SAME_OPT_TEST
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-$(1)
+fate-deep3d-$(1): CMD = framecrc -lavfi $(DEEP3D_SRC),format=$(4),deep3d=$(DEEP3D_FCN)$(2)
+fate-deep3d-$(1): REF = $(SRC_PATH)/tests/ref/fate/deep3d-$(3)
+endef
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-threads-3,:smooth=4:threads=3,smooth,yuv420p))
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,temporal-all-threads-2,:smooth=8:dilate=1:render=hard:convergence=auto:mode=sbs2l:threads=2,temporal-all,yuv420p))
+# with a network-independent shift (strength 0, 12 whole samples) the hard
+# renderer gives exactly the soft renderer's frames
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,hard-shift-irr,:strength=0:renormalize=1:convergence=12.5:render=hard:mode=irr,shift-yuv420p-irr,yuv420p))
+# smooth=0 with the reset options set is the per-frame filter; so is a
+# scenecut of 1 level on moving testsrc2 (every frame resets the state)
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-0,:smooth=0:scenecut=5:motion=3,layout-sbsl,yuv420p))
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-scenecut,:smooth=4:scenecut=1,layout-sbsl,yuv420p))
+
+# A hard cut between two real pictures (tests/data/README.md) resets the
+# state on the cut frame, and a timestamp gap resets it (deep3d-reset.sh).
+FATE_DEEP3D-$(call ALLYES, IMAGE2_DEMUXER PNG_DECODER CROP_FILTER SELECT_FILTER FORMAT_FILTER DEEP3D_FILTER FRAMEMD5_MUXER) += fate-deep3d-reset
+fate-deep3d-reset: CMD = run $(SRC_PATH)/tests/fate/deep3d-reset.sh $(TARGET_PATH)/ffmpeg$(PROGSSUF)$(EXESUF) \
+    $(SRC_PATH)/tests/deep3d/cut-astronaut-coffee.png $(DEEP3D_FCN):smooth=8
+
 # Odd sizes: a squeezed layout drops the unpaired column / row; full layouts
 # of axes without chroma subsampling take any size.
 FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-odd-sbs2l
