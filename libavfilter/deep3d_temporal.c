@@ -43,12 +43,14 @@
 
 struct Deep3DTemporal {
     const Deep3DModel *m;
+    void *log_ctx;          ///< of the frame being processed
     Deep3DTemporalParams p;
     int npix;               ///< net_w * net_h
     float *state;           ///< K x npix: the smoothed volume
     float *prev_in;         ///< 3 x npix: the previous network input
     float *ed;              ///< npix: expected disparity of the state
     int32_t *idx;           ///< 2 x npix: dilation sources
+    float *rows;            ///< 3 x net_h: scene distance per row
     int have_prev;          ///< state and prev_in hold a frame
     int64_t prev_pts, last_delta;
     double conv, gain;      ///< automatic convergence (percent of width) and depth gain
@@ -72,7 +74,8 @@ int ff_deep3d_temporal_init(Deep3DTemporal **pt, const Deep3DModel *m,
     t->prev_in = av_malloc_array(npix * 3, sizeof(float));
     t->ed      = av_malloc_array(npix, sizeof(float));
     t->idx     = p->dilate > 0 ? av_malloc_array(npix * 2, sizeof(int32_t)) : NULL;
-    if (!t->state || !t->prev_in || !t->ed || (p->dilate > 0 && !t->idx)) {
+    t->rows    = av_malloc_array((size_t)3 * m->in_h, sizeof(float));
+    if (!t->state || !t->prev_in || !t->ed || !t->rows || (p->dilate > 0 && !t->idx)) {
         ff_deep3d_temporal_free(&t);
         return AVERROR(ENOMEM);
     }
@@ -98,6 +101,7 @@ void ff_deep3d_temporal_free(Deep3DTemporal **pt)
     av_freep(&t->prev_in);
     av_freep(&t->ed);
     av_freep(&t->idx);
+    av_freep(&t->rows);
     av_freep(pt);
 }
 
@@ -137,23 +141,45 @@ static float level_scale(const Deep3DModel *m)
     return 255.0f / m->input_scale;
 }
 
-static double scene_distance(const Deep3DTemporal *t, const float *in)
+double ff_deep3d_temporal_distance(const Deep3DModel *m, const float *rows)
 {
-    size_t n = (size_t)3 * t->npix;
     double sum = 0;
 
-    /* rows of partial sums in float, added in double: fixed order, exact enough */
-    for (size_t i = 0; i < n; i += t->m->in_w) {
-        float row = 0;
+    for (int i = 0; i < 3 * m->in_h; i++)
+        sum += rows[i];
+    return sum / (3.0 * m->in_w * m->in_h) * level_scale(m);
+}
+
+/* Sums of |in - prev_in| over each row of each channel, in float, in order
+ * (the CUDA kernel deep3d_scene_rows computes the same). */
+static void scene_rows(const Deep3DTemporal *t, const float *in, float *rows)
+{
+    for (int r = 0; r < 3 * t->m->in_h; r++) {
+        const float *a = in + (size_t)r * t->m->in_w, *b = t->prev_in + (size_t)r * t->m->in_w;
+        float sum = 0;
         for (int x = 0; x < t->m->in_w; x++)
-            row += fabsf(in[i + x] - t->prev_in[i + x]);
-        sum += row;
+            sum += fabsf(a[x] - b[x]);
+        rows[r] = sum;
     }
-    return sum / n * level_scale(t->m);
+}
+
+int ff_deep3d_temporal_has_history(const Deep3DTemporal *t)
+{
+    return t->have_prev;
+}
+
+float ff_deep3d_temporal_alpha0(const Deep3DTemporal *t)
+{
+    return t->p.smooth > 0 ? 1.0f - expf(-1.0f / t->p.smooth) : 1.0f;
+}
+
+float ff_deep3d_temporal_inv_motion(const Deep3DTemporal *t)
+{
+    return level_scale(t->m) / (3.0f * t->p.motion);
 }
 
 /* Why the history does not apply to this frame, or NULL. */
-static const char *reset_reason(Deep3DTemporal *t, const float *in, int64_t pts,
+static const char *reset_reason(Deep3DTemporal *t, double dist, int64_t pts,
                                 AVRational tb, AVRational frame_rate, char *buf, size_t size)
 {
     const char *reason = NULL;
@@ -178,8 +204,8 @@ static const char *reset_reason(Deep3DTemporal *t, const float *in, int64_t pts,
         if (delta > 0)
             t->last_delta = delta;
     }
-    if (!reason && t->p.scenecut > 0) {
-        double dist = scene_distance(t, in);
+    if (!reason && t->p.scenecut > 0 && dist >= 0) {
+        av_log(t->log_ctx, AV_LOG_DEBUG, "scene distance %.3f\n", dist);
         if (dist > t->p.scenecut) {
             snprintf(buf, size, "scene cut (distance %.2f > %.2f)", dist, t->p.scenecut);
             reason = buf;
@@ -200,8 +226,8 @@ static void smooth_volume(Deep3DTemporal *t, const float *in, const float *probs
 {
     const Deep3DModel *m = t->m;
     size_t npix = t->npix;
-    float alpha0 = 1.0f - expf(-1.0f / t->p.smooth);
-    float inv_motion = level_scale(m) / (3.0f * t->p.motion);
+    float alpha0 = ff_deep3d_temporal_alpha0(t);
+    float inv_motion = ff_deep3d_temporal_inv_motion(t);
     float *alpha = t->ed;   /* free until the expected disparity is computed */
 
     for (size_t i = 0; i < npix; i++) {
@@ -284,7 +310,8 @@ static double hist_percentile(const Deep3DTemporal *t, double pct)
  * Target convergence and gain are smoothed over time; the limits are applied
  * after smoothing, so they hold on every frame.
  */
-static void auto_convergence(Deep3DTemporal *t, void *log_ctx, int reset, Deep3DSelectParams *sel)
+void ff_deep3d_temporal_auto_conv(Deep3DTemporal *t, void *log_ctx, const float *ed,
+                                  int reset, Deep3DSelectParams *sel)
 {
     const Deep3DModel *m = t->m;
     double range = m->disp_max - m->disp_min;
@@ -293,7 +320,7 @@ static void auto_convergence(Deep3DTemporal *t, void *log_ctx, int reset, Deep3D
 
     memset(t->hist, 0, sizeof(t->hist));
     for (int i = 0; i < t->npix; i++) {
-        int b = range > 0 ? (int)((t->ed[i] - m->disp_min) / range * HIST_BINS) : 0;
+        int b = range > 0 ? (int)((ed[i] - m->disp_min) / range * HIST_BINS) : 0;
         t->hist[av_clip(b, 0, HIST_BINS - 1)]++;
     }
     e_q  = hist_percentile(t, t->p.conv_percentile) * to_pct;
@@ -325,33 +352,49 @@ static void auto_convergence(Deep3DTemporal *t, void *log_ctx, int reset, Deep3D
            "parallax %.3f%% .. %.3f%% of the width\n", c, target_c, g, g * e_lo + c, g * e_hi + c);
 }
 
+int ff_deep3d_temporal_begin(Deep3DTemporal *t, void *log_ctx, double dist, int64_t pts,
+                             AVRational time_base, AVRational frame_rate)
+{
+    const char *reason = NULL;
+    char buf[160];
+    int fresh = !t->have_prev;
+
+    t->log_ctx = log_ctx;
+    if (t->have_prev) {
+        reason = reset_reason(t, dist, pts, time_base, frame_rate, buf, sizeof(buf));
+        if (reason) {
+            av_log(log_ctx, AV_LOG_VERBOSE, "temporal state reset at frame %"PRId64": %s\n",
+                   t->nb_frames, reason);
+            t->nb_resets++;
+            fresh = 1;
+        }
+    }
+    t->prev_pts  = pts;
+    t->have_prev = 1;
+    t->nb_frames++;
+    return fresh;
+}
+
 int ff_deep3d_temporal_process(Deep3DTemporal *t, void *log_ctx, const float *net_input,
                                float *probs, int64_t pts, AVRational time_base,
                                AVRational frame_rate, Deep3DSelectParams *sel)
 {
     const Deep3DModel *m = t->m;
     size_t vol = (size_t)m->nb_prob * t->npix;
-    const char *reason = NULL;
-    char buf[160];
-    int reset = !t->have_prev;
+    double dist = -1;
+    int had_history = t->have_prev, fresh;
 
-    if (t->have_prev) {
-        reason = reset_reason(t, net_input, pts, time_base, frame_rate, buf, sizeof(buf));
-        if (reason) {
-            av_log(log_ctx, AV_LOG_VERBOSE, "temporal state reset at frame %"PRId64": %s\n",
-                   t->nb_frames, reason);
-            t->nb_resets++;
-            reset = 1;
-        }
+    if (t->have_prev && t->p.scenecut > 0) {
+        scene_rows(t, net_input, t->rows);
+        dist = ff_deep3d_temporal_distance(m, t->rows);
     }
-    t->prev_pts = pts;
+    fresh = ff_deep3d_temporal_begin(t, log_ctx, dist, pts, time_base, frame_rate);
 
-    if (reset || t->p.smooth <= 0)
+    if (fresh || t->p.smooth <= 0)
         memcpy(t->state, probs, vol * sizeof(*probs));
     else
         smooth_volume(t, net_input, probs);
     memcpy(t->prev_in, net_input, (size_t)3 * t->npix * sizeof(*net_input));
-    t->have_prev = 1;
 
     if (t->p.dilate > 0 || t->p.auto_conv)
         ff_deep3d_expected_disparity(m, t->state, t->ed);
@@ -360,7 +403,6 @@ int ff_deep3d_temporal_process(Deep3DTemporal *t, void *log_ctx, const float *ne
     else
         memcpy(probs, t->state, vol * sizeof(*probs));
     if (t->p.auto_conv)
-        auto_convergence(t, log_ctx, reset, sel);
-    t->nb_frames++;
-    return reason != NULL;
+        ff_deep3d_temporal_auto_conv(t, log_ctx, t->ed, fresh, sel);
+    return had_history && fresh;
 }

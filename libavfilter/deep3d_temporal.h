@@ -68,6 +68,41 @@ int ff_deep3d_temporal_process(Deep3DTemporal *t, void *log_ctx, const float *ne
                                float *probs, int64_t pts, AVRational time_base,
                                AVRational frame_rate, Deep3DSelectParams *sel);
 
+/*
+ * The steps of ff_deep3d_temporal_process() for a path that does the
+ * per-pixel work itself (CUDA): the decisions stay here, so both paths reset
+ * and converge alike.
+ */
+
+/** Whether a previous frame is held (the scene distance can be measured). */
+int ff_deep3d_temporal_has_history(const Deep3DTemporal *t);
+
+/**
+ * Scene distance in 8-bit levels from the sums of |input - previous input|
+ * over each of the 3 x net_h rows of the network input (added in this order,
+ * in double).
+ */
+double ff_deep3d_temporal_distance(const Deep3DModel *m, const float *row_sums);
+
+/**
+ * Start a frame: check the resets (dist < 0: not measured) and log them.
+ * Returns 1 when the frame starts afresh (the first one, or after a reset):
+ * the smoothed volume is then this frame's own.
+ */
+int ff_deep3d_temporal_begin(Deep3DTemporal *t, void *log_ctx, double dist, int64_t pts,
+                             AVRational time_base, AVRational frame_rate);
+
+/** EMA weight of a still pixel, and 1 / (3 * motion) in network input units. */
+float ff_deep3d_temporal_alpha0(const Deep3DTemporal *t);
+float ff_deep3d_temporal_inv_motion(const Deep3DTemporal *t);
+
+/**
+ * convergence=auto from ed (the expected disparity of the smoothed volume,
+ * net_h x net_w): sets sel->strength and sel->convergence.
+ */
+void ff_deep3d_temporal_auto_conv(Deep3DTemporal *t, void *log_ctx, const float *ed,
+                                  int fresh, Deep3DSelectParams *sel);
+
 /** Forget the history: the next frame starts afresh. */
 void ff_deep3d_temporal_reset(Deep3DTemporal *t);
 
