@@ -28,6 +28,8 @@
 #define MAX_ROWS 8          /* planes x components, as in deep3d_select.c */
 /* Neighbours that move apart by more than this (in samples) open a hole. */
 #define HOLE_GAP 2.0f
+/* depth of a sample nothing has landed on yet (the CUDA kernel uses the same) */
+#define EMPTY 1e30f
 
 size_t ff_deep3d_hard_scratch_size(int w)
 {
@@ -68,7 +70,7 @@ void ff_deep3d_hard_rows(const Deep3DSelectParams *p, const Deep3DPlaneFormat *f
             erow[x]  = a + fy * (b - a);
             shift[x] = erow[x] * k + c;
             pos[x]   = x + shift[x];
-            zbuf[x]  = INFINITY;
+            zbuf[x]  = EMPTY;
         }
         for (int i = 0; i < nb_planes; i++) {
             const uint8_t *s = src[i] + y * src_linesize[i];
@@ -113,7 +115,7 @@ void ff_deep3d_hard_rows(const Deep3DSelectParams *p, const Deep3DPlaneFormat *f
         /* samples nothing landed on take the nearest written one of the row */
         last = -1;
         for (int X = 0; X < w; X++) {
-            if (zbuf[X] != INFINITY) {
+            if (zbuf[X] != EMPTY) {
                 if (last < 0)   /* leading gap: the first written sample */
                     for (int Y = 0; Y < X; Y++)
                         for (int r = 0; r < n; r++)

@@ -265,6 +265,21 @@ static Deep3DSelectParams select_params(const Deep3DContext *s)
 
 static av_unused const char *mode_name(int mode);
 
+static int temporal_on(const Deep3DContext *s)
+{
+    return s->smooth > 0 || s->dilate > 0 || s->convergence == DEEP3D_CONV_AUTO;
+}
+
+static Deep3DTemporalParams temporal_params(const Deep3DContext *s)
+{
+    return (Deep3DTemporalParams){
+        .smooth = s->smooth, .motion = s->motion, .scenecut = s->scenecut,
+        .dilate = s->dilate, .auto_conv = s->convergence == DEEP3D_CONV_AUTO,
+        .conv_percentile = s->conv_percentile, .conv_smooth = s->conv_smooth,
+        .max_popout = s->max_popout, .max_depth = s->max_depth, .strength = s->strength,
+    };
+}
+
 /* CUDA frames: everything on the GPU, CUDA frames out (deep3d_cuda.c). */
 static int config_cuda(AVFilterLink *outlink)
 {
@@ -276,6 +291,7 @@ static int config_cuda(AVFilterLink *outlink)
     FilterLink *outl = ff_filter_link(outlink);
     AVHWFramesContext *in_fc;
     Deep3DCudaConfig cfg;
+    Deep3DTemporalParams tp;
     char desc[512];
     int ret;
 
@@ -302,13 +318,6 @@ static int config_cuda(AVFilterLink *outlink)
                "hwdownload for the CPU path).\n", av_get_pix_fmt_name(in_fc->sw_format));
         return AVERROR(EINVAL);
     }
-    if (s->smooth > 0 || s->dilate > 0 || s->render != DEEP3D_RENDER_SOFT ||
-        s->convergence == DEEP3D_CONV_AUTO) {
-        av_log(ctx, AV_LOG_ERROR, "smooth, dilate, render=hard and convergence=auto are not "
-               "implemented on CUDA frames yet; add hwdownload,format=%s before deep3d for "
-               "the CPU path.\n", av_get_pix_fmt_name(in_fc->sw_format));
-        return AVERROR(ENOSYS);
-    }
     ret = ff_deep3d_pack_init(&s->pack, ctx, s->mode, in_fc->sw_format, inlink->w, inlink->h);
     if (ret < 0)
         return ret;
@@ -317,9 +326,13 @@ static int config_cuda(AVFilterLink *outlink)
     ff_deep3d_anaglyph_free(&s->anaglyph);
     ff_deep3d_cuda_free(&s->cuda);
     av_buffer_unref(&outl->hw_frames_ctx);
+    tp = temporal_params(s);
     cfg = (Deep3DCudaConfig){
         .model = s->model, .pack = &s->pack, .select = select_params(s),
         .swap = s->swap, .cudnn_path = s->cudnn_path,
+        .temporal = temporal_on(s) ? &tp : NULL,
+        .render_hard = s->render == DEEP3D_RENDER_HARD,
+        .time_base = inlink->time_base, .frame_rate = inl->frame_rate,
     };
     ret = ff_deep3d_cuda_init(&s->cuda, ctx, &cfg, inl->hw_frames_ctx, &outl->hw_frames_ctx);
     if (ret < 0) {
@@ -400,13 +413,8 @@ static int config_output(AVFilterLink *outlink)
         if (!(s->ed = av_malloc_array((size_t)m->in_w * m->in_h, sizeof(*s->ed))))
             return AVERROR(ENOMEM);
     }
-    if (s->smooth > 0 || s->dilate > 0 || s->convergence == DEEP3D_CONV_AUTO) {
-        Deep3DTemporalParams tp = {
-            .smooth = s->smooth, .motion = s->motion, .scenecut = s->scenecut,
-            .dilate = s->dilate, .auto_conv = s->convergence == DEEP3D_CONV_AUTO,
-            .conv_percentile = s->conv_percentile, .conv_smooth = s->conv_smooth,
-            .max_popout = s->max_popout, .max_depth = s->max_depth, .strength = s->strength,
-        };
+    if (temporal_on(s)) {
+        Deep3DTemporalParams tp = temporal_params(s);
         ret = ff_deep3d_temporal_init(&s->temporal, m, &tp);
         if (ret < 0)
             return ret;

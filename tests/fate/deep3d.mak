@@ -174,6 +174,19 @@ $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,odd-sbs2l,50,99x33,yuv444p,$(DEEP3D_F
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,odd-ab2l,50,98x34,nv12,$(DEEP3D_FCN):mode=ab2l))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,720p,50,1280x720,nv12,$(DEEP3D_FCN)))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,720p-p010,50,1280x720,p010le,$(DEEP3D_ORIG):mode=sbs2r))
+# the temporal steps, dilation, auto convergence and render=hard on the GPU
+# (docs/temporal.md): every frame of the clip, CPU against GPU
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,smooth,50,96x64,nv12,$(DEEP3D_FCN):smooth=4))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,smooth-motion,50,96x64,yuv420p,$(DEEP3D_FCN):smooth=4:motion=2))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,smooth-scenecut,50,96x64,p010le,$(DEEP3D_FCN):smooth=4:scenecut=1))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,dilate,50,96x64,nv12,$(DEEP3D_FCN):dilate=2))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,render-hard,50,96x64,yuv444p,$(DEEP3D_FCN):render=hard))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,render-hard-p010,50,98x34,p010le,$(DEEP3D_FCN):render=hard:mode=sbs2r))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,render-hard-shift,inf,96x64,nv12,$(DEEP3D_FCN):strength=0:renormalize=1:convergence=12.5:render=hard))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,conv-auto,50,96x64,nv12,$(DEEP3D_FCN):convergence=auto))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,conv-auto-limits,50,96x64,yuv420p,$(DEEP3D_FCN):convergence=auto:conv_smooth=0:conv_percentile=50:max_popout=0.2:max_depth=0.3))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,temporal-all,50,96x64,nv12,$(DEEP3D_FCN):smooth=8:dilate=1:render=hard:convergence=auto:mode=sbs2l))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,temporal-720p,50,1280x720,nv12,$(DEEP3D_FCN):smooth=8:dilate=2:convergence=auto))
 endif
 $(FATE_DEEP3D_CUDA-yes): CMP = null
 
