@@ -668,7 +668,7 @@ static const AVOption deep3d_options[] = {
     { "max_depth", "convergence=auto: largest parallax behind the screen, percent of the width",
         OFFSET(max_depth), AV_OPT_TYPE_FLOAT, { .dbl = 2 }, 0, 50, FLAGS },
     { "smooth", "temporal smoothing of the disparity estimate: time constant in frames (0: off)",
-        OFFSET(smooth), AV_OPT_TYPE_FLOAT, { .dbl = 0 }, 0, 1000, FLAGS },
+        OFFSET(smooth), AV_OPT_TYPE_FLOAT, { .dbl = 8 }, 0, 1000, FLAGS },
     { "motion", "frame difference (8-bit levels, network resolution) at which a pixel follows the new estimate at once",
         OFFSET(motion), AV_OPT_TYPE_FLOAT, { .dbl = 16 }, 0.1, 255, FLAGS },
     { "scenecut", "mean frame difference (8-bit levels, network resolution) that resets the temporal state (0: never)",

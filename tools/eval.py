@@ -13,7 +13,8 @@ Baselines, fitted by the same grid (numpy, docs/model-format.md section 5 semant
   selection (equal probabilities on every plane: a box blur plus a shift; MAE rewards blur);
   (v) the ground-plane row prior (disparity linear in the row, bottom nearest), a sharp render.
 MAE and PSNR are in 8-bit levels over all rows and the central 80% of the columns.
-Flicker: on a fixed-camera clip (vtest.avi), the mean |E[d]_t - E[d]_{t-1}| in planes.
+Flicker: on a fixed-camera clip (vtest.avi), the mean |E[d]_t - E[d]_{t-1}| in planes, of the network
+alone (smooth=0; the filter smooths by default).
 
 --temporal runs the temporal scorecard instead (issue 7): for each filter option set of
 --temporal-opts, the flicker score on the real fixed-camera clips (vtest.avi frames 0-99 and
@@ -380,6 +381,44 @@ def flicker(path: str, spec: ModelSpec, frames: int, extra: str = "", clip: str 
             "flicker_ratio": diff / spatial if spatial > 0 else float("nan")}
 
 
+def clip_frames(clip: str, frames: int) -> np.ndarray:
+    """The clip's luma as the filter gets it (CLIPS size): (n, h, w) float."""
+    package, rel, w, h, start = CLIPS[clip]
+    trim = f"select='gte(n\\,{start})'," if start else ""
+    cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin", "-i", clip_path(package, rel),
+           "-frames:v", str(frames), "-vf", f"{trim}scale={w}:{h}:flags=area,format=gray",
+           "-f", "rawvideo", "pipe:1"]
+    r = subprocess.run(cmd, capture_output=True, timeout=600, check=True)
+    return np.frombuffer(r.stdout, np.uint8).reshape(-1, h, w).astype(np.float64)
+
+
+def depth_frames(path: str, spec: ModelSpec, frames: int, extra: str, clip: str) -> np.ndarray:
+    """E[d] in planes of every frame of the clip (mode=depth, 8-bit)."""
+    package, rel, w, h, start = CLIPS[clip]
+    trim = f"select='gte(n\\,{start})'," if start else ""
+    cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin", "-i", clip_path(package, rel),
+           "-frames:v", str(frames), "-vf", f"{trim}scale={w}:{h}:flags=area,{deep3d_opts(path, extra, mode='depth')}",
+           "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"]
+    r = subprocess.run(cmd, capture_output=True, timeout=600, check=True)
+    v = np.frombuffer(r.stdout, np.uint8).reshape(-1, h, w).astype(np.float64) / 255.0
+    return spec.disparity_min + (spec.D - 1) * (1.0 - v)
+
+
+def lag(path: str, spec: ModelSpec, frames: int, extra: str, clip: str = "vtest",
+        moving: float = 16.0) -> dict[str, float]:
+    """How far the smoothed E[d] trails the per-frame one: mean |E_opts - E_smooth=0| (planes) on the
+    pixels whose luma changed by more than `moving` levels since the previous frame (moving objects and
+    what they uncover), and on the others."""
+    raw = depth_frames(path, spec, frames, "smooth=0", clip)
+    sm = depth_frames(path, spec, frames, extra, clip)
+    y = clip_frames(clip, frames)
+    n = min(len(raw), len(sm), len(y))
+    mov = np.abs(np.diff(y[:n], axis=0)) > moving
+    err = np.abs(sm[1:n] - raw[1:n])
+    return {"moving": float(err[mov].mean()) if mov.any() else float("nan"),
+            "still": float(err[~mov].mean()), "moving_fraction": float(mov.mean())}
+
+
 def temporal_report(name: str, path: str, spec: ModelSpec, option_sets: list[str], frames: int,
                     still_frames: int, max_width: int) -> tuple[dict[str, object], list[str]]:
     """Flicker on every clip of CLIPS and the fitted Aloe MAE for each option set."""
@@ -417,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--temporal-opts", default="smooth=0;smooth=4;smooth=8;smooth=16",
                     help="option sets separated by ';' (each as written after deep3d=...:)")
     ap.add_argument("--still-frames", type=int, default=8)
+    ap.add_argument("--lag", action="store_true",
+                    help="with --temporal: only the lag of each option set on vtest (moving vs still pixels)")
     a = ap.parse_args(argv)
     models = []
     for m in a.model:
@@ -427,6 +468,19 @@ def main(argv: list[str] | None = None) -> int:
         models.append((name, os.path.abspath(path), spec))
     report: dict[str, object] = {"pairs": {}, "flicker": {}}
     lines: list[str] = []
+    if a.temporal and a.lag:
+        lines = ["| options | lag on moving pixels (planes) | lag on still pixels | moving fraction |",
+                 "| --- | --- | --- | --- |"]
+        for name, path, spec in models:
+            for opts in a.temporal_opts.split(";"):
+                f = lag(path, spec, a.flicker_frames, opts)
+                report[f"{name} {opts}"] = f  # type: ignore[index]
+                lines.append(f"| `{opts}` | {f['moving']:.4f} | {f['still']:.4f} | {f['moving_fraction']:.3f} |")
+                print(lines[-1], flush=True)
+        if a.md:
+            with open(a.md, "w") as fh:
+                fh.write("\n".join(lines) + "\n")
+        return 0
     if a.temporal:
         for name, path, spec in models:
             report[name], ls = temporal_report(name, path, spec, a.temporal_opts.split(";"),
@@ -466,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
                   "| model | frames | mean abs frame-to-frame change | mean abs spatial deviation | ratio |",
                   "| --- | --- | --- | --- | --- |"]
         for name, path, spec in models:
-            f = flicker(path, spec, a.flicker_frames)
+            f = flicker(path, spec, a.flicker_frames, "smooth=0")  # the network alone
             report["flicker"][name] = f  # type: ignore[index]
             lines.append(f"| {name} | {int(f['frames'])} | {f['flicker_planes']:.4f} | {f['spatial_mad_planes']:.3f} "
                          f"| {f['flicker_ratio']:.4f} |")

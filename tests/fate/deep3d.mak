@@ -105,10 +105,13 @@ $(eval $(call FATE_DEEP3D_SAME_OPT_TEST,temporal-all-threads-2,:smooth=8:dilate=
 # with a network-independent shift (strength 0, 12 whole samples) the hard
 # renderer gives exactly the soft renderer's frames
 $(eval $(call FATE_DEEP3D_SAME_OPT_TEST,hard-shift-irr,:strength=0:renormalize=1:convergence=12.5:render=hard:mode=irr,shift-yuv420p-irr,yuv420p))
-# smooth=0 with the reset options set is the per-frame filter; so is a
-# scenecut of 1 level on moving testsrc2 (every frame resets the state)
-$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-0,:smooth=0:scenecut=5:motion=3,layout-sbsl,yuv420p))
-$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-scenecut,:smooth=4:scenecut=1,layout-sbsl,yuv420p))
+# smooth=0 is the per-frame filter (the default smooths: smooth=8); with the
+# reset options set it is the same, and so is a scenecut of 1 level on moving
+# testsrc2 (every frame resets the state)
+$(eval $(call FATE_DEEP3D_OPTION_TEST,smooth-0,$(DEEP3D_FCN):smooth=0))
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-0-resets,:smooth=0:scenecut=5:motion=3,smooth-0,yuv420p))
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-scenecut,:smooth=4:scenecut=1,smooth-0,yuv420p))
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-default,:smooth=8,layout-sbsl,yuv420p))
 
 # A hard cut between two real pictures (tests/data/README.md) resets the
 # state on the cut frame, and a timestamp gap resets it (deep3d-reset.sh).
