@@ -35,6 +35,7 @@
 #include "libavutil/pixdesc.h"
 
 #include "deep3d_input.h"
+#include "deep3d_simd.h"
 
 /* The taps of one axis: output o reads source samples idx[off[o] .. off[o] + len[o] - 1]
  * (already clamped to the plane) with weights wt[], which sum to 1. */
@@ -51,7 +52,12 @@ struct Deep3DInput {
     enum AVColorRange range;
     Deep3DColour colour;
     Deep3DTaps tx[2], ty[2];    ///< [0] full-size planes, [1] subsampled chroma
-    float *acc;                 ///< one vertically filtered source row
+    int nb_jobs;
+    float **acc;                ///< per job: one vertically filtered source row
+
+    /* the frame being converted, for the jobs */
+    const AVFrame *frame;
+    float *dst;
 };
 
 static void taps_free(Deep3DTaps *t)
@@ -103,13 +109,19 @@ static int taps_init(Deep3DTaps *t, int src, int dst)
     return 0;
 }
 
-int ff_deep3d_input_init(Deep3DInput **pin, const Deep3DModel *m)
+int ff_deep3d_input_init(Deep3DInput **pin, const Deep3DModel *m, int nb_jobs)
 {
     Deep3DInput *in = av_mallocz(sizeof(*in));
     if (!in)
         return AVERROR(ENOMEM);
-    in->m      = m;
-    in->format = AV_PIX_FMT_NONE;
+    in->m       = m;
+    in->format  = AV_PIX_FMT_NONE;
+    in->nb_jobs = FFMAX(1, FFMIN(nb_jobs, m->in_h));
+    in->acc     = av_calloc(in->nb_jobs, sizeof(*in->acc));
+    if (!in->acc) {
+        av_free(in);
+        return AVERROR(ENOMEM);
+    }
     *pin = in;
     return 0;
 }
@@ -159,6 +171,30 @@ void ff_deep3d_colour_init(Deep3DColour *c, void *log_ctx, enum AVPixelFormat fo
     c->cgv = -2.0 * kr * (1.0 - kr) / kg;
 }
 
+/* acc[x] (+)= wgt * sample x: the contiguous cases, vectorised */
+DEEP3D_VECTOR_CLONES
+static void row_madd8(float *restrict acc, const uint8_t *restrict row, int w, float wgt, int first)
+{
+    if (first)
+        for (int x = 0; x < w; x++)
+            acc[x] = wgt * row[x];
+    else
+        for (int x = 0; x < w; x++)
+            acc[x] += wgt * row[x];
+}
+
+DEEP3D_VECTOR_CLONES
+static void row_madd16(float *restrict acc, const uint16_t *restrict row, int w, int shift,
+                       float wgt, int first)
+{
+    if (first)
+        for (int x = 0; x < w; x++)
+            acc[x] = wgt * (row[x] >> shift);
+    else
+        for (int x = 0; x < w; x++)
+            acc[x] += wgt * (row[x] >> shift);
+}
+
 /* acc[x] = sum over the taps of row oy of weight * sample x of that row */
 static void filter_rows(float *acc, const uint8_t *base, ptrdiff_t linesize, int w,
                         int step, int bytes, int shift, const Deep3DTaps *ty, int oy)
@@ -166,99 +202,66 @@ static void filter_rows(float *acc, const uint8_t *base, ptrdiff_t linesize, int
     const int *idx = ty->idx + ty->off[oy];
     const float *wt = ty->wt + ty->off[oy];
 
-    for (int x = 0; x < w; x++)
-        acc[x] = 0.0f;
     for (int k = 0; k < ty->len[oy]; k++) {
         const uint8_t *row = base + idx[k] * linesize;
         float wgt = wt[k];
-        if (bytes == 1) {
+        if (step == bytes) {
+            if (bytes == 1)
+                row_madd8(acc, row, w, wgt, !k);
+            else
+                row_madd16(acc, (const uint16_t *)row, w, shift, wgt, !k);
+        } else if (bytes == 1) {
             for (int x = 0; x < w; x++)
-                acc[x] += wgt * row[x * step];
+                acc[x] = (k ? acc[x] : 0.0f) + wgt * row[x * step];
         } else {
             for (int x = 0; x < w; x++)
-                acc[x] += wgt * (AV_RN16(row + x * step) >> shift);
+                acc[x] = (k ? acc[x] : 0.0f) + wgt * (AV_RN16(row + x * step) >> shift);
         }
     }
 }
 
-/* One component of the frame resampled to nw x nh floats, in sample units. */
-static void resample(Deep3DInput *in, const AVFrame *f, const AVComponentDescriptor *comp,
-                     int sub, float *dst)
+/* Rows [y0, y1) of one component resampled to nw floats each, in sample units. */
+static void resample(const Deep3DInput *in, const AVComponentDescriptor *comp, int sub,
+                     float *dst, float *acc, int y0, int y1)
 {
     const Deep3DTaps *tx = &in->tx[sub], *ty = &in->ty[sub];
+    const AVFrame *f = in->frame;
     const uint8_t *base = f->data[comp->plane] + comp->offset;
     int bytes = comp->depth > 8 ? 2 : 1;
 
-    for (int oy = 0; oy < ty->dst; oy++) {
+    for (int oy = y0; oy < y1; oy++) {
         float *out = dst + (size_t)oy * tx->dst;
-        filter_rows(in->acc, base, f->linesize[comp->plane], tx->src, comp->step, bytes,
+        filter_rows(acc, base, f->linesize[comp->plane], tx->src, comp->step, bytes,
                     comp->shift, ty, oy);
         for (int ox = 0; ox < tx->dst; ox++) {
             const int *idx = tx->idx + tx->off[ox];
             const float *wt = tx->wt + tx->off[ox];
             float v = 0.0f;
             for (int k = 0; k < tx->len[ox]; k++)
-                v += wt[k] * in->acc[idx[k]];
+                v += wt[k] * acc[idx[k]];
             out[ox] = v;
         }
     }
 }
 
-static int setup(Deep3DInput *in, void *log_ctx, const AVFrame *f)
+/* One job: network rows [y0, y1) of every component, then their colours. */
+static int convert_rows(void *arg, int job, int nb_jobs)
 {
-    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(f->format);
+    Deep3DInput *in = arg;
     const Deep3DModel *m = in->m;
-    int cw, ch, ret;
-
-    if (!desc || (desc->flags & (AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_BITSTREAM |
-                                 AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BE | AV_PIX_FMT_FLAG_FLOAT)) ||
-        desc->comp[0].depth < 8 || desc->comp[0].depth > 16 || f->width < 1 || f->height < 1) {
-        av_log(log_ctx, AV_LOG_ERROR, "Cannot convert %s %dx%d to the network input.\n",
-               desc ? desc->name : "unknown", f->width, f->height);
-        return AVERROR(EINVAL);
-    }
-    cw = AV_CEIL_RSHIFT(f->width, desc->log2_chroma_w);
-    ch = AV_CEIL_RSHIFT(f->height, desc->log2_chroma_h);
-    if ((ret = taps_init(&in->tx[0], f->width, m->in_w)) < 0 ||
-        (ret = taps_init(&in->ty[0], f->height, m->in_h)) < 0 ||
-        (ret = taps_init(&in->tx[1], cw, m->in_w)) < 0 ||
-        (ret = taps_init(&in->ty[1], ch, m->in_h)) < 0)
-        return ret;
-    av_freep(&in->acc);
-    if (!(in->acc = av_malloc_array(f->width, sizeof(*in->acc))))
-        return AVERROR(ENOMEM);
-    ff_deep3d_colour_init(&in->colour, log_ctx, f->format, f->colorspace, f->color_range);
-    in->w          = f->width;
-    in->h          = f->height;
-    in->format     = f->format;
-    in->colorspace = f->colorspace;
-    in->range      = f->color_range;
-    return 0;
-}
-
-int ff_deep3d_input_convert(Deep3DInput *in, void *log_ctx, const AVFrame *f, float *dst)
-{
-    const Deep3DModel *m = in->m;
-    const AVPixFmtDescriptor *desc;
     const Deep3DColour *c = &in->colour;
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(in->frame->format);
     size_t plane = (size_t)m->in_w * m->in_h;
+    int y0 = m->in_h * job / nb_jobs, y1 = m->in_h * (job + 1) / nb_jobs;
     /* where R, G and B go in the model's channel order */
-    int ir = m->bgr ? 2 : 0, ib = m->bgr ? 0 : 2, ret;
-    float scale = m->input_scale;
-
-    if (f->width != in->w || f->height != in->h || f->format != in->format ||
-        f->colorspace != in->colorspace || f->color_range != in->range || !in->acc) {
-        in->format = AV_PIX_FMT_NONE;
-        if ((ret = setup(in, log_ctx, f)) < 0)
-            return ret;
-    }
-    desc = av_pix_fmt_desc_get(f->format);
+    int ir = m->bgr ? 2 : 0, ib = m->bgr ? 0 : 2;
+    float scale = m->input_scale, *dst = in->dst;
 
     /* components 0..2 (Y, U, V or R, G, B) into planes 0..2 of dst */
     for (int i = 0; i < (c->gray ? 1 : 3); i++)
-        resample(in, f, &desc->comp[i], !c->rgb && i > 0, dst + i * plane);
+        resample(in, &desc->comp[i], !c->rgb && i > 0, dst + i * plane, in->acc[job], y0, y1);
 
-    for (size_t i = 0; i < plane; i++) {
+    for (size_t i = (size_t)y0 * m->in_w; i < (size_t)y1 * m->in_w; i++) {
         float r, g, b;
         if (c->rgb) {
             r = (dst[i] - c->y_off) * c->y_mul;
@@ -281,6 +284,59 @@ int ff_deep3d_input_convert(Deep3DInput *in, void *log_ctx, const AVFrame *f, fl
     return 0;
 }
 
+static int setup(Deep3DInput *in, void *log_ctx, const AVFrame *f)
+{
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(f->format);
+    const Deep3DModel *m = in->m;
+    int cw, ch, ret;
+
+    if (!desc || (desc->flags & (AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_BITSTREAM |
+                                 AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BE | AV_PIX_FMT_FLAG_FLOAT)) ||
+        desc->comp[0].depth < 8 || desc->comp[0].depth > 16 || f->width < 1 || f->height < 1) {
+        av_log(log_ctx, AV_LOG_ERROR, "Cannot convert %s %dx%d to the network input.\n",
+               desc ? desc->name : "unknown", f->width, f->height);
+        return AVERROR(EINVAL);
+    }
+    cw = AV_CEIL_RSHIFT(f->width, desc->log2_chroma_w);
+    ch = AV_CEIL_RSHIFT(f->height, desc->log2_chroma_h);
+    if ((ret = taps_init(&in->tx[0], f->width, m->in_w)) < 0 ||
+        (ret = taps_init(&in->ty[0], f->height, m->in_h)) < 0 ||
+        (ret = taps_init(&in->tx[1], cw, m->in_w)) < 0 ||
+        (ret = taps_init(&in->ty[1], ch, m->in_h)) < 0)
+        return ret;
+    for (int j = 0; j < in->nb_jobs; j++) {
+        av_freep(&in->acc[j]);
+        if (!(in->acc[j] = av_malloc_array(f->width, sizeof(**in->acc))))
+            return AVERROR(ENOMEM);
+    }
+    ff_deep3d_colour_init(&in->colour, log_ctx, f->format, f->colorspace, f->color_range);
+    in->w          = f->width;
+    in->h          = f->height;
+    in->format     = f->format;
+    in->colorspace = f->colorspace;
+    in->range      = f->color_range;
+    return 0;
+}
+
+int ff_deep3d_input_convert(Deep3DInput *in, void *log_ctx, const AVFrame *f, float *dst,
+                            Deep3DExecute *execute, void *opaque)
+{
+    int ret;
+
+    if (f->width != in->w || f->height != in->h || f->format != in->format ||
+        f->colorspace != in->colorspace || f->color_range != in->range) {
+        in->format = AV_PIX_FMT_NONE;   /* set again once setup succeeds */
+        if ((ret = setup(in, log_ctx, f)) < 0)
+            return ret;
+    }
+    in->frame = f;
+    in->dst   = dst;
+    execute(opaque, convert_rows, in, in->nb_jobs);
+    in->frame = NULL;
+    in->dst   = NULL;
+    return 0;
+}
+
 void ff_deep3d_input_free(Deep3DInput **pin)
 {
     Deep3DInput *in = *pin;
@@ -290,6 +346,8 @@ void ff_deep3d_input_free(Deep3DInput **pin)
         taps_free(&in->tx[i]);
         taps_free(&in->ty[i]);
     }
+    for (int j = 0; j < in->nb_jobs; j++)
+        av_freep(&in->acc[j]);
     av_freep(&in->acc);
     av_freep(pin);
 }

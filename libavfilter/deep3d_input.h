@@ -25,6 +25,7 @@
 #include "libavutil/pixdesc.h"
 
 #include "deep3d_model.h"
+#include "deep3d_net.h"
 
 /**
  * How resampled components become RGB in 0..1 (docs/model-format.md,
@@ -51,15 +52,19 @@ void ff_deep3d_colour_init(Deep3DColour *c, void *log_ctx, enum AVPixelFormat fo
 
 typedef struct Deep3DInput Deep3DInput;
 
-int ff_deep3d_input_init(Deep3DInput **in, const Deep3DModel *m);
+/** nb_jobs: how many jobs convert() splits the network rows into. */
+int ff_deep3d_input_init(Deep3DInput **in, const Deep3DModel *m, int nb_jobs);
 
 /**
  * Resize and colour-convert frame to the network input: 3 x in_h x in_w
  * floats in the model's channel order, times input_scale, minus input_mean.
  * Each component plane is resampled on its own with a centre-aligned tent
  * filter (section 4a), then converted per pixel with ff_deep3d_colour_init().
+ * The rows are split into jobs run by execute(opaque, ...); the result does
+ * not depend on how many.
  */
-int ff_deep3d_input_convert(Deep3DInput *in, void *log_ctx, const AVFrame *frame, float *dst);
+int ff_deep3d_input_convert(Deep3DInput *in, void *log_ctx, const AVFrame *frame, float *dst,
+                            Deep3DExecute *execute, void *opaque);
 
 void ff_deep3d_input_free(Deep3DInput **in);
 

@@ -341,7 +341,7 @@ static int config_output(AVFilterLink *outlink)
     ret = ff_deep3d_net_init(&s->net, ctx, m, s->nb_jobs);
     if (ret < 0)
         return ret;
-    ret = ff_deep3d_input_init(&s->input, m);
+    ret = ff_deep3d_input_init(&s->input, m, s->nb_jobs);
     if (ret < 0)
         return ret;
     s->net_input = av_malloc_array((size_t)3 * m->in_w * m->in_h, sizeof(float));
@@ -456,7 +456,7 @@ static int render_cpu(AVFilterContext *ctx, AVFrame *in, AVFrame **pout)
     need_net = s->mode == DEEP3D_MODE_DEPTH || s->pack.has_right || s->swap || s->anaglyph;
     t0 = av_gettime_relative();
     if (need_net) {
-        ret = ff_deep3d_input_convert(s->input, ctx, in, s->net_input);
+        ret = ff_deep3d_input_convert(s->input, ctx, in, s->net_input, execute, ctx);
         if (ret < 0)
             return ret;
         t1 = av_gettime_relative();

@@ -126,7 +126,7 @@ int main(int argc, char **argv)
     probs  = av_malloc_array(n_prob, sizeof(float));
     ret = ff_deep3d_net_init(&net, NULL, m, threads);
     if (ret >= 0)
-        ret = ff_deep3d_input_init(&in, m);
+        ret = ff_deep3d_input_init(&in, m, threads);
     snprintf(line, sizeof(line), "%s/frames.txt", dir);
     list = fopen(line, "r");
     if (!input || !probs || ret < 0 || !list) {
@@ -156,7 +156,7 @@ int main(int argc, char **argv)
                                                       : AVCOL_RANGE_UNSPECIFIED;
             f->colorspace  = strcmp(matrix, "unknown") ? av_color_space_from_name(matrix)
                                                        : AVCOL_SPC_UNSPECIFIED;
-            ret = ff_deep3d_input_convert(in, NULL, f, input);
+            ret = ff_deep3d_input_convert(in, NULL, f, input, serial_execute, NULL);
             d_in = ret < 0 ? INFINITY : max_abs_diff(input, ref_in, n_in);
             check(d_in <= 2e-6 * m->input_scale, "%s (%s %dx%d %s %s): network input within "
                   "2e-6 of scale %g (max diff %.2e)", name, fmt_name, w, h, range, matrix,
