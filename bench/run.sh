@@ -68,7 +68,7 @@ for model in original compact; do
         for r in $(seq "$RUNS"); do
             log=$("$BIN" -hide_banner -nostats -benchmark -v verbose \
                   -f lavfi -i "testsrc2=s=$size:r=25,format=yuv420p" -frames:v "$frames" \
-                  -vf "deep3d=model=$WORK/$model.safetensors:mode=sbs" -f null - 2>&1)
+                  -vf "deep3d=model=$WORK/$model.safetensors:mode=sbs:device=cpu" -f null - 2>&1)
             rtime=$(echo "$log" | sed -n 's/.*rtime=\([0-9.]*\)s.*/\1/p')
             rss=$(echo "$log" | sed -n 's/.*maxrss=\([0-9]*\)KiB.*/\1/p')
             gmac=$(echo "$log" | sed -n 's/.*, \([0-9.]*\) GMAC\/frame.*/\1/p' | head -n 1)

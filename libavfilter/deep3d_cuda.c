@@ -31,6 +31,11 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(_WIN32)
+#include <windows.h>
+#else
+#include <dlfcn.h>
+#endif
 
 #include "libavutil/avstring.h"
 #include "libavutil/common.h"
@@ -101,6 +106,20 @@ int ff_deep3d_cuda_format_supported(enum AVPixelFormat fmt)
 int ff_deep3d_cuda_layout_supported(enum Deep3DLayout layout)
 {
     return layout >= DEEP3D_LAYOUT_SBSL && layout <= DEEP3D_LAYOUT_MR;
+}
+
+int ff_deep3d_cuda_driver_present(void)
+{
+#if defined(_WIN32)
+    HMODULE lib = LoadLibraryA("nvcuda.dll");
+    if (lib)
+        FreeLibrary(lib);
+#else
+    void *lib = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+    if (lib)
+        dlclose(lib);
+#endif
+    return lib != NULL;
 }
 
 int ff_deep3d_cuda_probe(void *log_ctx, const char *cudnn_path)

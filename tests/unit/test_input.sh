@@ -61,7 +61,7 @@ run_model() {
         [ "$range" != unknown ] && in_opts+=(-color_range "$range")
         [ "$matrix" != unknown ] && in_opts+=(-colorspace "$matrix")
         if "$FFMPEG" -nostdin -v error -f rawvideo -pix_fmt "$fmt" -s "${w}x$h" "${in_opts[@]}" \
-                -i "$dir/$fname.raw" -vf "deep3d=model=$model:mode=right:threads=1" \
+                -i "$dir/$fname.raw" -vf "deep3d=model=$model:mode=right:threads=1:device=cpu" \
                 -f rawvideo -pix_fmt "$fmt" -y "$dir/$fname.eye.raw" 2> "$dir/$fname.ffmpeg.log"; then
             count "$("$PY" "$TOP/tools/make_frame_fixture.py" compare-eye --model "$model" \
                      --dir "$dir" --name "$fname" --eye "$dir/$fname.eye.raw" 2>&1)"
@@ -69,7 +69,7 @@ run_model() {
             not_ok "$name/$fname: ffmpeg deep3d failed: $(head -c 300 "$dir/$fname.ffmpeg.log")"
         fi
         if "$FFMPEG" -nostdin -v error -f rawvideo -pix_fmt "$fmt" -s "${w}x$h" "${in_opts[@]}" \
-                -i "$dir/$fname.raw" -vf "deep3d=model=$model:mode=depth:threads=2" \
+                -i "$dir/$fname.raw" -vf "deep3d=model=$model:mode=depth:threads=2:device=cpu" \
                 -f rawvideo -pix_fmt "$fmt" -y "$dir/$fname.depth.raw" 2> "$dir/$fname.ffmpeg.log"; then
             count "$("$PY" "$TOP/tools/make_frame_fixture.py" compare-depth --model "$model" \
                      --dir "$dir" --name "$fname" --eye "$dir/$fname.depth.raw" 2>&1)"
