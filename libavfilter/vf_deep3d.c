@@ -43,6 +43,7 @@
 
 #include "deep3d_anaglyph.h"
 #include "deep3d_cuda.h"
+#include "deep3d_default_model.h"
 #include "deep3d_input.h"
 #include "deep3d_model.h"
 #include "deep3d_net.h"
@@ -94,6 +95,7 @@ typedef struct Deep3DContext {
     int upload;
     AVBufferRef *upload_frames, *upload_out;
     int log_level_offset;       ///< raised while device=auto probes the GPU quietly
+    char gpu_why[160];          ///< why software frames are not on the GPU, for the log
     int warned_stereo_input;
 
     /* time spent per stage, reported at the end (verbose) for benchmarks */
@@ -160,16 +162,20 @@ static av_cold int init(AVFilterContext *ctx)
     Deep3DContext *s = ctx->priv;
     int ret;
 
-    if (!s->model_path) {
-        av_log(ctx, AV_LOG_ERROR, "No model: set model=FILE.safetensors (this build has no "
-               "embedded default model yet).\n");
-        return AVERROR(EINVAL);
+    if (s->model_path) {
+        ret = ff_deep3d_model_load(&s->model, ctx, s->model_path);
+    } else {
+        ret = ff_deep3d_model_parse(&s->model, ctx, ff_deep3d_default_model,
+                                    ff_deep3d_default_model_size);
+        if (ret >= 0)
+            av_log(ctx, AV_LOG_INFO, "model: the built-in default, an interim model trained "
+                   "on the CPU with weak depth (sha256 %.12s; model=FILE picks another)\n",
+                   ff_deep3d_default_model_sha256);
     }
-    ret = ff_deep3d_model_load(&s->model, ctx, s->model_path);
     if (ret < 0)
         return ret;
     av_log(ctx, AV_LOG_VERBOSE, "model %s: arch %s, input %dx%d, %d disparity planes "
-           "(%d..%d px at width %d), %zu weights\n", s->model_path,
+           "(%d..%d px at width %d), %zu weights\n", s->model_path ? s->model_path : "built-in",
            s->model->arch == DEEP3D_ARCH_ORIGINAL ? "original" : "fcn",
            s->model->in_w, s->model->in_h, s->model->nb_disp, s->model->disp_min,
            s->model->disp_max, s->model->disp_width, s->model->nb_params);
@@ -336,6 +342,8 @@ static int config_upload_device(AVFilterLink *outlink, int quiet)
 
     if (s->mode >= DEEP3D_LAYOUT_NB || !ff_deep3d_cuda_layout_supported(s->mode) ||
         !ff_deep3d_cuda_format_supported(inlink->format)) {
+        snprintf(s->gpu_why, sizeof(s->gpu_why), "the GPU path has no mode=%s on %s frames",
+                 mode_name(s->mode), av_get_pix_fmt_name(inlink->format));
         av_log(ctx, level, "The GPU path does not implement mode=%s on %s frames (it takes "
                "nv12, p010le, yuv420p, yuv444p and the stereo layouts).\n", mode_name(s->mode),
                av_get_pix_fmt_name(inlink->format));
@@ -347,13 +355,18 @@ static int config_upload_device(AVFilterLink *outlink, int quiet)
             return AVERROR(ENOMEM);
     } else {
         if (!ff_deep3d_cuda_driver_present()) {
+            snprintf(s->gpu_why, sizeof(s->gpu_why), "no CUDA driver");
             av_log(ctx, level, "No CUDA driver (libcuda) on this machine.\n");
             return AVERROR(ENOSYS);
         }
-        if (quiet && (ret = ff_deep3d_cuda_probe(log_ctx, s->cudnn_path)) < 0)
-            return ret;     /* before opening a device: cuDNN is the likelier absence */
+        /* before opening a device: cuDNN is the likelier absence */
+        if (quiet && (ret = ff_deep3d_cuda_probe(log_ctx, s->cudnn_path)) < 0) {
+            snprintf(s->gpu_why, sizeof(s->gpu_why), "no cuDNN 9");
+            return ret;
+        }
         ret = av_hwdevice_ctx_create(&device, AV_HWDEVICE_TYPE_CUDA, NULL, NULL, 0);
         if (ret < 0) {
+            snprintf(s->gpu_why, sizeof(s->gpu_why), "no CUDA device (%s)", av_err2str(ret));
             av_log(ctx, level, "Cannot open a CUDA device: %s.\n", av_err2str(ret));
             return ret;
         }
@@ -371,16 +384,22 @@ static int config_upload_device(AVFilterLink *outlink, int quiet)
     fc->height    = inlink->h;
     if ((ret = av_hwframe_ctx_init(s->upload_frames)) < 0 ||
         (ret = ff_deep3d_pack_init(&s->pack, ctx, s->mode, inlink->format, inlink->w,
-                                   inlink->h)) < 0)
+                                   inlink->h)) < 0) {
+        snprintf(s->gpu_why, sizeof(s->gpu_why), "no CUDA frames of this size (%s)",
+                 av_err2str(ret));
         goto fail;
+    }
 
     cfg = (Deep3DCudaConfig){
         .model = s->model, .pack = &s->pack, .select = select_params(s),
         .swap = s->swap, .cudnn_path = s->cudnn_path,
     };
     ret = ff_deep3d_cuda_init(&s->cuda, log_ctx, &cfg, s->upload_frames, &s->upload_out);
-    if (ret < 0)
+    if (ret < 0) {
+        snprintf(s->gpu_why, sizeof(s->gpu_why), "the GPU path failed to start (%s)",
+                 av_err2str(ret));
         goto fail;
+    }
     s->upload = 1;
     outlink->w = s->pack.out_w;
     outlink->h = s->pack.out_h;
@@ -403,6 +422,7 @@ static int config_upload(AVFilterLink *outlink, int quiet)
     int ret;
 
     s->log_level_offset = quiet ? AV_LOG_VERBOSE - AV_LOG_ERROR : 0;
+    snprintf(s->gpu_why, sizeof(s->gpu_why), "unknown");
     ret = config_upload_device(outlink, quiet);
     s->log_level_offset = 0;
     return ret;
@@ -449,7 +469,7 @@ static int config_output(AVFilterLink *outlink)
     const Deep3DModel *m  = s->model;
     enum Deep3DLayout layout = s->mode >= DEEP3D_LAYOUT_NB ? DEEP3D_LAYOUT_ML : s->mode;
     size_t scratch = 0;
-    char why[128] = "auto: no CUDA path in this build";
+    char why[200] = "auto: no CUDA path in this build";
     int ret;
 
     if (inlink->format == AV_PIX_FMT_CUDA)
@@ -466,8 +486,7 @@ static int config_output(AVFilterLink *outlink)
                    "above); device=auto would use the CPU.\n", av_get_pix_fmt_name(inlink->format));
             return ret;
         }
-        snprintf(why, sizeof(why), "auto: no usable GPU path (%s; -v verbose says why)",
-                 av_err2str(ret));
+        snprintf(why, sizeof(why), "auto: %s; -v verbose says more", s->gpu_why);
     }
 #else
     if (s->device == DEEP3D_DEVICE_CUDA) {
@@ -715,7 +734,7 @@ fail:
 #define FLAGS (AV_OPT_FLAG_FILTERING_PARAM | AV_OPT_FLAG_VIDEO_PARAM)
 
 static const AVOption deep3d_options[] = {
-    { "model", "model file (safetensors)", OFFSET(model_path), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
+    { "model", "model file (safetensors); default: the built-in model", OFFSET(model_path), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
     { "strength", "disparity multiplier; 0 gives 2D", OFFSET(strength), AV_OPT_TYPE_FLOAT, { .dbl = 1 }, 0, 10, FLAGS },
     { "convergence", "shift added to every disparity, in percent of the width (moves the screen plane; positive pushes the scene back)",
         OFFSET(convergence), AV_OPT_TYPE_FLOAT, { .dbl = 0 }, -50, 50, FLAGS },

@@ -33,6 +33,7 @@
 #include "libavfilter/avfilter.h"
 #include "libavfilter/buffersink.h"
 #include "libavfilter/buffersrc.h"
+#include "libavfilter/deep3d_cuda.h"
 #include "libavfilter/deep3d_cudnn.h"
 #include "libavutil/error.h"
 #include "libavutil/frame.h"
@@ -311,7 +312,9 @@ int main(int argc, char **argv)
     /* the device option on software frames */
     test_help();
     test_software("", 0, "device: cpu (auto");
-    test_software(":device=auto", 0, "device: cpu (auto");
+    /* without a driver, the reason is given; with one (a GPU machine), it depends on the GPU */
+    test_software(":device=auto", 0, ff_deep3d_cuda_driver_present() ? "device: " :
+                  "device: cpu (auto: no CUDA driver;");
     test_software(":device=auto:cudnn=/nonexistent/libcudnn.so.9", 0, "device: cpu (auto");
     test_software(":device=cpu", 0, "device: cpu (requested)");
     test_software(":device=cuda:cudnn=/nonexistent/libcudnn.so.9", AVERROR(ENOSYS),
