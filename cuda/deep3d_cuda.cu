@@ -29,49 +29,41 @@
 
 #include "deep3d_cuda.cuh"
 
-/* ---- network input ---- */
+/* ---- network input (docs/model-format.md, section 4a) ---- */
 
 /*
- * One plane resampled to the network size as libswscale's SWS_BILINEAR does
- * it on the CPU path (libswscale/utils.c, initFilter()): a centre-aligned
- * triangle filter whose radius is the scale factor when shrinking and 1 when
- * enlarging, on the taps libswscale picks (its first tap is found with C's
- * truncating division, and leading taps of negligible weight are dropped),
- * normalised per axis, taps outside the plane clamped to its edge. Only the
- * 14-bit rounding of libswscale's coefficients is not reproduced.
+ * One plane resampled to the network size as deep3d_input.c does it: a
+ * centre-aligned tent filter, centre c = (o + 0.5) * src / dst - 0.5, radius
+ * r = max(src / dst, 1), weights 1 - |i - c| / r normalised per axis, taps
+ * outside the plane clamped to its edge. Positions in double, so the taps are
+ * the CPU path's; the sums in float.
  */
 typedef struct Taps {
-    int first, n;           ///< source samples first .. first + n - 1
-    long long pos;          ///< centre, in 1/2^17 source samples
-    float k;                ///< weight = 1 - |distance| * k
+    int lo, hi;             ///< source samples lo .. hi
+    double c, r;
+    float norm;             ///< 1 / sum of the weights
 } Taps;
 
 static inline __device__ float tap_weight(const Taps *t, int i)
 {
-    long long d = (long long)i * 131072 - t->pos;
-    float w = 1.0f - (d < 0 ? -d : d) * (1.0f / 131072) * t->k;
-    return w > 0.0f ? w : 0.0f;
+    double w = 1.0 - fabs(i - t->c) / t->r;
+    return w > 0.0 ? (float)w : 0.0f;
 }
 
-static inline __device__ Taps taps(int src, int dst, int x)
+static inline __device__ Taps taps(int src, int dst, int o)
 {
-    long long inc = (((long long)src << 16) + dst / 2) / dst;
-    int fs = inc <= 65536 ? 3 : 1 + (2 * src + dst - 1) / dst;
-    float cum = 0.0f;
+    double scale = (double)src / dst, sum = 0.0;
     Taps t;
 
-    fs      = max(min(fs, src - 2), 1);
-    t.pos   = inc - 65536 + 2LL * x * inc;
-    t.first = (int)((t.pos - (long long)(fs - 2) * 65536) / 131072);
-    t.n     = fs;
-    t.k     = inc > 65536 ? (float)dst / src : 1.0f;
-    while (t.n > 1) {
-        cum += tap_weight(&t, t.first);
-        if (cum > 0.002f)
-            break;
-        t.first++;
-        t.n--;
+    t.r  = scale > 1.0 ? scale : 1.0;
+    t.c  = (o + 0.5) * scale - 0.5;
+    t.lo = (int)floor(t.c - t.r) + 1;
+    t.hi = (int)ceil(t.c + t.r) - 1;
+    for (int i = t.lo; i <= t.hi; i++) {
+        double w = 1.0 - fabs(i - t.c) / t.r;
+        sum += w > 0.0 ? w : 0.0;
     }
+    t.norm = (float)(1.0 / sum);
     return t;
 }
 
@@ -81,64 +73,53 @@ static inline __device__ float resample(const unsigned char *p, int pitch, int p
                                         int X, int Y, int nw, int nh)
 {
     Taps tx = taps(pw, nw, X), ty = taps(ph, nh, Y);
-    float sum = 0.0f, wx_sum = 0.0f, wy_sum = 0.0f;
+    float sum = 0.0f;
 
-    for (int i = tx.first; i < tx.first + tx.n; i++)
-        wx_sum += tap_weight(&tx, i);
-    for (int j = ty.first; j < ty.first + ty.n; j++) {
-        float wy = tap_weight(&ty, j), row = 0.0f;
+    for (int j = ty.lo; j <= ty.hi; j++) {
+        float wy = tap_weight(&ty, j) * ty.norm, row = 0.0f;
         int yy = d3_clampi(j, 0, ph - 1);
         if (wy <= 0.0f)
             continue;
-        for (int i = tx.first; i < tx.first + tx.n; i++)
-            row += tap_weight(&tx, i) *
+        for (int i = tx.lo; i <= tx.hi; i++)
+            row += tap_weight(&tx, i) * tx.norm *
                    d3_load<T>(p, pitch, d3_clampi(i, 0, pw - 1), yy, comps, comp, shift);
-        sum    += wy * row;
-        wy_sum += wy;
+        sum += wy * row;
     }
-    return sum / (wx_sum * wy_sum);
-}
-
-/*
- * A colour in 8-bit units to 0..1 as libswscale's GBRPF32 output holds it:
- * 16-bit values of 256 per 8-bit step (so 255 gives 65280 / 65535), rounded
- * and clipped, divided by 65535.
- */
-static inline __device__ float unit(float v)
-{
-    return d3_clampf(floorf(v * 256.0f + 0.5f), 0.0f, 65535.0f) * (1.0f / 65535.0f);
+    return sum;
 }
 
 /*
  * dst: 3 x nh x nw floats in the model's channel order, pixel * scale - mean.
  * Chroma is read from pu / pv (component 0), or from pu alone with two
- * interleaved components (nv12, p010: uv_comps = 2). norm brings samples to
- * 8-bit units; cy, oy, crv, cbu, cgu, cgv are the YUV -> RGB coefficients in
- * those units (libswscale's, for the frame's matrix and range).
+ * interleaved components (nv12, p010: uv_comps = 2). Samples become RGB in
+ * 0..1 with the coefficients of ff_deep3d_colour_init(): y = (Y - y_off) *
+ * y_mul, u and v = (C - c_off) * c_mul, R = y + crv v, G = y + cgu u + cgv v,
+ * B = y + cbu u, each clamped.
  */
 template<typename T>
 static inline __device__ void input(const unsigned char *py, int pitch_y,
                                     const unsigned char *pu, int pitch_u,
                                     const unsigned char *pv, int pitch_v,
                                     int w, int h, int cw, int ch, int uv_comps, int shift,
-                                    float norm, float *dst, int nw, int nh,
-                                    float cy, float oy, float crv, float cbu, float cgu, float cgv,
+                                    float *dst, int nw, int nh,
+                                    float y_off, float y_mul, float c_off, float c_mul,
+                                    float crv, float cgu, float cgv, float cbu,
                                     float scale, float m0, float m1, float m2, int bgr)
 {
     int X = d3_x(), Y = d3_y();
     long long plane = (long long)nw * nh, idx;
-    float yv, uv, vv, l, r, g, b;
+    float yv, uv, vv, r, g, b;
 
     if (X >= nw || Y >= nh)
         return;
-    yv = resample<T>(py, pitch_y, w, h, 1, 0, shift, X, Y, nw, nh) * norm;
-    uv = resample<T>(pu, pitch_u, cw, ch, uv_comps, 0, shift, X, Y, nw, nh) * norm - 128.0f;
-    vv = resample<T>(pv, pitch_v, cw, ch, uv_comps, uv_comps - 1, shift, X, Y, nw, nh) * norm - 128.0f;
+    yv = (resample<T>(py, pitch_y, w, h, 1, 0, shift, X, Y, nw, nh) - y_off) * y_mul;
+    uv = (resample<T>(pu, pitch_u, cw, ch, uv_comps, 0, shift, X, Y, nw, nh) - c_off) * c_mul;
+    vv = (resample<T>(pv, pitch_v, cw, ch, uv_comps, uv_comps - 1, shift, X, Y, nw, nh) - c_off) *
+         c_mul;
 
-    l = cy * (yv - oy);
-    r = unit(l + crv * vv);
-    g = unit(l + cgu * uv + cgv * vv);
-    b = unit(l + cbu * uv);
+    r = d3_clampf(yv + crv * vv, 0.0f, 1.0f);
+    g = d3_clampf(yv + cgu * uv + cgv * vv, 0.0f, 1.0f);
+    b = d3_clampf(yv + cbu * uv, 0.0f, 1.0f);
 
     idx = (long long)Y * nw + X;
     dst[idx]             = (bgr ? b : r) * scale - m0;
@@ -430,11 +411,13 @@ static inline __device__ void hard(const unsigned char *src, int src_pitch, unsi
 #define INPUT_ARGS                                                                  \
     const unsigned char *py, int pitch_y, const unsigned char *pu, int pitch_u,     \
     const unsigned char *pv, int pitch_v, int w, int h, int cw, int ch,             \
-    int uv_comps, int shift, float norm, float *dst, int nw, int nh,                \
-    float cy, float oy, float crv, float cbu, float cgu, float cgv,                 \
+    int uv_comps, int shift, float *dst, int nw, int nh,                            \
+    float y_off, float y_mul, float c_off, float c_mul,                             \
+    float crv, float cgu, float cgv, float cbu,                                     \
     float scale, float m0, float m1, float m2, int bgr
 #define INPUT_PASS py, pitch_y, pu, pitch_u, pv, pitch_v, w, h, cw, ch, uv_comps,   \
-    shift, norm, dst, nw, nh, cy, oy, crv, cbu, cgu, cgv, scale, m0, m1, m2, bgr
+    shift, dst, nw, nh, y_off, y_mul, c_off, c_mul, crv, cgu, cgv, cbu,             \
+    scale, m0, m1, m2, bgr
 
 #define SELECT_ARGS                                                                 \
     const unsigned char *src, int src_pitch, unsigned char *dst, int dst_pitch,     \

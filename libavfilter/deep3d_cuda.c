@@ -31,6 +31,11 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(_WIN32)
+#include <windows.h>
+#else
+#include <dlfcn.h>
+#endif
 
 #include "libavutil/avstring.h"
 #include "libavutil/common.h"
@@ -42,13 +47,13 @@
 #include "libavutil/mem.h"
 #include "libavutil/pixdesc.h"
 #include "libavutil/time.h"
-#include "libswscale/swscale.h"
 
 #include "cuda/load_helper.h"
 #include "deep3d_cuda.h"
 #include "deep3d_cuda_net.h"
 #include "deep3d_cudnn.h"
 #include "deep3d_temporal.h"
+#include "deep3d_input.h"
 
 #define CHECK_CU(x) FF_CUDA_CHECK_DL(c->log_ctx, c->cu, x)
 #define BLOCK_X 32
@@ -82,6 +87,8 @@ struct Deep3DCuda {
     CUdeviceptr params;         ///< the block holding the shift tables
     size_t device_bytes;
 
+    enum AVPixelFormat sw_format;
+
     /* temporal steps and render=hard (docs/temporal.md): the per-pixel work
      * runs here, the decisions in deep3d_temporal.c on the host */
     Deep3DTemporal *temporal;
@@ -93,6 +100,10 @@ struct Deep3DCuda {
     uint8_t *params_host;           ///< the shift tables, rewritten per frame (auto)
 
     int depth, elem_size, shift, uv_comps, chroma_w, chroma_h;
+    Deep3DColour colour;        ///< for colorspace / color_range, once colour_set
+    enum AVColorSpace colorspace;
+    enum AVColorRange color_range;
+    int colour_set;
 
     /* throughput, for benchmarks: the work is asynchronous, so the clock
      * stops when the stream has drained, at free */
@@ -108,6 +119,20 @@ int ff_deep3d_cuda_format_supported(enum AVPixelFormat fmt)
 int ff_deep3d_cuda_layout_supported(enum Deep3DLayout layout)
 {
     return layout >= DEEP3D_LAYOUT_SBSL && layout <= DEEP3D_LAYOUT_MR;
+}
+
+int ff_deep3d_cuda_driver_present(void)
+{
+#if defined(_WIN32)
+    HMODULE lib = LoadLibraryA("nvcuda.dll");
+    if (lib)
+        FreeLibrary(lib);
+#else
+    void *lib = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+    if (lib)
+        dlclose(lib);
+#endif
+    return lib != NULL;
 }
 
 int ff_deep3d_cuda_probe(void *log_ctx, const char *cudnn_path)
@@ -303,6 +328,7 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
         if ((ret = ff_deep3d_temporal_init(&c->temporal, m, &c->tp)) < 0)
             goto fail;
     }
+    c->sw_format = in_fc->sw_format;
     c->depth     = desc->comp[0].depth;
     c->elem_size = desc->comp[0].depth + desc->comp[0].shift > 8 ? 2 : 1;
     c->shift     = desc->comp[0].shift;
@@ -373,37 +399,6 @@ fail:
     return ret;
 }
 
-/* YUV -> RGB coefficients in 8-bit units, exactly as libswscale sets them up
- * for the CPU path (deep3d_input.c: the frame's matrix, BT.601 when
- * unspecified, and range), so both paths feed the network the same input. */
-static void yuv2rgb_coeffs(const AVFrame *f, float coef[6])
-{
-    const int *t = sws_getCoefficients(f->colorspace == AVCOL_SPC_UNSPECIFIED ?
-                                       SWS_CS_DEFAULT : f->colorspace);
-    int full = f->color_range == AVCOL_RANGE_JPEG;
-    int64_t crv = t[0], cbu = t[1], cgu = -t[2], cgv = -t[3], cy = 1 << 16, oy = 0;
-
-    if (!full) {
-        cy = (cy * 255) / 219;
-        oy = 16 << 16;
-    } else {
-        crv = (crv * 224) / 255;
-        cbu = (cbu * 224) / 255;
-        cgu = (cgu * 224) / 255;
-        cgv = (cgv * 224) / 255;
-    }
-    /* libswscale keeps 13 fractional bits of each coefficient (rounded with an
-     * arithmetic shift, as its roundToInt16() does) */
-#define Q13(v) ((int16_t)(((v) * 8192 + (1 << 15)) >> 16) / 8192.0f)
-    coef[0] = Q13(cy);
-    coef[1] = (int16_t)((oy * 512 + (1 << 15)) >> 16) / 512.0f;
-    coef[2] = Q13(crv);
-    coef[3] = Q13(cbu);
-    coef[4] = Q13(cgu);
-    coef[5] = Q13(cgv);
-#undef Q13
-}
-
 static int run_input(Deep3DCuda *c, const AVFrame *in)
 {
     const Deep3DModel *m = c->m;
@@ -413,13 +408,21 @@ static int run_input(Deep3DCuda *c, const AVFrame *in)
     int pitch_v = in->linesize[c->uv_comps == 2 ? 1 : 2];
     int w = c->pack.in_w, h = c->pack.in_h, cw = c->chroma_w, ch = c->chroma_h;
     int uv_comps = c->uv_comps, shift = c->shift, nw = m->in_w, nh = m->in_h, bgr = m->bgr;
-    float norm = 1.0f / (1 << (c->depth - 8)), scale = m->input_scale;
-    float m0 = m->input_mean[0], m1 = m->input_mean[1], m2 = m->input_mean[2], k[6];
+    float scale = m->input_scale;
+    float m0 = m->input_mean[0], m1 = m->input_mean[1], m2 = m->input_mean[2];
+    Deep3DColour *k = &c->colour;
     void *args[] = { &py, &pitch_y, &pu, &pitch_u, &pv, &pitch_v, &w, &h, &cw, &ch,
-                     &uv_comps, &shift, &norm, &c->net_input, &nw, &nh,
-                     &k[0], &k[1], &k[2], &k[3], &k[4], &k[5], &scale, &m0, &m1, &m2, &bgr };
+                     &uv_comps, &shift, &c->net_input, &nw, &nh,
+                     &k->y_off, &k->y_mul, &k->c_off, &k->c_mul, &k->crv, &k->cgu, &k->cgv,
+                     &k->cbu, &scale, &m0, &m1, &m2, &bgr };
 
-    yuv2rgb_coeffs(in, k);
+    /* the CPU path's coefficients; recomputed (and any warning given) when the tags change */
+    if (in->colorspace != c->colorspace || in->color_range != c->color_range || !c->colour_set) {
+        ff_deep3d_colour_init(k, c->log_ctx, c->sw_format, in->colorspace, in->color_range);
+        c->colorspace  = in->colorspace;
+        c->color_range = in->color_range;
+        c->colour_set  = 1;
+    }
     return CHECK_CU(c->cu->cuLaunchKernel(c->input, FFALIGN(nw, BLOCK_X) / BLOCK_X,
                                           FFALIGN(nh, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y, 1,
                                           0, c->hwctx->stream, args, NULL));

@@ -70,6 +70,14 @@ int ff_deep3d_cuda_format_supported(enum AVPixelFormat sw_format);
 int ff_deep3d_cuda_layout_supported(enum Deep3DLayout layout);
 
 /**
+ * Nonzero if the CUDA driver library can be loaded: a quiet check before
+ * device=auto opens a CUDA device for software frames (FFmpeg's own loader
+ * logs an error when it is missing, which is no error on a machine without a
+ * GPU).
+ */
+int ff_deep3d_cuda_driver_present(void);
+
+/**
  * Check that cuDNN 9 can be loaded (device=cuda at init, before any frame):
  * AVERROR(ENOSYS) with a message saying why not.
  */

@@ -9,8 +9,10 @@
 # against the Python reference with tolerances, on any machine.
 
 DEEP3D_SRC   = testsrc2=s=96x64:r=5:d=1
-DEEP3D_FCN   = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-fcn.safetensors:threads=1
-DEEP3D_ORIG  = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-original.safetensors:threads=1
+# device=cpu: these checksums are the CPU path's, also on a machine with a GPU
+# (deep3d-cuda-psnr.sh sets the device after these options for its GPU branch)
+DEEP3D_FCN   = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-fcn.safetensors:threads=1:device=cpu
+DEEP3D_ORIG  = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-original.safetensors:threads=1:device=cpu
 DEEP3D_CRC   = $(call FILTERFRAMECRC, TESTSRC2 FORMAT DEEP3D)
 
 # Every layout and anaglyph, 8-bit 4:2:0, rendered by the network.
@@ -69,6 +71,13 @@ $(eval $(call FATE_DEEP3D_SAME_TEST,swap-sbsl,:mode=sbsl:swap=1,sbsr))
 $(eval $(call FATE_DEEP3D_SAME_TEST,swap-ab2r,:mode=ab2r:swap=1,ab2l))
 # the output does not depend on how the work is split between threads
 $(eval $(call FATE_DEEP3D_SAME_TEST,threads-3,:threads=3,sbsl))
+
+# The built-in default model (no model option) gives the frames of the file it is made from.
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-builtin-model
+fate-deep3d-builtin-model: CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=threads=1:device=cpu:mode=sbs2l
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-builtin-model-file
+fate-deep3d-builtin-model-file: CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=model=$(SRC_PATH)/tests/deep3d/deep3d-default.safetensors:threads=1:device=cpu:mode=sbs2l
+fate-deep3d-builtin-model-file: REF = $(SRC_PATH)/tests/ref/fate/deep3d-builtin-model
 
 # Options that change the rendering, the original topology, the depth picture.
 define FATE_DEEP3D_OPTION_TEST
@@ -164,7 +173,7 @@ $(foreach F,nv12 p010le yuv420p yuv444p,$(foreach L,sbsl sbsr sbs2l sbs2r abl ab
 
 define FATE_DEEP3D_CUDA_OPTION_TEST
 FATE_DEEP3D_CUDA-$(DEEP3D_HW) += fate-deep3d-cuda-$(1)
-fate-deep3d-cuda-$(1): CMD = $(DEEP3D_PSNR) $(2) $(3) $(4) $(5)
+fate-deep3d-cuda-$(1): CMD = $(DEEP3D_PSNR) $(2) $(3) $(4) $(5) $(6)
 endef
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,flat,inf,96x64,nv12,$(DEEP3D_FCN):strength=0:renormalize=1))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,swap,50,96x64,nv12,$(DEEP3D_FCN):swap=1:mode=sbs2l))
@@ -177,6 +186,10 @@ $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,odd-sbs2l,50,99x33,yuv444p,$(DEEP3D_F
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,odd-ab2l,50,98x34,nv12,$(DEEP3D_FCN):mode=ab2l))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,720p,50,1280x720,nv12,$(DEEP3D_FCN)))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,720p-p010,50,1280x720,p010le,$(DEEP3D_ORIG):mode=sbs2r))
+# software frames on the GPU: the filter uploads and downloads them itself
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,upload-nv12,50,96x64,nv12,$(DEEP3D_FCN),upload))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,upload-yuv420p-ab2l,50,99x34,yuv420p,$(DEEP3D_FCN):mode=ab2l,upload))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,upload-p010-sbs2r,50,96x64,p010le,$(DEEP3D_ORIG):mode=sbs2r,upload))
 # the temporal steps, dilation, auto convergence and render=hard on the GPU
 # (docs/temporal.md): every frame of the clip, CPU against GPU
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,smooth,50,96x64,nv12,$(DEEP3D_FCN):smooth=4))

@@ -33,6 +33,7 @@
 #include "libavfilter/avfilter.h"
 #include "libavfilter/buffersink.h"
 #include "libavfilter/buffersrc.h"
+#include "libavfilter/deep3d_cuda.h"
 #include "libavfilter/deep3d_cudnn.h"
 #include "libavutil/error.h"
 #include "libavutil/frame.h"
@@ -52,9 +53,13 @@ static void skip(const char *what)
 }
 
 /* Messages up to INFO are collected; the tests look for the words users see. */
+static int nb_errors;   ///< lines at error level or worse since logbuf was cleared
+
 static void log_cb(void *avcl, int level, const char *fmt, va_list vl)
 {
     size_t len = strlen(logbuf);
+    if (level <= AV_LOG_ERROR)
+        nb_errors++;
     if (level > AV_LOG_INFO || len >= sizeof(logbuf) - 1)
         return;
     vsnprintf(logbuf + len, sizeof(logbuf) - len, fmt, vl);
@@ -244,11 +249,18 @@ static void test_software(const char *extra, int want, const char *want_msg)
 
     snprintf(args, sizeof(args), "model=%s:mode=sbsl%s", model, extra);
     logbuf[0] = 0;
+    nb_errors = 0;
     ret = graph_open(&g, AV_PIX_FMT_YUV420P, AV_PIX_FMT_NONE, 32, 16, args);
     if (ret >= 0)
         ret = run_one(&g, 32, 16);
     check(ret == want && logged(want_msg), "software frames, '%s': %s (want %s) and '%s' in the "
           "log", extra, av_err2str(ret), av_err2str(want), want_msg);
+    if (want >= 0) {
+        /* a fallback is quiet: one line names the device, nothing at error level */
+        const char *first = strstr(logbuf, "device: ");
+        check(!nb_errors && first && !strstr(first + 1, "device: "), "software frames, '%s': "
+              "one device line and no error (%d error lines)", extra, nb_errors);
+    }
     graph_close(&g);
 }
 
@@ -300,14 +312,17 @@ int main(int argc, char **argv)
     /* the device option on software frames */
     test_help();
     test_software("", 0, "device: cpu (auto");
-    test_software(":device=auto", 0, "device: cpu (auto");
+    /* without a driver, the reason is given; with one (a GPU machine), it depends on the GPU */
+    test_software(":device=auto", 0, ff_deep3d_cuda_driver_present() ? "device: " :
+                  "device: cpu (auto: no CUDA driver;");
     test_software(":device=auto:cudnn=/nonexistent/libcudnn.so.9", 0, "device: cpu (auto");
     test_software(":device=cpu", 0, "device: cpu (requested)");
     test_software(":device=cuda:cudnn=/nonexistent/libcudnn.so.9", AVERROR(ENOSYS),
                   "device=cuda: the GPU path needs cuDNN 9");
     if (cudnn) {
+        /* software frames go to the GPU when there is one: here, no CUDA driver */
         snprintf(extra, sizeof(extra), ":device=cuda:cudnn=%s", cudnn);
-        test_software(extra, AVERROR(EINVAL), "device=cuda needs CUDA frames, got yuv420p");
+        test_software(extra, AVERROR(ENOSYS), "device=cuda: the GPU path cannot run yuv420p");
     } else {
         test_software(":device=cuda", AVERROR(ENOSYS), "device=cuda: the GPU path needs cuDNN 9");
     }

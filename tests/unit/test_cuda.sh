@@ -117,6 +117,28 @@ else
         notok "FATE_HW on the emulator: $n of $listed tests reported"
     fi
     rm -f "$OUT"/tests/data/fate/deep3d-cuda-*.rep
+    # device=auto on software frames: the GPU when the driver and cuDNN are there (frames
+    # uploaded and downloaded by the filter), else the CPU with one info line and no error
+    emu_run() { # emu_run CUDNN GRAPH: ffmpeg's log at info level
+        LD_LIBRARY_PATH=$EMU${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} DEEP3D_CUDNN=$1 \
+            "$OUT/ffmpeg" -nostdin -hide_banner -nostats -loglevel info -lavfi "$2" -f null - 2>&1
+    }
+    log=$(emu_run "$EMU/libcudnn.so.9" "testsrc2=s=96x64:r=5:d=0.4,format=nv12,deep3d=model=$MODEL")
+    if echo "$log" | grep -q 'device: cuda (.*auto: software frames uploaded and downloaded)'; then
+        ok "device=auto, software nv12 with a driver and cuDNN: the GPU path, uploaded"
+    else
+        notok "device=auto, software nv12 with a driver and cuDNN: $(echo "$log" | grep -i 'device\|error' | head -n 3)"
+    fi
+    for case in "nv12 /nonexistent/libcudnn.so.9 no_cuDNN_9" "rgb24 $EMU/libcudnn.so.9 the_GPU_path_has_no_mode=sbsl_on_rgb24_frames"; do
+        set -- $case
+        log=$(emu_run "$2" "testsrc2=s=96x64:r=5:d=0.4,format=$1,deep3d=model=$MODEL")
+        if [ "$(echo "$log" | grep -c "device: cpu (auto: ${3//_/ };")" = 1 ] &&
+           ! echo "$log" | grep -qi 'error\|cannot'; then
+            ok "device=auto, software $1 (${3//_/ }): the CPU, one info line saying why, no error"
+        else
+            notok "device=auto, software $1 (${3//_/ }): $(echo "$log" | head -n 5)"
+        fi
+    done
     # a network of real width (the compact benchmark model: 256x160, 17 planes, up to
     # 128 channels) at 640x360, with the same comparison
     compact=$BUILD/check/cuda-emu/compact.safetensors

@@ -192,7 +192,7 @@ static void test_layout(enum AVPixelFormat fmt, const Layout *l, int w, int h)
     Graph g;
     int ret, bad = 0;
 
-    snprintf(args, sizeof(args), "model=%s:strength=0:renormalize=1:mode=%s", model, l->name);
+    snprintf(args, sizeof(args), "model=%s:device=cpu:strength=0:renormalize=1:mode=%s", model, l->name);
     if (!in || !out || (ret = graph_open(&g, fmt, w, h, args)) < 0) {
         check(0, "%s %s %dx%d: graph setup", fn, l->name, w, h);
         goto end;
@@ -308,7 +308,7 @@ static void test_interleave(enum AVPixelFormat fmt, int right_on_even, int swap,
     Graph g;
     int ret, bad = 0;
 
-    snprintf(args, sizeof(args), "model=%s:strength=0:renormalize=1:convergence=%g:swap=%d:mode=%s",
+    snprintf(args, sizeof(args), "model=%s:device=cpu:strength=0:renormalize=1:convergence=%g:swap=%d:mode=%s",
              model, convergence, swap, mode);
     if (!in || !out || (ret = graph_open(&g, fmt, w, h, args)) < 0) {
         check(0, "%s %s swap=%d %dx%d: graph setup", d->name, mode, swap, w, h);
@@ -382,7 +382,7 @@ static unsigned ana_exact(int mode, int c, const unsigned *v, unsigned maxval)
 
 static const char *conv_args(char *buf, size_t size, const char *mode, double convergence)
 {
-    snprintf(buf, size, "model=%s:strength=0:renormalize=1:convergence=%g:mode=%s",
+    snprintf(buf, size, "model=%s:device=cpu:strength=0:renormalize=1:convergence=%g:mode=%s",
              model, convergence, mode);
     return buf;
 }
@@ -689,7 +689,7 @@ static void test_config_error(enum AVPixelFormat fmt, const char *mode, int w, i
     Graph g;
     int ret;
 
-    snprintf(args, sizeof(args), "model=%s:mode=%s", model, mode);
+    snprintf(args, sizeof(args), "model=%s:device=cpu:mode=%s", model, mode);
     ret = graph_open(&g, fmt, w, h, args);
     check(ret == AVERROR(EINVAL), "%s %s %dx%d refused at configuration (%s)",
           av_get_pix_fmt_name(fmt), mode, w, h, av_err2str(ret));
@@ -706,7 +706,7 @@ static void test_size_change(void)
 
     char args[1200];
 
-    snprintf(args, sizeof(args), "model=%s:mode=sbs", model);
+    snprintf(args, sizeof(args), "model=%s:device=cpu:mode=sbs", model);
     if (a && b && out && graph_open(&g, AV_PIX_FMT_YUV420P, 32, 16, args) >= 0) {
         ret = av_buffersrc_add_frame(g.src, a);
         if (ret >= 0)
@@ -735,7 +735,7 @@ static void test_replaces_side_data(const char *mode, int want_type, int want_fl
     char args[1200];
     Graph g;
 
-    snprintf(args, sizeof(args), "model=%s:mode=%s", model, mode);
+    snprintf(args, sizeof(args), "model=%s:device=cpu:mode=%s", model, mode);
     if (in && out && (s3d_in = av_stereo3d_create_side_data(in)) &&
         graph_open(&g, AV_PIX_FMT_YUV420P, 32, 16, args) >= 0) {
         s3d_in->type = AV_STEREO3D_CHECKERBOARD;
