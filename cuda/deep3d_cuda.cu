@@ -226,6 +226,186 @@ static inline __device__ void pack(const unsigned char *src, int src_pitch,
     }
 }
 
+/* ---- temporal steps and edges at network resolution (deep3d_temporal.c) ---- */
+
+static inline __device__ float d3_absf(float v)
+{
+    return v < 0.0f ? -v : v;
+}
+
+/* Sum of |in - prev| over each of the nb_rows rows (3 x net_h), in order:
+ * one thread per row, as the CPU adds them. */
+static inline __device__ void scene_rows(const float *in, const float *prev, float *rows, int net_w, int nb_rows)
+{
+    long long r = d3_index();
+    const float *a, *b;
+    float sum = 0.0f;
+
+    if (r >= nb_rows)
+        return;
+    a = in + r * net_w;
+    b = prev + r * net_w;
+    for (int x = 0; x < net_w; x++)
+        sum += d3_absf(a[x] - b[x]);
+    rows[r] = sum;
+}
+
+/*
+ * The motion-weighted moving average of the probability volume, one thread
+ * per network pixel; fresh: the state becomes this frame's volume. The input
+ * is then kept for the next frame's difference.
+ */
+static inline __device__ void smooth(const float *in, float *prev, const float *probs, float *state,
+                       int npix, int nb_prob, float alpha0, float inv_motion, int fresh)
+{
+    long long i = d3_index();
+
+    if (i >= npix)
+        return;
+    if (fresh) {
+        for (int k = 0; k < nb_prob; k++)
+            state[k * (long long)npix + i] = probs[k * (long long)npix + i];
+    } else {
+        float d = (d3_absf(in[i] - prev[i]) + d3_absf(in[npix + i] - prev[npix + i]) +
+                   d3_absf(in[2LL * npix + i] - prev[2LL * npix + i])) * inv_motion;
+        float w = d < 1.0f ? d : 1.0f;
+        float a = alpha0 + (1.0f - alpha0) * w * w;
+        for (int k = 0; k < nb_prob; k++) {
+            float *st = &state[k * (long long)npix + i];
+            float v = *st + a * (probs[k * (long long)npix + i] - *st);
+            *st = v >= 1e-30f ? v : 0.0f;
+        }
+    }
+    for (int c = 0; c < 3; c++)
+        prev[c * (long long)npix + i] = in[c * (long long)npix + i];
+}
+
+/* Expected disparity over planes 1..D of every network pixel. */
+static inline __device__ void expected(const float *probs, float *ed, int npix, int nb_disp, int disp_min,
+                         float disp_max)
+{
+    long long i = d3_index();
+    float sum = 0.0f, mass = 0.0f;
+
+    if (i >= npix)
+        return;
+    for (int k = 0; k < nb_disp; k++) {
+        float pk = probs[(k + 1) * (long long)npix + i];
+        sum  += pk * (float)(disp_min + k);
+        mass += pk;
+    }
+    ed[i] = mass > 0.0f ? sum / mass : disp_max;
+}
+
+/* Near-side dilation: the probabilities of the nearest pixel in the square of
+ * radius r, ties to the first in scan order (the CPU's separable search picks
+ * the same pixel). */
+static inline __device__ void dilate(const float *state, const float *ed, float *dst, int net_w, int net_h,
+                       int nb_prob, int r)
+{
+    int x = d3_x(), y = d3_y(), best;
+    long long npix = (long long)net_w * net_h;
+
+    if (x >= net_w || y >= net_h)
+        return;
+    best = max(0, y - r) * net_w + max(0, x - r);
+    for (int yy = max(0, y - r); yy <= min(net_h - 1, y + r); yy++)
+        for (int xx = max(0, x - r); xx <= min(net_w - 1, x + r); xx++)
+            if (ed[yy * net_w + xx] < ed[best])
+                best = yy * net_w + xx;
+    for (int k = 0; k < nb_prob; k++)
+        dst[k * npix + (long long)y * net_w + x] = state[k * npix + best];
+}
+
+/*
+ * render=hard (deep3d_hard.c): the forward warp of one row by the expected
+ * disparity, one thread per row (the warp is sequential along the row).
+ * scratch: (3 + comps) x w floats per row.
+ */
+#define HARD_EMPTY 1e30f
+#define HARD_GAP   2.0f
+template<typename T>
+static inline __device__ void hard(const unsigned char *src, int src_pitch, unsigned char *dst,
+                                   int dst_pitch, int w, int h, int comps, int shift, int maxval,
+                                   const float *ed, int net_w, int net_h, double k, double c,
+                                   float *scratch)
+{
+    long long y = d3_index();
+    float *pos, *sh, *zb, *out;
+    const float *e0, *e1;
+    double v;
+    int v0, v1, last;
+    float fy;
+
+    if (y >= h)
+        return;
+    pos = scratch + y * w * (3 + comps);
+    sh  = pos + w;
+    zb  = sh + w;
+    out = zb + w;
+    v  = d3_clampd((y + 0.5) * net_h / h - 0.5, 0, net_h - 1);
+    v0 = (int)v;
+    v1 = min(v0 + 1, net_h - 1);
+    fy = (float)(v - v0);
+    e0 = ed + (long long)v0 * net_w;
+    e1 = ed + (long long)v1 * net_w;
+    for (int x = 0; x < w; x++) {
+        double u = d3_clampd((x + 0.5) * net_w / w - 0.5, 0, net_w - 1);
+        int u0 = (int)u, u1 = min(u0 + 1, net_w - 1);
+        float fx = (float)(u - u0);
+        float a = e0[u0] + fx * (e0[u1] - e0[u0]);
+        float b = e1[u0] + fx * (e1[u1] - e1[u0]);
+        float e = a + fy * (b - a);
+        sh[x]  = (float)(e * k + c);
+        pos[x] = x + sh[x];
+        zb[x]  = HARD_EMPTY;
+    }
+    for (int x = 0; x + 1 < w || (w == 1 && x == 0); x++) {
+        int x1 = w > 1 ? x + 1 : x;
+        float a = pos[x], b = pos[x1];
+        int xa = (int)ceilf(a), xb = (int)floorf(b), hole = b - a > HARD_GAP;
+        int far = sh[x1] > sh[x] ? x1 : x;
+        if (b < a)
+            continue;
+        for (int X = max(xa, 0); X <= min(xb, w - 1); X++) {
+            float t = b > a ? (X - a) / (b - a) : 0.0f;
+            float z = hole ? sh[far] : sh[x] + t * (sh[x1] - sh[x]);
+            if (!(z < zb[X]))
+                continue;
+            zb[X] = z;
+            for (int cc = 0; cc < comps; cc++) {
+                float l0 = d3_load<T>(src, src_pitch, x, (int)y, comps, cc, shift);
+                float l1 = d3_load<T>(src, src_pitch, x1, (int)y, comps, cc, shift);
+                out[cc * w + X] = hole ? d3_load<T>(src, src_pitch, far, (int)y, comps, cc, shift) :
+                                         l0 + t * (l1 - l0);
+            }
+        }
+    }
+    last = -1;
+    for (int X = 0; X < w; X++) {
+        if (zb[X] != HARD_EMPTY) {
+            if (last < 0)
+                for (int Y = 0; Y < X; Y++)
+                    for (int cc = 0; cc < comps; cc++)
+                        out[cc * w + Y] = out[cc * w + X];
+            last = X;
+        } else if (last >= 0) {
+            for (int cc = 0; cc < comps; cc++)
+                out[cc * w + X] = out[cc * w + last];
+        }
+    }
+    if (last < 0)
+        for (int X = 0; X < w; X++) {
+            int xs = d3_clampi((int)floorf(X - sh[X]), 0, w - 1);
+            for (int cc = 0; cc < comps; cc++)
+                out[cc * w + X] = d3_load<T>(src, src_pitch, xs, (int)y, comps, cc, shift);
+        }
+    for (int X = 0; X < w; X++)
+        for (int cc = 0; cc < comps; cc++)
+            d3_store<T>(dst, dst_pitch, X, (int)y, comps, cc, shift,
+                        d3_clampi((int)(out[cc * w + X] + 0.5f), 0, maxval));
+}
+
 /* ---- entry points: 8-bit and 16-bit containers ---- */
 
 #define INPUT_ARGS                                                                  \
@@ -254,7 +434,37 @@ static inline __device__ void pack(const unsigned char *src, int src_pitch,
 #define PACK_PASS src, src_pitch, dst, dst_pitch, eye_w, eye_h, src_w, src_h,       \
     comps, half_w, half_h, shift
 
+#define HARD_ARGS                                                                   \
+    const unsigned char *src, int src_pitch, unsigned char *dst, int dst_pitch,     \
+    int w, int h, int comps, int shift, int maxval, const float *ed,                \
+    int net_w, int net_h, double k, double c, float *scratch
+#define HARD_PASS src, src_pitch, dst, dst_pitch, w, h, comps, shift, maxval, ed,   \
+    net_w, net_h, k, c, scratch
+
 extern "C" {
+
+__global__ void deep3d_scene_rows(const float *in, const float *prev, float *rows, int net_w,
+                                  int nb_rows)
+{
+    scene_rows(in, prev, rows, net_w, nb_rows);
+}
+__global__ void deep3d_smooth(const float *in, float *prev, const float *probs, float *state,
+                              int npix, int nb_prob, float alpha0, float inv_motion, int fresh)
+{
+    smooth(in, prev, probs, state, npix, nb_prob, alpha0, inv_motion, fresh);
+}
+__global__ void deep3d_expected(const float *probs, float *ed, int npix, int nb_disp,
+                                int disp_min, float disp_max)
+{
+    expected(probs, ed, npix, nb_disp, disp_min, disp_max);
+}
+__global__ void deep3d_dilate(const float *state, const float *ed, float *dst, int net_w,
+                              int net_h, int nb_prob, int r)
+{
+    dilate(state, ed, dst, net_w, net_h, nb_prob, r);
+}
+__global__ void deep3d_hard_8(HARD_ARGS)     { hard<unsigned char>(HARD_PASS); }
+__global__ void deep3d_hard_16(HARD_ARGS)    { hard<unsigned short>(HARD_PASS); }
 
 __global__ void deep3d_input_8(INPUT_ARGS)   { input<unsigned char>(INPUT_PASS); }
 __global__ void deep3d_input_16(INPUT_ARGS)  { input<unsigned short>(INPUT_PASS); }

@@ -32,6 +32,7 @@
 #include "deep3d_model.h"
 #include "deep3d_pack.h"
 #include "deep3d_select.h"
+#include "deep3d_temporal.h"
 
 /*
  * Whether this build has the CUDA path: ffnvcodec and a CUDA compiler (clang
@@ -57,6 +58,9 @@ typedef struct Deep3DCudaConfig {
     Deep3DSelectParams select;
     int swap;                   ///< exchange the eyes
     const char *cudnn_path;     ///< library file or directory; NULL: $DEEP3D_CUDNN, then search
+    const Deep3DTemporalParams *temporal;   ///< smoothing, dilation, auto convergence; NULL: off
+    int render_hard;            ///< render=hard instead of the selection layer
+    AVRational time_base, frame_rate;       ///< of the input link (timestamp resets)
 } Deep3DCudaConfig;
 
 /** Nonzero if CUDA frames of this sw_format can be processed. */

@@ -44,11 +44,13 @@
 #include "deep3d_anaglyph.h"
 #include "deep3d_cuda.h"
 #include "deep3d_default_model.h"
+#include "deep3d_hard.h"
 #include "deep3d_input.h"
 #include "deep3d_model.h"
 #include "deep3d_net.h"
 #include "deep3d_pack.h"
 #include "deep3d_select.h"
+#include "deep3d_temporal.h"
 
 enum Deep3DDevice {
     DEEP3D_DEVICE_AUTO,     ///< the GPU when it can run, else the CPU
@@ -67,6 +69,16 @@ enum Deep3DMode {
 };
 #define IS_ANAGLYPH(mode) ((mode) >= DEEP3D_MODE_ARCG && (mode) <= DEEP3D_MODE_ARCD)
 
+enum Deep3DRender {
+    DEEP3D_RENDER_SOFT,     ///< Deep3D's selection layer (docs/model-format.md section 5)
+    DEEP3D_RENDER_HARD,     ///< forward warp by the expected disparity (deep3d_hard.h)
+};
+
+/* convergence=auto: a value beyond the numeric range of the option, which
+ * only the named constant sets (init refuses the numbers in between). */
+#define DEEP3D_CONV_MAX  50
+#define DEEP3D_CONV_AUTO 1000
+
 typedef struct Deep3DContext {
     const AVClass *class;
 
@@ -78,12 +90,18 @@ typedef struct Deep3DContext {
     int renormalize;
     int device;             ///< enum Deep3DDevice
     char *cudnn_path;       ///< cuDNN library file or directory (CUDA path)
+    float smooth, motion, scenecut;
+    int dilate;
+    int render;             ///< enum Deep3DRender
+    float conv_percentile, conv_smooth, max_popout, max_depth;
 
     Deep3DModel *model;
     Deep3DNet *net;
     Deep3DInput *input;
     float *net_input, *probs;
     Deep3DSelectParams select;
+    Deep3DTemporal *temporal;   ///< set when smoothing, dilation or auto convergence is on
+    float *ed;              ///< expected disparity at network resolution (render=hard)
     float **scratch;        ///< one per slice job
     int nb_jobs;
     AVFrame *right;         ///< the rendered eye (or the depth picture)
@@ -96,10 +114,11 @@ typedef struct Deep3DContext {
     AVBufferRef *upload_frames, *upload_out;
     int log_level_offset;       ///< raised while device=auto probes the GPU quietly
     char gpu_why[160];          ///< why software frames are not on the GPU, for the log
+    int64_t nb_configs;     ///< config_output calls that built an engine
     int warned_stereo_input;
 
     /* time spent per stage, reported at the end (verbose) for benchmarks */
-    int64_t nb_frames, t_input, t_network, t_select, t_pack;
+    int64_t nb_frames, t_input, t_network, t_temporal, t_select, t_pack;
 } Deep3DContext;
 
 typedef struct ThreadData {
@@ -162,6 +181,11 @@ static av_cold int init(AVFilterContext *ctx)
     Deep3DContext *s = ctx->priv;
     int ret;
 
+    if (s->convergence > DEEP3D_CONV_MAX && s->convergence != DEEP3D_CONV_AUTO) {
+        av_log(ctx, AV_LOG_ERROR, "convergence=%g: the range is -%d..%d (percent of the "
+               "width), or auto.\n", s->convergence, DEEP3D_CONV_MAX, DEEP3D_CONV_MAX);
+        return AVERROR(ERANGE);
+    }
     if (s->model_path) {
         ret = ff_deep3d_model_load(&s->model, ctx, s->model_path);
     } else {
@@ -203,6 +227,8 @@ static void free_engine(Deep3DContext *s)
     ff_deep3d_input_free(&s->input);
     av_freep(&s->net_input);
     av_freep(&s->probs);
+    av_freep(&s->ed);
+    ff_deep3d_temporal_free(&s->temporal);
     for (int i = 0; s->scratch && i < s->nb_jobs; i++)
         av_free(s->scratch[i]);
     av_freep(&s->scratch);
@@ -213,11 +239,18 @@ static av_cold void uninit(AVFilterContext *ctx)
 {
     Deep3DContext *s = ctx->priv;
 
+    if (s->temporal) {
+        int64_t frames, resets;
+        ff_deep3d_temporal_stats(s->temporal, &frames, &resets);
+        av_log(ctx, AV_LOG_VERBOSE, "temporal: %"PRId64" frames, %"PRId64" resets\n",
+               frames, resets);
+    }
     /* the GPU path reports its own throughput when it is freed */
     if (s->nb_frames && !s->cuda)
         av_log(ctx, AV_LOG_VERBOSE, "%"PRId64" frames, ms per frame: input %.3f network %.3f "
-               "selection %.3f packing %.3f\n", s->nb_frames,
+               "temporal %.3f selection %.3f packing %.3f\n", s->nb_frames,
                s->t_input / 1e3 / s->nb_frames, s->t_network / 1e3 / s->nb_frames,
+               s->t_temporal / 1e3 / s->nb_frames,
                s->t_select / 1e3 / s->nb_frames, s->t_pack / 1e3 / s->nb_frames);
 
     free_engine(s);
@@ -236,12 +269,29 @@ static Deep3DSelectParams select_params(const Deep3DContext *s)
     return (Deep3DSelectParams){
         .net_w = m->in_w, .net_h = m->in_h, .nb_disp = m->nb_disp,
         .disp_min = m->disp_min, .disp_width = m->disp_width,
-        .strength = s->strength, .convergence = s->convergence,
+        .strength = s->strength,
+        /* auto: set per frame; the scratch is sized for the extreme */
+        .convergence = s->convergence == DEEP3D_CONV_AUTO ? DEEP3D_CONV_MAX : s->convergence,
         .renormalize = s->renormalize,
     };
 }
 
 static av_unused const char *mode_name(int mode);
+
+static int temporal_on(const Deep3DContext *s)
+{
+    return s->smooth > 0 || s->dilate > 0 || s->convergence == DEEP3D_CONV_AUTO;
+}
+
+static Deep3DTemporalParams temporal_params(const Deep3DContext *s)
+{
+    return (Deep3DTemporalParams){
+        .smooth = s->smooth, .motion = s->motion, .scenecut = s->scenecut,
+        .dilate = s->dilate, .auto_conv = s->convergence == DEEP3D_CONV_AUTO,
+        .conv_percentile = s->conv_percentile, .conv_smooth = s->conv_smooth,
+        .max_popout = s->max_popout, .max_depth = s->max_depth, .strength = s->strength,
+    };
+}
 
 /* CUDA frames: everything on the GPU, CUDA frames out (deep3d_cuda.c). */
 static int config_cuda(AVFilterLink *outlink)
@@ -254,6 +304,7 @@ static int config_cuda(AVFilterLink *outlink)
     FilterLink *outl = ff_filter_link(outlink);
     AVHWFramesContext *in_fc;
     Deep3DCudaConfig cfg;
+    Deep3DTemporalParams tp;
     char desc[512];
     int ret;
 
@@ -288,9 +339,13 @@ static int config_cuda(AVFilterLink *outlink)
     ff_deep3d_anaglyph_free(&s->anaglyph);
     ff_deep3d_cuda_free(&s->cuda);
     av_buffer_unref(&outl->hw_frames_ctx);
+    tp = temporal_params(s);
     cfg = (Deep3DCudaConfig){
         .model = s->model, .pack = &s->pack, .select = select_params(s),
         .swap = s->swap, .cudnn_path = s->cudnn_path,
+        .temporal = temporal_on(s) ? &tp : NULL,
+        .render_hard = s->render == DEEP3D_RENDER_HARD,
+        .time_base = inlink->time_base, .frame_rate = inl->frame_rate,
     };
     ret = ff_deep3d_cuda_init(&s->cuda, ctx, &cfg, inl->hw_frames_ctx, &outl->hw_frames_ctx);
     if (ret < 0) {
@@ -337,6 +392,7 @@ static int config_upload_device(AVFilterLink *outlink, int quiet)
     AVBufferRef *device = NULL;
     AVHWFramesContext *fc;
     Deep3DCudaConfig cfg;
+    Deep3DTemporalParams tp;
     char desc[512];
     int ret;
 
@@ -390,9 +446,13 @@ static int config_upload_device(AVFilterLink *outlink, int quiet)
         goto fail;
     }
 
+    tp = temporal_params(s);
     cfg = (Deep3DCudaConfig){
         .model = s->model, .pack = &s->pack, .select = select_params(s),
         .swap = s->swap, .cudnn_path = s->cudnn_path,
+        .temporal = temporal_on(s) ? &tp : NULL,
+        .render_hard = s->render == DEEP3D_RENDER_HARD,
+        .time_base = inlink->time_base, .frame_rate = ff_filter_link(inlink)->frame_rate,
     };
     ret = ff_deep3d_cuda_init(&s->cuda, log_ctx, &cfg, s->upload_frames, &s->upload_out);
     if (ret < 0) {
@@ -521,6 +581,22 @@ static int config_output(AVFilterLink *outlink)
 
     s->select = select_params(s);
     scratch = ff_deep3d_select_scratch_size(&s->select, inlink->w);
+    if (s->render == DEEP3D_RENDER_HARD) {
+        scratch = FFMAX(scratch, ff_deep3d_hard_scratch_size(inlink->w));
+        if (!(s->ed = av_malloc_array((size_t)m->in_w * m->in_h, sizeof(*s->ed))))
+            return AVERROR(ENOMEM);
+    }
+    if (temporal_on(s)) {
+        Deep3DTemporalParams tp = temporal_params(s);
+        ret = ff_deep3d_temporal_init(&s->temporal, m, &tp);
+        if (ret < 0)
+            return ret;
+        /* a new size or format starts the history afresh */
+        if (s->nb_configs)
+            av_log(ctx, AV_LOG_VERBOSE, "temporal state reset: new input %dx%d %s\n",
+                   inlink->w, inlink->h, av_get_pix_fmt_name(inlink->format));
+    }
+    s->nb_configs++;
     for (int i = 0; i < s->nb_jobs; i++)
         if (!(s->scratch[i] = av_malloc_array(scratch, sizeof(float))))
             return AVERROR(ENOMEM);
@@ -567,11 +643,18 @@ static int select_slice(AVFilterContext *ctx, void *arg, int job, int nb_jobs)
             if (next->w != pl->w || next->h != pl->h || next->bytes_per_pixel != pl->bytes_per_pixel)
                 break;
         }
-        ff_deep3d_select_rows(&s->select, &f, s->probs, n,
-                              (const uint8_t *const *)in->data + i, in->linesize + i,
-                              s->right->data + i, s->right->linesize + i, pl->w, pl->h,
-                              pl->h * job / nb_jobs, pl->h * (job + 1) / nb_jobs,
-                              s->scratch[job]);
+        if (s->render == DEEP3D_RENDER_HARD)
+            ff_deep3d_hard_rows(&s->select, &f, s->ed, n,
+                                (const uint8_t *const *)in->data + i, in->linesize + i,
+                                s->right->data + i, s->right->linesize + i, pl->w, pl->h,
+                                pl->h * job / nb_jobs, pl->h * (job + 1) / nb_jobs,
+                                s->scratch[job]);
+        else
+            ff_deep3d_select_rows(&s->select, &f, s->probs, n,
+                                  (const uint8_t *const *)in->data + i, in->linesize + i,
+                                  s->right->data + i, s->right->linesize + i, pl->w, pl->h,
+                                  pl->h * job / nb_jobs, pl->h * (job + 1) / nb_jobs,
+                                  s->scratch[job]);
     }
     return 0;
 }
@@ -614,7 +697,7 @@ static int render_cpu(AVFilterContext *ctx, AVFrame *in, AVFrame **pout)
     Deep3DContext *s      = ctx->priv;
     ThreadData td;
     AVFrame *out;
-    int64_t t0, t1, t2, t3;
+    int64_t t0, t1, t2, t3, t4;
     int ret, need_net;
 
     /* The right eye is rendered unless only the left one is shown. */
@@ -627,6 +710,13 @@ static int render_cpu(AVFilterContext *ctx, AVFrame *in, AVFrame **pout)
         t1 = av_gettime_relative();
         ff_deep3d_net_forward(s->net, s->net_input, s->probs, execute, ctx);
         t2 = av_gettime_relative();
+        if (s->temporal)
+            ff_deep3d_temporal_process(s->temporal, ctx, s->net_input, s->probs, in->pts,
+                                       ctx->inputs[0]->time_base,
+                                       ff_filter_link(ctx->inputs[0])->frame_rate, &s->select);
+        if (s->ed)
+            ff_deep3d_expected_disparity(s->model, s->probs, s->ed);
+        t4 = av_gettime_relative();
         ret = av_frame_make_writable(s->right);
         if (ret < 0)
             return ret;
@@ -635,7 +725,8 @@ static int render_cpu(AVFilterContext *ctx, AVFrame *in, AVFrame **pout)
         t3 = av_gettime_relative();
         s->t_input   += t1 - t0;
         s->t_network += t2 - t1;
-        s->t_select  += t3 - t2;
+        s->t_temporal += t4 - t2;
+        s->t_select  += t3 - t4;
     }
     t0 = av_gettime_relative();
 
@@ -736,8 +827,30 @@ fail:
 static const AVOption deep3d_options[] = {
     { "model", "model file (safetensors); default: the built-in model", OFFSET(model_path), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
     { "strength", "disparity multiplier; 0 gives 2D", OFFSET(strength), AV_OPT_TYPE_FLOAT, { .dbl = 1 }, 0, 10, FLAGS },
-    { "convergence", "shift added to every disparity, in percent of the width (moves the screen plane; positive pushes the scene back)",
-        OFFSET(convergence), AV_OPT_TYPE_FLOAT, { .dbl = 0 }, -50, 50, FLAGS },
+    { "convergence", "shift added to every disparity, in percent of the width (moves the screen plane; positive pushes the scene back), or auto",
+        OFFSET(convergence), AV_OPT_TYPE_FLOAT, { .dbl = 0 }, -DEEP3D_CONV_MAX, DEEP3D_CONV_AUTO, FLAGS, .unit = "convergence" },
+    { "auto", "from the disparity distribution of each frame, smoothed, within max_popout and max_depth",
+        0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_CONV_AUTO }, 0, 0, FLAGS, .unit = "convergence" },
+    { "conv_percentile", "convergence=auto: percent of the picture placed in front of the screen",
+        OFFSET(conv_percentile), AV_OPT_TYPE_FLOAT, { .dbl = 5 }, 0, 100, FLAGS },
+    { "conv_smooth", "convergence=auto: time constant in frames (0: every frame on its own)",
+        OFFSET(conv_smooth), AV_OPT_TYPE_FLOAT, { .dbl = 12 }, 0, 1000, FLAGS },
+    { "max_popout", "convergence=auto: largest parallax in front of the screen, percent of the width",
+        OFFSET(max_popout), AV_OPT_TYPE_FLOAT, { .dbl = 1 }, 0, 50, FLAGS },
+    { "max_depth", "convergence=auto: largest parallax behind the screen, percent of the width",
+        OFFSET(max_depth), AV_OPT_TYPE_FLOAT, { .dbl = 2 }, 0, 50, FLAGS },
+    { "smooth", "temporal smoothing of the disparity estimate: time constant in frames (0: off)",
+        OFFSET(smooth), AV_OPT_TYPE_FLOAT, { .dbl = 8 }, 0, 1000, FLAGS },
+    { "motion", "frame difference (8-bit levels, network resolution) at which a pixel follows the new estimate at once",
+        OFFSET(motion), AV_OPT_TYPE_FLOAT, { .dbl = 16 }, 0.1, 255, FLAGS },
+    { "scenecut", "mean frame difference (8-bit levels, network resolution) that resets the temporal state (0: never)",
+        OFFSET(scenecut), AV_OPT_TYPE_FLOAT, { .dbl = 20 }, 0, 255, FLAGS },
+    { "dilate", "grow near objects over the background by this many network pixels (0: off)",
+        OFFSET(dilate), AV_OPT_TYPE_INT, { .i64 = 0 }, 0, 16, FLAGS },
+    { "render", "how the second eye is rendered", OFFSET(render), AV_OPT_TYPE_INT,
+        { .i64 = DEEP3D_RENDER_SOFT }, 0, DEEP3D_RENDER_HARD, FLAGS, .unit = "render" },
+    { "soft", "Deep3D selection: probability-weighted shifted copies", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_RENDER_SOFT }, 0, 0, FLAGS, .unit = "render" },
+    { "hard", "warp by the expected disparity, holes filled from the background", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_RENDER_HARD }, 0, 0, FLAGS, .unit = "render" },
     { "swap", "exchange the eyes", OFFSET(swap), AV_OPT_TYPE_BOOL, { .i64 = 0 }, 0, 1, FLAGS },
     { "device", "where the network runs", OFFSET(device), AV_OPT_TYPE_INT,
         { .i64 = DEEP3D_DEVICE_AUTO }, 0, DEEP3D_DEVICE_CUDA, FLAGS, .unit = "device" },

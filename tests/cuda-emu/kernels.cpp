@@ -37,6 +37,8 @@ static const Kernel kernels[] = {
     KERNEL(deep3d_input_8),  KERNEL(deep3d_input_16),
     KERNEL(deep3d_select_8), KERNEL(deep3d_select_16),
     KERNEL(deep3d_pack_8),   KERNEL(deep3d_pack_16),
+    KERNEL(deep3d_scene_rows), KERNEL(deep3d_smooth), KERNEL(deep3d_expected),
+    KERNEL(deep3d_dilate),   KERNEL(deep3d_hard_8),   KERNEL(deep3d_hard_16),
     KERNEL(deep3d_bias_act), KERNEL(deep3d_pool_bn), KERNEL(deep3d_bias_softmax),
 };
 

@@ -91,6 +91,43 @@ $(eval $(call FATE_DEEP3D_OPTION_TEST,depth,$(DEEP3D_FCN):mode=depth))
 $(eval $(call FATE_DEEP3D_OPTION_TEST,original-sbsl,$(DEEP3D_ORIG)))
 $(eval $(call FATE_DEEP3D_OPTION_TEST,original-ab2r,$(DEEP3D_ORIG):mode=ab2r))
 
+# Temporal smoothing, scene-cut reset, dilation, automatic convergence and the
+# hard renderer (issue 7). testsrc2 moves, so smoothing and its motion weight
+# change the frames; each option has its own test.
+$(eval $(call FATE_DEEP3D_OPTION_TEST,smooth,$(DEEP3D_FCN):smooth=4))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,smooth-motion,$(DEEP3D_FCN):smooth=4:motion=2))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,smooth-depth,$(DEEP3D_FCN):smooth=4:mode=depth))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,dilate,$(DEEP3D_FCN):dilate=2))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,dilate-depth,$(DEEP3D_FCN):dilate=2:mode=depth))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,render-hard,$(DEEP3D_FCN):render=hard))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,conv-auto,$(DEEP3D_FCN):convergence=auto))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,conv-auto-limits,$(DEEP3D_FCN):convergence=auto:conv_smooth=0:conv_percentile=50:max_popout=0.2:max_depth=0.3))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,temporal-all,$(DEEP3D_FCN):smooth=8:dilate=1:render=hard:convergence=auto:mode=sbs2l))
+# the temporal path is single-threaded and in a fixed order: threads change nothing
+define FATE_DEEP3D_SAME_OPT_TEST
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-$(1)
+fate-deep3d-$(1): CMD = framecrc -lavfi $(DEEP3D_SRC),format=$(4),deep3d=$(DEEP3D_FCN)$(2)
+fate-deep3d-$(1): REF = $(SRC_PATH)/tests/ref/fate/deep3d-$(3)
+endef
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-threads-3,:smooth=4:threads=3,smooth,yuv420p))
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,temporal-all-threads-2,:smooth=8:dilate=1:render=hard:convergence=auto:mode=sbs2l:threads=2,temporal-all,yuv420p))
+# with a network-independent shift (strength 0, 12 whole samples) the hard
+# renderer gives exactly the soft renderer's frames
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,hard-shift-irr,:strength=0:renormalize=1:convergence=12.5:render=hard:mode=irr,shift-yuv420p-irr,yuv420p))
+# smooth=0 is the per-frame filter (the default smooths: smooth=8); with the
+# reset options set it is the same, and so is a scenecut of 1 level on moving
+# testsrc2 (every frame resets the state)
+$(eval $(call FATE_DEEP3D_OPTION_TEST,smooth-0,$(DEEP3D_FCN):smooth=0))
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-0-resets,:smooth=0:scenecut=5:motion=3,smooth-0,yuv420p))
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-scenecut,:smooth=4:scenecut=1,smooth-0,yuv420p))
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-default,:smooth=8,layout-sbsl,yuv420p))
+
+# A hard cut between two real pictures (tests/data/README.md) resets the
+# state on the cut frame, and a timestamp gap resets it (deep3d-reset.sh).
+FATE_DEEP3D-$(call ALLYES, IMAGE2_DEMUXER PNG_DECODER CROP_FILTER SELECT_FILTER FORMAT_FILTER DEEP3D_FILTER FRAMEMD5_MUXER) += fate-deep3d-reset
+fate-deep3d-reset: CMD = run $(SRC_PATH)/tests/fate/deep3d-reset.sh $(TARGET_PATH)/ffmpeg$(PROGSSUF)$(EXESUF) \
+    $(SRC_PATH)/tests/deep3d/cut-astronaut-coffee.png $(DEEP3D_FCN):smooth=8
+
 # Odd sizes: a squeezed layout drops the unpaired column / row; full layouts
 # of axes without chroma subsampling take any size.
 FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-odd-sbs2l
@@ -153,6 +190,19 @@ $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,720p-p010,50,1280x720,p010le,$(DEEP3D
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,upload-nv12,50,96x64,nv12,$(DEEP3D_FCN),upload))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,upload-yuv420p-ab2l,50,99x34,yuv420p,$(DEEP3D_FCN):mode=ab2l,upload))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,upload-p010-sbs2r,50,96x64,p010le,$(DEEP3D_ORIG):mode=sbs2r,upload))
+# the temporal steps, dilation, auto convergence and render=hard on the GPU
+# (docs/temporal.md): every frame of the clip, CPU against GPU
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,smooth,50,96x64,nv12,$(DEEP3D_FCN):smooth=4))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,smooth-motion,50,96x64,yuv420p,$(DEEP3D_FCN):smooth=4:motion=2))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,smooth-scenecut,50,96x64,p010le,$(DEEP3D_FCN):smooth=4:scenecut=1))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,dilate,50,96x64,nv12,$(DEEP3D_FCN):dilate=2))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,render-hard,50,96x64,yuv444p,$(DEEP3D_FCN):render=hard))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,render-hard-p010,50,98x34,p010le,$(DEEP3D_FCN):render=hard:mode=sbs2r))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,render-hard-shift,inf,96x64,nv12,$(DEEP3D_FCN):strength=0:renormalize=1:convergence=12.5:render=hard))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,conv-auto,50,96x64,nv12,$(DEEP3D_FCN):convergence=auto))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,conv-auto-limits,50,96x64,yuv420p,$(DEEP3D_FCN):convergence=auto:conv_smooth=0:conv_percentile=50:max_popout=0.2:max_depth=0.3))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,temporal-all,50,96x64,nv12,$(DEEP3D_FCN):smooth=8:dilate=1:render=hard:convergence=auto:mode=sbs2l))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,temporal-720p,50,1280x720,nv12,$(DEEP3D_FCN):smooth=8:dilate=2:convergence=auto))
 endif
 $(FATE_DEEP3D_CUDA-yes): CMP = null
 

@@ -759,8 +759,11 @@ static void test_init_error(const char *args, int want, const char *what)
 {
     Graph g;
     int ret = graph_open(&g, AV_PIX_FMT_YUV420P, 32, 16, args);
-    check(ret == want, "%s: '%s' refused with %s (got %s)", what, args, av_err2str(want),
-          av_err2str(ret));
+    if (want)
+        check(ret == want, "%s: '%s' refused with %s (got %s)", what, args, av_err2str(want),
+              av_err2str(ret));
+    else
+        check(ret == 0, "%s: '%s' accepted (got %s)", what, args, av_err2str(ret));
     graph_close(&g);
 }
 
@@ -803,7 +806,12 @@ int main(int argc, char **argv)
     test_config_error(AV_PIX_FMT_GRAY8,   "ab2l",  1, 1);
     test_config_error(AV_PIX_FMT_GRAY8,   "sbsl",  600000, 128); /* output over the size limit */
 
-    test_init_error("mode=sbs", AVERROR(EINVAL), "no model");
+    /* without model= the built-in default model runs */
+    test_init_error("mode=sbs", 0, "no model (the built-in one)");
+    /* convergence: a number within +-50, or the named constant auto (a sentinel beyond) */
+    test_init_error("convergence=auto", 0, "automatic convergence");
+    test_init_error("convergence=60", AVERROR(ERANGE), "convergence between 50 and auto");
+    test_init_error("convergence=-51", AVERROR(ERANGE), "convergence below -50");
     test_init_error("model=/nonexistent/deep3d.safetensors", AVERROR(ENOENT), "missing model file");
     test_init_error("model=/dev/null", AVERROR_INVALIDDATA, "empty model file");
 
