@@ -306,8 +306,8 @@ static void test_half(void)
         if (ff_deep3d_float_to_half(f) != h && !bad++)
             first = h;
     }
-    check(!bad, "half: all 63488 non-NaN halves survive a round trip (%d do not%s%04x)",
-          bad, bad ? ", first 0x" : "", bad ? first : 0);
+    check(!bad, "half: all 63488 non-NaN halves survive a round trip (%d do not; first: 0x%04x)",
+          bad, bad ? first : 0);
     check(ff_deep3d_half_to_float(0x0001) == 0x1p-24f && ff_deep3d_half_to_float(0x8400) == -0x1p-14f &&
           ff_deep3d_half_to_float(0x7bff) == 65504.0f && isinf(ff_deep3d_half_to_float(0xfc00)),
           "half: to float, subnormal, normal, largest and infinite values");
@@ -325,8 +325,8 @@ static void test_half(void)
         if (ff_deep3d_float_to_half(f) != want && !bad++)
             first = x;
     }
-    check(!bad, "half: 1049344 floats over the whole range convert as _Float16 does (%d differ%s%08x)",
-          bad, bad ? ", first 0x" : "", bad ? first : 0);
+    check(!bad, "half: 1049344 floats over the whole range convert as _Float16 does (%d differ; "
+          "first: 0x%08x)", bad, bad ? first : 0);
 #else
     (void)bits_to_float;
     printf("ok - half: against _Float16 # skip: the compiler has no _Float16\n");
