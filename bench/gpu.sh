@@ -210,6 +210,8 @@ bench filter-compact "${HW[@]}" -lavfi "$ONGPU,fps=$FRAMES_COMPACT,deep3d=model=
 bench filter-original "${HW[@]}" -lavfi "$ONGPU,fps=$FRAMES_ORIGINAL,deep3d=model=$MODELS/original.safetensors:mode=sbs:precision=fp32" -f null -
 bench filter-compact-fp16 "${HW[@]}" -lavfi "$ONGPU,fps=$FRAMES_COMPACT,deep3d=model=$MODELS/compact.safetensors:mode=sbs:precision=fp16" -f null -
 bench filter-original-fp16 "${HW[@]}" -lavfi "$ONGPU,fps=$FRAMES_ORIGINAL,deep3d=model=$MODELS/original.safetensors:mode=sbs:precision=fp16" -f null -
+# software decoding, deep3d with device=auto: the filter uploads and downloads each frame
+bench upload-compact -stream_loop "$LOOPS" -i "$clip" -an -frames:v "$FRAMES_ORIGINAL" -vf "deep3d=model=$MODELS/compact.safetensors:mode=sbs:precision=fp32" -f null -
 
 # ---- 4. summary ----
 val() { awk -F'\t' -v r="$1" -v c="$2" '$1 == r { print $c }' "$RESULTS"; }
