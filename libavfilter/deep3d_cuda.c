@@ -316,7 +316,7 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     pushed = 1;
     if ((ret = load_kernels(c)) < 0 ||
         (ret = ff_deep3d_cuda_net_init(&c->net, log_ctx, m, hwctx, c->dnn,
-                                          cfg->precision)) < 0 ||
+                                       cfg->precision)) < 0 ||
         (ret = dev_alloc(c, &c->net_input, (size_t)3 * m->in_w * m->in_h * sizeof(float),
                          "the network input")) < 0 ||
         (ret = dev_alloc(c, &c->probs, (size_t)m->nb_prob * m->in_w * m->in_h * sizeof(float),

@@ -751,7 +751,7 @@ static const AVOption deep3d_options[] = {
         { .i64 = DEEP3D_PRECISION_AUTO }, 0, DEEP3D_PRECISION_FP16, FLAGS, .unit = "precision" },
     { "auto", "fp16 on GPUs with tensor cores (compute capability 7.0 and later), else fp32", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_AUTO }, 0, 0, FLAGS, .unit = "precision" },
     { "fp32", "float32: matches the CPU path closely",      0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_FP32 }, 0, 0, FLAGS, .unit = "precision" },
-    { "fp16", "half precision, NHWC, on tensor cores: faster, a little less exact", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_FP16 }, 0, 0, FLAGS, .unit = "precision" },
+    { "fp16", "half precision, NHWC, tensor-core algorithms allowed; less exact than fp32", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_FP16 }, 0, 0, FLAGS, .unit = "precision" },
     { "renormalize", "divide by the probability of the rendering planes (no darkening by plane 0)",
         OFFSET(renormalize), AV_OPT_TYPE_BOOL, { .i64 = 0 }, 0, 1, FLAGS },
     { "mode", "output: a stereo layout, one eye or the disparity", OFFSET(mode), AV_OPT_TYPE_INT,
