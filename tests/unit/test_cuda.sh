@@ -129,7 +129,7 @@ else
     else
         notok "device=auto, software nv12 with a driver and cuDNN: $(echo "$log" | grep -i 'device\|error' | head -n 3)"
     fi
-    for case in "nv12 /nonexistent/libcudnn.so.9 no_cuDNN_9" "rgb24 $EMU/libcudnn.so.9 the_GPU_path_has_no_mode=sbsl_on_rgb24_frames"; do
+    for case in "nv12 /nonexistent/libcudnn.so.9 no_cuDNN_9" "rgb24 $EMU/libcudnn.so.9 the_GPU_path_takes_no_rgb24_frames"; do
         set -- $case
         log=$(emu_run "$2" "testsrc2=s=96x64:r=5:d=0.4,format=$1,deep3d=model=$MODEL")
         if [ "$(echo "$log" | grep -c "device: cpu (auto: ${3//_/ };")" = 1 ] &&
