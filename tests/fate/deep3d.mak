@@ -208,8 +208,9 @@ $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,temporal-all,50,96x64,nv12,$(DEEP3D_F
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,temporal-720p,50,1280x720,nv12,$(DEEP3D_FCN32):smooth=8:dilate=2:convergence=auto))
 # the depth picture with the temporal steps acting on its probabilities, swap
 # (which changes nothing in it) and render=hard (which does not apply to it);
-# interleaved rows with swap and with an odd height (the last chroma row of
-# 4:2:0 covers one luma row)
+# interleaved rows with swap and with odd heights (hwupload and hwdownload copy
+# floor(H/2) chroma rows, so the last chroma row of 4:2:0, which covers one
+# luma row, is not compared here)
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,depth-smooth-dilate,50,96x64,nv12,$(DEEP3D_FCN32):mode=depth:smooth=4:dilate=1))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,depth-swap-hard,50,96x64,p010le,$(DEEP3D_FCN32):mode=depth:swap=1:render=hard))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,depth-upload,50,98x34,yuv420p,$(DEEP3D_FCN32):mode=depth,upload))
@@ -224,6 +225,15 @@ $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,arcc-odd,50,98x35,yuv420p,$(DEEP3D_FC
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,arch-odd-444,50,99x33,yuv444p,$(DEEP3D_FCN32):mode=arch))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,arcg-upload-p010,50,96x64,p010le,$(DEEP3D_FCN32):mode=arcg,upload))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,arcd-720p,50,1280x720,nv12,$(DEEP3D_FCN32):mode=arcd:smooth=4))
+# the frame's matrix and range (scale tags them): full-range BT.709, BT.2020
+define FATE_DEEP3D_CUDA_COLOUR_TEST
+FATE_DEEP3D_CUDA-$(DEEP3D_HW_SCALE) += fate-deep3d-cuda-$(1)
+fate-deep3d-cuda-$(1): CMD = $(DEEP3D_PSNR) 50 96x64 $(2) $(DEEP3D_FCN32):mode=$(3) frames $(4)
+endef
+DEEP3D_HW_SCALE = $(if $(DEEP3D_HW),$(call ALLYES, SCALE_FILTER))
+$(eval $(call FATE_DEEP3D_CUDA_COLOUR_TEST,arcd-bt709-full,nv12,arcd,out_range=full:out_color_matrix=bt709))
+$(eval $(call FATE_DEEP3D_CUDA_COLOUR_TEST,arcc-bt2020-p010,p010le,arcc,out_range=limited:out_color_matrix=bt2020))
+$(eval $(call FATE_DEEP3D_CUDA_COLOUR_TEST,arch-full-444,yuv444p,arch,out_range=full))
 
 # fp16 (half NHWC network, tensor-core algorithms allowed): 38 dB against the
 # CPU path, in every sw_format, a full and a squeezed layout of each axis and a
