@@ -373,7 +373,8 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
         goto fail;
     pushed = 1;
     if ((ret = load_kernels(c)) < 0 ||
-        (ret = ff_deep3d_cuda_net_init(&c->net, log_ctx, m, hwctx, c->dnn)) < 0 ||
+        (ret = ff_deep3d_cuda_net_init(&c->net, log_ctx, m, hwctx, c->dnn,
+                                       cfg->precision)) < 0 ||
         (ret = dev_alloc(c, &c->net_input, (size_t)3 * m->in_w * m->in_h * sizeof(float),
                          "the network input")) < 0 ||
         (ret = dev_alloc(c, &c->probs, (size_t)m->nb_prob * m->in_w * m->in_h * sizeof(float),
@@ -618,8 +619,9 @@ void ff_deep3d_cuda_describe(const Deep3DCuda *c, char *buf, size_t size)
     char name[256] = "?";
 
     c->cu->cuDeviceGetName(name, sizeof(name), c->hwctx->internal->cuda_device);
-    snprintf(buf, size, "%s, cuDNN %d.%d.%d, fp32, %zu MiB of GPU memory", name,
+    snprintf(buf, size, "%s, cuDNN %d.%d.%d, %s, %zu MiB of GPU memory", name,
              c->dnn->version / 10000, c->dnn->version / 100 % 100, c->dnn->version % 100,
+             ff_deep3d_cuda_net_precision(c->net),
              (c->device_bytes + ff_deep3d_cuda_net_device_bytes(c->net)) >> 20);
 }
 

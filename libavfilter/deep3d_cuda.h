@@ -52,6 +52,13 @@
 
 typedef struct Deep3DCuda Deep3DCuda;
 
+/** Arithmetic of the GPU network (the precision option). */
+enum Deep3DPrecision {
+    DEEP3D_PRECISION_AUTO,      ///< fp16 where the GPU has tensor cores, else fp32
+    DEEP3D_PRECISION_FP32,
+    DEEP3D_PRECISION_FP16,
+};
+
 typedef struct Deep3DCudaConfig {
     const Deep3DModel *model;   ///< must outlive the Deep3DCuda
     const Deep3DPack *pack;     ///< the layout planned for the frames' sw_format (copied)
@@ -61,6 +68,7 @@ typedef struct Deep3DCudaConfig {
     const Deep3DTemporalParams *temporal;   ///< smoothing, dilation, auto convergence; NULL: off
     int render_hard;            ///< render=hard instead of the selection layer
     AVRational time_base, frame_rate;       ///< of the input link (timestamp resets)
+    int precision;              ///< enum Deep3DPrecision
 } Deep3DCudaConfig;
 
 /** Nonzero if CUDA frames of this sw_format can be processed. */

@@ -94,6 +94,7 @@ typedef struct Deep3DContext {
     int dilate;
     int render;             ///< enum Deep3DRender
     float conv_percentile, conv_smooth, max_popout, max_depth;
+    int precision;          ///< enum Deep3DPrecision (CUDA path)
 
     Deep3DModel *model;
     Deep3DNet *net;
@@ -346,6 +347,7 @@ static int config_cuda(AVFilterLink *outlink)
         .temporal = temporal_on(s) ? &tp : NULL,
         .render_hard = s->render == DEEP3D_RENDER_HARD,
         .time_base = inlink->time_base, .frame_rate = inl->frame_rate,
+        .precision = s->precision,
     };
     ret = ff_deep3d_cuda_init(&s->cuda, ctx, &cfg, inl->hw_frames_ctx, &outl->hw_frames_ctx);
     if (ret < 0) {
@@ -453,6 +455,7 @@ static int config_upload_device(AVFilterLink *outlink, int quiet)
         .temporal = temporal_on(s) ? &tp : NULL,
         .render_hard = s->render == DEEP3D_RENDER_HARD,
         .time_base = inlink->time_base, .frame_rate = ff_filter_link(inlink)->frame_rate,
+        .precision = s->precision,
     };
     ret = ff_deep3d_cuda_init(&s->cuda, log_ctx, &cfg, s->upload_frames, &s->upload_out);
     if (ret < 0) {
@@ -859,6 +862,11 @@ static const AVOption deep3d_options[] = {
     { "cuda", "the GPU (cuDNN 9; software frames uploaded); fails if it cannot run", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_CUDA }, 0, 0, FLAGS, .unit = "device" },
     { "cudnn", "cuDNN 9 library file or directory for the GPU path (default: $DEEP3D_CUDNN, then a search)",
         OFFSET(cudnn_path), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
+    { "precision", "arithmetic of the GPU network", OFFSET(precision), AV_OPT_TYPE_INT,
+        { .i64 = DEEP3D_PRECISION_AUTO }, 0, DEEP3D_PRECISION_FP16, FLAGS, .unit = "precision" },
+    { "auto", "fp16 on GPUs with tensor cores (compute capability 7.0 and later), else fp32", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_AUTO }, 0, 0, FLAGS, .unit = "precision" },
+    { "fp32", "float32: matches the CPU path closely",      0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_FP32 }, 0, 0, FLAGS, .unit = "precision" },
+    { "fp16", "half precision, NHWC, tensor-core algorithms allowed; less exact than fp32", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_FP16 }, 0, 0, FLAGS, .unit = "precision" },
     { "renormalize", "divide by the probability of the rendering planes (no darkening by plane 0)",
         OFFSET(renormalize), AV_OPT_TYPE_BOOL, { .i64 = 0 }, 0, 1, FLAGS },
     { "mode", "output: a stereo layout, one eye or the disparity", OFFSET(mode), AV_OPT_TYPE_INT,
