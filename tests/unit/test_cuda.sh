@@ -139,6 +139,26 @@ else
             notok "device=auto, software $1 (${3//_/ }): $(echo "$log" | head -n 5)"
         fi
     done
+    # the same stereo side data as the CPU path in every mode (none for anaglyphs): each
+    # frame's showinfo line, CPU against CUDA frames (3 frames each)
+    side() { # side CHAIN: one line per frame, its Stereo 3D side data or "none"
+        LD_LIBRARY_PATH=$EMU${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} DEEP3D_CUDNN=$EMU/libcudnn.so.9 \
+            "$OUT/ffmpeg" -nostdin -hide_banner -nostats -loglevel info -init_hw_device cuda=gpu \
+            -filter_hw_device gpu -lavfi "testsrc2=s=96x64:r=5:d=0.6,format=nv12,$1,showinfo" \
+            -f null - 2>&1 |
+            awk '/Parsed_showinfo.* n: *[0-9]/ { if (f) print s; f = 1; s = "none" }
+                 /side data - Stereo 3D/ { sub(/.*Stereo 3D: /, ""); s = $0 }
+                 END { if (f) print s }'
+    }
+    for mode in sbsl sbs2r abr ab2l ml mr irl irr depth arcg arcd; do
+        cpu=$(side "deep3d=model=$MODEL:device=cpu:mode=$mode")
+        gpu=$(side "hwupload,deep3d=model=$MODEL:device=cuda:mode=$mode,hwdownload,format=nv12")
+        if [ "$(echo "$gpu" | grep -c .)" -eq 3 ] && [ "$cpu" = "$gpu" ]; then
+            ok "mode=$mode on CUDA frames: the CPU path's side data ($(echo "$gpu" | head -n 1))"
+        else
+            notok "mode=$mode on CUDA frames: side data '$gpu', CPU '$cpu'"
+        fi
+    done
     # precision: what runs, and why, on the device line; D3EMU_CC sets the emulated
     # compute capability (9.0 by default)
     g="testsrc2=s=96x64:r=5:d=0.2,format=nv12,deep3d=model=$MODEL"
