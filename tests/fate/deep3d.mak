@@ -125,7 +125,7 @@ $(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-default,:smooth=8,layout-sbsl,yuv
 # A hard cut between two real pictures (tests/data/README.md) resets the
 # state on the cut frame, and a timestamp gap resets it (deep3d-reset.sh).
 FATE_DEEP3D-$(call ALLYES, IMAGE2_DEMUXER PNG_DECODER CROP_FILTER SELECT_FILTER FORMAT_FILTER DEEP3D_FILTER FRAMEMD5_MUXER) += fate-deep3d-reset
-fate-deep3d-reset: CMD = run $(SRC_PATH)/tests/fate/deep3d-reset.sh $(TARGET_PATH)/ffmpeg$(PROGSSUF)$(EXESUF) \
+fate-deep3d-reset: CMD = $(SRC_PATH)/tests/fate/deep3d-reset.sh $(TARGET_PATH)/ffmpeg$(PROGSSUF)$(EXESUF) \
     $(SRC_PATH)/tests/deep3d/cut-astronaut-coffee.png $(DEEP3D_FCN):smooth=8
 
 # Odd sizes: a squeezed layout drops the unpaired column / row; full layouts
