@@ -89,6 +89,10 @@ struct Deep3DCuda {
     AVBufferRef *eye_frames;    ///< the rendered eye at input size, unless drawn in place
     AVFrame *eye;
 
+    /* the network's batch: batch inputs and probability volumes, one per
+     * slot; net_input and probs point at the slot being worked on */
+    int batch;
+    CUdeviceptr batch_input, batch_probs;
     CUdeviceptr net_input, probs;
     CUdeviceptr shift_int[2], shift_frac[2];    ///< per plane width: luma, chroma
     CUdeviceptr params;         ///< the block holding the shift tables
@@ -364,6 +368,7 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     c->sel     = cfg->select;
     c->swap    = cfg->swap;
     c->output  = cfg->output;
+    c->batch   = FFMAX(cfg->batch, 1);
     if (c->output == DEEP3D_CUDA_ANAGLYPH &&
         (ret = ff_deep3d_anaglyph_matrix(cfg->anaglyph, c->mix)) < 0) {
         av_log(log_ctx, AV_LOG_ERROR, "Unknown anaglyph type %d.\n", cfg->anaglyph);
@@ -424,17 +429,19 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     pushed = 1;
     if ((ret = load_kernels(c)) < 0 ||
         (ret = ff_deep3d_cuda_net_init(&c->net, log_ctx, m, hwctx, c->dnn,
-                                       cfg->precision)) < 0 ||
-        (ret = dev_alloc(c, &c->net_input, (size_t)3 * m->in_w * m->in_h * sizeof(float),
-                         "the network input")) < 0 ||
-        (ret = dev_alloc(c, &c->probs, (size_t)m->nb_prob * m->in_w * m->in_h * sizeof(float),
-                         "the probabilities")) < 0 ||
+                                       cfg->precision, c->batch)) < 0 ||
+        (ret = dev_alloc(c, &c->batch_input, (size_t)c->batch * 3 * m->in_w * m->in_h *
+                         sizeof(float), "the network input")) < 0 ||
+        (ret = dev_alloc(c, &c->batch_probs, (size_t)c->batch * m->nb_prob * m->in_w *
+                         m->in_h * sizeof(float), "the probabilities")) < 0 ||
         (ret = upload_params(c)) < 0 ||
         (ret = temporal_alloc(c)) < 0 ||
         (ret = anaglyph_alloc(c)) < 0)
         goto fail;
     CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
     pushed = 0;
+    c->net_input = c->batch_input;
+    c->probs     = c->batch_probs;
 
     *out_frames = av_buffer_ref(c->out_frames);
     if (!*out_frames) {
@@ -449,6 +456,28 @@ fail:
         CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
     ff_deep3d_cuda_free(&c);
     return ret;
+}
+
+/* Point net_input and probs at slot i of the batch. */
+static void use_slot(Deep3DCuda *c, int i)
+{
+    size_t npix = (size_t)c->m->in_w * c->m->in_h;
+
+    c->net_input = c->batch_input + i * 3 * npix * sizeof(float);
+    c->probs     = c->batch_probs + i * c->m->nb_prob * npix * sizeof(float);
+}
+
+/* The colour coefficients of the CPU path for in's tags; recomputed (and any
+ * warning given) when the tags change. */
+static void set_colour(Deep3DCuda *c, const AVFrame *in)
+{
+    if (in->colorspace != c->colorspace || in->color_range != c->color_range || !c->colour_set) {
+        ff_deep3d_colour_init(&c->colour, c->log_ctx, c->sw_format, in->colorspace,
+                              in->color_range);
+        c->colorspace  = in->colorspace;
+        c->color_range = in->color_range;
+        c->colour_set  = 1;
+    }
 }
 
 static int run_input(Deep3DCuda *c, const AVFrame *in)
@@ -468,13 +497,7 @@ static int run_input(Deep3DCuda *c, const AVFrame *in)
                      &k->y_off, &k->y_mul, &k->c_off, &k->c_mul, &k->crv, &k->cgu, &k->cgv,
                      &k->cbu, &scale, &m0, &m1, &m2, &bgr };
 
-    /* the CPU path's coefficients; recomputed (and any warning given) when the tags change */
-    if (in->colorspace != c->colorspace || in->color_range != c->color_range || !c->colour_set) {
-        ff_deep3d_colour_init(k, c->log_ctx, c->sw_format, in->colorspace, in->color_range);
-        c->colorspace  = in->colorspace;
-        c->color_range = in->color_range;
-        c->colour_set  = 1;
-    }
+    set_colour(c, in);
     return CHECK_CU(c->cu->cuLaunchKernel(c->input, FFALIGN(nw, BLOCK_X) / BLOCK_X,
                                           FFALIGN(nh, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y, 1,
                                           0, c->hwctx->stream, args, NULL));
@@ -741,14 +764,42 @@ static int run_depth(Deep3DCuda *c, AVFrame *out)
     return 0;
 }
 
-/* Network, temporal steps and (render=hard) the expected disparity of in. */
+/* Whether the network runs for this configuration (else only the input is packed). */
+static int network_needed(const Deep3DCuda *c)
+{
+    const Deep3DPack *p = &c->pack;
+
+    return c->output != DEEP3D_CUDA_STEREO || p->interleave ||
+           (c->swap ? p->has_left : p->has_right);
+}
+
+/*
+ * The frame-independent part of the network for nb frames: each frame's
+ * input into its slot, then one forward pass of the whole batch. The
+ * per-frame steps (temporal, rendering) follow in frame order in
+ * run_network(), so the output is that of one frame at a time.
+ */
+static int run_batch(Deep3DCuda *c, AVFrame *const *in, int nb)
+{
+    int ret;
+
+    for (int i = 0; i < nb; i++) {
+        use_slot(c, i);
+        if ((ret = run_input(c, in[i])) < 0)
+            return ret;
+    }
+    use_slot(c, 0);
+    return ff_deep3d_cuda_net_forward(c->net, c->batch_input, c->batch_probs);
+}
+
+/* Temporal steps and (render=hard) the expected disparity of in, whose
+ * probabilities are in the current slot. */
 static int run_network(Deep3DCuda *c, const AVFrame *in)
 {
     int ret;
 
-    if ((ret = run_input(c, in)) < 0 ||
-        (ret = ff_deep3d_cuda_net_forward(c->net, c->net_input, c->probs)) < 0)
-        return ret;
+    /* the anaglyph reads the colour of this frame, not of the batch's last */
+    set_colour(c, in);
     if (c->temporal && (ret = run_temporal(c, in)) < 0)
         return ret;
     /* the depth picture reads the probabilities, as on the CPU path */
@@ -808,22 +859,43 @@ static int render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
     return 0;
 }
 
-int ff_deep3d_cuda_render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
+int ff_deep3d_cuda_render_batch(Deep3DCuda *c, AVFrame *const *out, AVFrame *const *in,
+                                int nb)
 {
     CUcontext dummy;
     int ret;
 
-    ret = av_hwframe_get_buffer(c->out_frames, out, 0);
-    if (ret < 0)
-        return ret;
+    if (nb < 1 || nb > c->batch) {
+        av_log(c->log_ctx, AV_LOG_ERROR, "%d frames for a batch of %d.\n", nb, c->batch);
+        return AVERROR_BUG;
+    }
+    for (int i = 0; i < nb; i++)
+        if ((ret = av_hwframe_get_buffer(c->out_frames, out[i], 0)) < 0)
+            return ret;
     ret = CHECK_CU(c->cu->cuCtxPushCurrent(c->hwctx->cuda_ctx));
     if (ret < 0)
         return ret;
-    if (!c->nb_frames++)
+    if (!c->nb_frames)
         c->t_first = av_gettime_relative();
-    ret = render(c, out, in);
+    c->nb_frames += nb;
+    ret = network_needed(c) ? run_batch(c, in, nb) : 0;
+    for (int i = 0; i < nb && ret >= 0; i++) {
+        use_slot(c, i);
+        ret = render(c, out[i], in[i]);
+    }
+    use_slot(c, 0);
     CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
     return ret;
+}
+
+int ff_deep3d_cuda_render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
+{
+    return ff_deep3d_cuda_render_batch(c, &out, (AVFrame *const *)&in, 1);
+}
+
+int ff_deep3d_cuda_batch(const Deep3DCuda *c)
+{
+    return c->batch;
 }
 
 void ff_deep3d_cuda_describe(const Deep3DCuda *c, char *buf, size_t size)
@@ -854,10 +926,10 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
                    t > 0 ? c->nb_frames / t : 0);
         }
         ff_deep3d_cuda_net_free(&c->net);
-        if (c->net_input)
-            CHECK_CU(c->cu->cuMemFree(c->net_input));
-        if (c->probs)
-            CHECK_CU(c->cu->cuMemFree(c->probs));
+        if (c->batch_input)
+            CHECK_CU(c->cu->cuMemFree(c->batch_input));
+        if (c->batch_probs)
+            CHECK_CU(c->cu->cuMemFree(c->batch_probs));
         if (c->params)
             CHECK_CU(c->cu->cuMemFree(c->params));
         for (int i = 0; i < 7; i++) {

@@ -78,6 +78,7 @@ typedef struct Deep3DCudaConfig {
     int precision;              ///< enum Deep3DPrecision
     int output;                 ///< enum Deep3DCudaOutput
     int anaglyph;               ///< enum Deep3DAnaglyphType, for DEEP3D_CUDA_ANAGLYPH
+    int batch;                  ///< frames per network pass (1..32; 0 is 1)
 } Deep3DCudaConfig;
 
 /** Nonzero if CUDA frames of this sw_format can be processed. */
@@ -115,6 +116,18 @@ int ff_deep3d_cuda_init(Deep3DCuda **c, void *log_ctx, const Deep3DCudaConfig *c
  * device's stream; nothing is synchronised or copied to the host.
  */
 int ff_deep3d_cuda_render(Deep3DCuda *c, AVFrame *out, const AVFrame *in);
+
+/**
+ * Render nb frames (1 to the configured batch) with one forward pass of the
+ * network: out[i] receives the rendering of in[i], exactly as
+ * ff_deep3d_cuda_render() would give one at a time, in order (temporal
+ * state included). A partial batch runs the full-size network pass.
+ */
+int ff_deep3d_cuda_render_batch(Deep3DCuda *c, AVFrame *const *out, AVFrame *const *in,
+                                int nb);
+
+/** The batch the network was built for. */
+int ff_deep3d_cuda_batch(const Deep3DCuda *c);
 
 /** A line for the log: device name and GPU memory held. */
 void ff_deep3d_cuda_describe(const Deep3DCuda *c, char *buf, size_t size);

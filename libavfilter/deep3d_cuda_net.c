@@ -75,6 +75,7 @@ struct Deep3DCudaNet {
     CUfunction to_half, bias_act_h, pool_bn_h, softmax_h;
 
     int half;                       ///< fp16: half NHWC activations and filters
+    int batch;                      ///< frames per forward pass: n of every tensor
     size_t elem;                    ///< bytes of one activation
     char precision[160];            ///< what runs and why, for the log
 
@@ -403,8 +404,8 @@ static int conv_init(Deep3DCudaNet *net, Conv *cv, const char *name, int transpo
         (ret = CHECK_DNN(cudnnCreateFilterDescriptor(&cv->filter))) < 0 ||
         (ret = CHECK_DNN(cudnnCreateConvolutionDescriptor(&cv->conv))) < 0)
         return ret;
-    if ((ret = CHECK_DNN(cudnnSetTensor4dDescriptor(cv->in, fmt, type, 1, ci, ih, iw))) < 0 ||
-        (ret = CHECK_DNN(cudnnSetTensor4dDescriptor(cv->out, fmt, type, 1, co, oh, ow))) < 0 ||
+    if ((ret = CHECK_DNN(cudnnSetTensor4dDescriptor(cv->in, fmt, type, net->batch, ci, ih, iw))) < 0 ||
+        (ret = CHECK_DNN(cudnnSetTensor4dDescriptor(cv->out, fmt, type, net->batch, co, oh, ow))) < 0 ||
         (ret = CHECK_DNN(cudnnSetFilter4dDescriptor(cv->filter, type, fmt,
                                                     transposed ? ci : co, transposed ? co : ci,
                                                     kh, kw))) < 0 ||
@@ -423,9 +424,9 @@ static int conv_init(Deep3DCudaNet *net, Conv *cv, const char *name, int transpo
     want_c = transposed ? ci : co;
     want_h = transposed ? ih : oh;
     want_w = transposed ? iw : ow;
-    if (n != 1 || c != want_c || h != want_h || w != want_w) {
-        av_log(net->log_ctx, AV_LOG_ERROR, "%s: cuDNN shape %dx%dx%dx%d, expected 1x%dx%dx%d.\n",
-               name, n, c, h, w, want_c, want_h, want_w);
+    if (n != net->batch || c != want_c || h != want_h || w != want_w) {
+        av_log(net->log_ctx, AV_LOG_ERROR, "%s: cuDNN shape %dx%dx%dx%d, expected %dx%dx%dx%d.\n",
+               name, n, c, h, w, net->batch, want_c, want_h, want_w);
         return AVERROR_BUG;
     }
     ret = transposed ? choose_backward_data(net, cv) : choose_forward(net, cv);
@@ -477,10 +478,21 @@ static int launch(Deep3DCudaNet *net, CUfunction f, size_t n, void **args)
                                             net->hwctx->stream, args, NULL));
 }
 
+/*
+ * Our kernels work on one frame's tensor: with a batch they run once per
+ * slot (n is the outermost dimension in NCHW and NHWC alike, so slot i
+ * starts i frame sizes in); only cuDNN sees the whole batch.
+ */
 static int bias_act(Deep3DCudaNet *net, CUdeviceptr x, CUdeviceptr bias, int c, int hw, int relu)
 {
-    void *args[] = { &x, &bias, &c, &hw, &relu };
-    return launch(net, net->half ? net->bias_act_h : net->bias_act, (size_t)c * hw, args);
+    for (int i = 0; i < net->batch; i++) {
+        CUdeviceptr xi = x + (size_t)i * c * hw * net->elem;
+        void *args[] = { &xi, &bias, &c, &hw, &relu };
+        int ret = launch(net, net->half ? net->bias_act_h : net->bias_act, (size_t)c * hw, args);
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
 }
 
 /* ---- the network ---- */
@@ -494,9 +506,13 @@ int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdevicept
 
     if (net->half) {
         int three = 3, hw = h * w;
-        void *args[] = { &input, &net->input_h, &three, &hw };
-        if ((ret = launch(net, net->to_half, (size_t)3 * hw, args)) < 0)
-            return ret;
+        for (int i = 0; i < net->batch; i++) {
+            CUdeviceptr src = input + (size_t)i * 3 * hw * sizeof(float);
+            CUdeviceptr dst = net->input_h + (size_t)i * 3 * hw * net->elem;
+            void *args[] = { &src, &dst, &three, &hw };
+            if ((ret = launch(net, net->to_half, (size_t)3 * hw, args)) < 0)
+                return ret;
+        }
         x = net->input_h;
     }
 
@@ -513,8 +529,10 @@ int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdevicept
         }
         /* pool into the other trunk buffer: it feeds the next stage and the FC head */
         y = x == net->a ? net->b : net->a;
-        {
-            void *args[] = { &x, &y, &bn, &net->bn_scale[s], &net->bn_mean[s], &net->bn_beta[s],
+        for (int i = 0; i < net->batch; i++) {
+            size_t in_b = (size_t)c * h * w * net->elem, out_b = (size_t)c * (h / 2) * (w / 2) * net->elem;
+            CUdeviceptr xi = x + i * in_b, yi = y + i * out_b, bni = bn ? bn + i * out_b : 0;
+            void *args[] = { &xi, &yi, &bni, &net->bn_scale[s], &net->bn_mean[s], &net->bn_beta[s],
                              &c, &h, &w };
             if ((ret = launch(net, net->half ? net->pool_bn_h : net->pool_bn,
                               (size_t)c * (h / 2) * (w / 2), args)) < 0)
@@ -551,20 +569,25 @@ int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdevicept
         (ret = bias_act(net, net->up, net->up_b, K, m->in_h * m->in_w, 1)) < 0 ||
         (ret = conv_run(net, &net->final_conv, net->up, logits, 0.0f)) < 0)
         return ret;
-    {
+    for (int i = 0; i < net->batch; i++) {
         int hw = m->in_h * m->in_w;
-        void *args[]   = { &probs, &net->final_b, &K, &hw };
-        void *args_h[] = { &logits, &net->final_b, &probs, &K, &hw };
-        return launch(net, net->half ? net->softmax_h : net->softmax, hw,
-                      net->half ? args_h : args);
+        CUdeviceptr pi = probs + (size_t)i * K * hw * sizeof(float);
+        CUdeviceptr li = logits + (size_t)i * K * hw * net->elem;
+        void *args[]   = { &pi, &net->final_b, &K, &hw };
+        void *args_h[] = { &li, &net->final_b, &pi, &K, &hw };
+        if ((ret = launch(net, net->half ? net->softmax_h : net->softmax, hw,
+                          net->half ? args_h : args)) < 0)
+            return ret;
     }
+    return 0;
 }
 
 static int build(Deep3DCudaNet *net)
 {
     const Deep3DModel *m = net->m;
     int K = m->nb_prob, H = m->in_h, W = m->in_w, cin = 3, h = H, w = W, ret;
-    size_t trunk = 0, bn = 0, es = net->elem;
+    /* every activation holds the whole batch */
+    size_t trunk = 0, bn = 0, es = net->elem * net->batch;
     char name[32];
 
     for (int s = 0; s < DEEP3D_STAGES; s++) {
@@ -656,7 +679,8 @@ static void choose_precision(Deep3DCudaNet *net, int precision)
 }
 
 int ff_deep3d_cuda_net_init(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DModel *m,
-                            AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn, int precision)
+                            AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn, int precision,
+                            int batch)
 {
     Deep3DCudaNet *net;
     int ret;
@@ -670,6 +694,7 @@ int ff_deep3d_cuda_net_init(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DMod
     net->hwctx   = hwctx;
     net->cu      = hwctx->internal->cuda_dl;
     net->dnn     = dnn;
+    net->batch   = FFMAX(batch, 1);
 
     ret = CHECK_DNN(cudnnCreate(&net->handle));
     if (ret < 0) {
@@ -725,8 +750,9 @@ int ff_deep3d_cuda_net_init(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DMod
     ret = build(net);
     if (ret < 0)
         goto fail;
-    av_log(log_ctx, AV_LOG_VERBOSE, "GPU network: %s, %zu MiB of device memory (workspace "
-           "%zu MiB)\n", net->precision, net->device_bytes >> 20, net->workspace_size >> 20);
+    av_log(log_ctx, AV_LOG_VERBOSE, "GPU network: %s, batch %d, %zu MiB of device memory "
+           "(workspace %zu MiB)\n", net->precision, net->batch, net->device_bytes >> 20,
+           net->workspace_size >> 20);
     *pnet = net;
     return 0;
 fail:

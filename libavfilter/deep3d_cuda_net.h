@@ -31,7 +31,7 @@
 #include "deep3d_model.h"
 
 /*
- * The network of docs/model-format.md section 4, batch 1, on the filter's
+ * The network of docs/model-format.md section 4, batch N, on the filter's
  * CUDA context and stream. Convolutions, the FC layers (as convolutions whose
  * kernel covers pool5) and the transposed convolutions
  * (cudnnConvolutionBackwardData) run in cuDNN with algorithms and one
@@ -48,7 +48,8 @@
 typedef struct Deep3DCudaNet Deep3DCudaNet;
 
 /**
- * Upload the weights of m, allocate every activation and the workspace, and
+ * Upload the weights of m, allocate every activation (batch frames deep) and
+ * the workspace, and
  * choose the algorithms. The CUDA context of hwctx must be current. m must
  * outlive the network; dnn too. precision is an enum Deep3DPrecision; auto
  * is fp16 on a GPU of compute capability 7.0 or later (tensor cores), else
@@ -56,13 +57,16 @@ typedef struct Deep3DCudaNet Deep3DCudaNet;
  * precision=fp16 refuses with AVERROR(ERANGE)).
  */
 int ff_deep3d_cuda_net_init(Deep3DCudaNet **net, void *log_ctx, const Deep3DModel *m,
-                            AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn, int precision);
+                            AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn, int precision,
+                            int batch);
 
 /**
- * Queue one forward pass on the stream: input is 3 x in_h x in_w floats
- * (model channel order, scaled, mean subtracted), probs receives the
- * nb_prob x in_h x in_w softmax. Both are device pointers. The CUDA context
- * must be current. Nothing is synchronised.
+ * Queue one forward pass of the whole batch on the stream: input is
+ * batch x 3 x in_h x in_w floats (model channel order, scaled, mean
+ * subtracted), probs receives batch x nb_prob x in_h x in_w softmax. Both
+ * are device pointers. A partial batch runs whole: the slots not filled
+ * compute garbage that nobody reads. The CUDA context must be current.
+ * Nothing is synchronised.
  */
 int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdeviceptr probs);
 

@@ -78,6 +78,8 @@ enum Deep3DRender {
  * only the named constant sets (init refuses the numbers in between). */
 #define DEEP3D_CONV_MAX  50
 #define DEEP3D_CONV_AUTO 1000
+/* the largest batch option */
+#define DEEP3D_MAX_BATCH 32
 
 typedef struct Deep3DContext {
     const AVClass *class;
@@ -95,6 +97,7 @@ typedef struct Deep3DContext {
     int render;             ///< enum Deep3DRender
     float conv_percentile, conv_smooth, max_popout, max_depth;
     int precision;          ///< enum Deep3DPrecision (CUDA path)
+    int batch;              ///< frames per network pass (GPU path)
 
     Deep3DModel *model;
     Deep3DNet *net;
@@ -117,6 +120,10 @@ typedef struct Deep3DContext {
     char gpu_why[160];          ///< why software frames are not on the GPU, for the log
     int64_t nb_configs;     ///< config_output calls that built an engine
     int warned_stereo_input;
+    /* batch > 1 on the GPU: the frames waiting for their network pass */
+    AVFrame *pending[DEEP3D_MAX_BATCH];
+    int nb_pending;
+    int deferred_error;     ///< returned after the frames flushed before it went out
 
     /* time spent per stage, reported at the end (verbose) for benchmarks */
     int64_t nb_frames, t_input, t_network, t_temporal, t_select, t_pack;
@@ -255,6 +262,9 @@ static av_cold void uninit(AVFilterContext *ctx)
                s->t_select / 1e3 / s->nb_frames, s->t_pack / 1e3 / s->nb_frames);
 
     free_engine(s);
+    for (int i = 0; i < s->nb_pending; i++)
+        av_frame_free(&s->pending[i]);
+    s->nb_pending = 0;
 #if DEEP3D_HAVE_CUDA
     ff_deep3d_cuda_free(&s->cuda);
 #endif
@@ -314,6 +324,7 @@ static Deep3DCudaConfig cuda_config(Deep3DContext *s, const Deep3DTemporalParams
         .output = s->mode == DEEP3D_MODE_DEPTH ? DEEP3D_CUDA_DEPTH :
                   IS_ANAGLYPH(s->mode) ? DEEP3D_CUDA_ANAGLYPH : DEEP3D_CUDA_STEREO,
         .anaglyph = IS_ANAGLYPH(s->mode) ? s->mode - DEEP3D_MODE_ARCG : 0,
+        .batch = s->batch,
     };
 }
 #endif
@@ -537,6 +548,14 @@ static int config_output(AVFilterLink *outlink)
     char why[200] = "auto: no CUDA path in this build";
     int ret;
 
+    /* frames of an earlier configuration cannot go through the new engine */
+    if (s->nb_pending) {
+        av_log(ctx, AV_LOG_WARNING, "Reconfigured with %d frames of a batch pending: "
+               "dropped.\n", s->nb_pending);
+        for (int i = 0; i < s->nb_pending; i++)
+            av_frame_free(&s->pending[i]);
+        s->nb_pending = 0;
+    }
     if (inlink->format == AV_PIX_FMT_CUDA)
         return config_cuda(outlink);
 #if DEEP3D_HAVE_CUDA
@@ -762,45 +781,13 @@ static int render_cpu(AVFilterContext *ctx, AVFrame *in, AVFrame **pout)
     return 0;
 }
 
-static int filter_frame(AVFilterLink *inlink, AVFrame *in)
+/* Properties and stereo side data of in onto out, and out downstream; in and
+ * out are freed on every path. */
+static int output_frame(AVFilterContext *ctx, AVFrame *in, AVFrame *out)
 {
-    AVFilterContext *ctx  = inlink->dst;
-    AVFilterLink *outlink = ctx->outputs[0];
-    Deep3DContext *s      = ctx->priv;
-    enum AVPixelFormat fmt = s->cuda && !s->upload ? AV_PIX_FMT_CUDA : s->pack.format;
-    const AVFrameSideData *sd;
+    Deep3DContext *s = ctx->priv;
     AVStereo3D *s3d;
-    AVFrame *out = NULL;
     int ret;
-
-    if (in->width != s->pack.in_w || in->height != s->pack.in_h || in->format != fmt) {
-        av_log(ctx, AV_LOG_ERROR, "Frame changed from %dx%d %s to %dx%d %s mid-stream; "
-               "the filter graph must be reconfigured for this.\n",
-               s->pack.in_w, s->pack.in_h, av_get_pix_fmt_name(fmt),
-               in->width, in->height, av_get_pix_fmt_name(in->format));
-        av_frame_free(&in);
-        return AVERROR(EINVAL);
-    }
-
-    sd = av_frame_get_side_data(in, AV_FRAME_DATA_STEREO3D);
-    if (sd && !s->warned_stereo_input &&
-        ((const AVStereo3D *)sd->data)->type != AV_STEREO3D_2D) {
-        av_log(ctx, AV_LOG_WARNING, "Input is already stereo 3D (%s); converting it as 2D.\n",
-               av_stereo3d_type_name(((const AVStereo3D *)sd->data)->type));
-        s->warned_stereo_input = 1;
-    }
-
-#if DEEP3D_HAVE_CUDA
-    if (s->upload) {
-        ret = render_upload(ctx, in, &out);
-    } else if (s->cuda) {
-        out = av_frame_alloc();
-        ret = out ? ff_deep3d_cuda_render(s->cuda, out, in) : AVERROR(ENOMEM);
-    } else
-#endif
-        ret = render_cpu(ctx, in, &out);
-    if (ret < 0)
-        goto fail;
 
     ret = av_frame_copy_props(out, in);
     if (ret < 0)
@@ -819,12 +806,192 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
     s->nb_frames++;
 
     av_frame_free(&in);
-    return ff_filter_frame(outlink, out);
+    return ff_filter_frame(ctx->outputs[0], out);
 
 fail:
     av_frame_free(&in);
     av_frame_free(&out);
     return ret;
+}
+
+/* Whether frames are held for batches: the GPU path with batch > 1. */
+static int batching(const Deep3DContext *s)
+{
+#if DEEP3D_HAVE_CUDA
+    return s->cuda && ff_deep3d_cuda_batch(s->cuda) > 1;
+#else
+    return 0;
+#endif
+}
+
+/*
+ * The pending frames through the GPU path with one network pass, then out in
+ * order. Software frames (upload) go up one by one, through the batch, and
+ * down. Every frame is freed or passed on, on every path.
+ */
+static int flush_batch(AVFilterContext *ctx)
+{
+    Deep3DContext *s = ctx->priv;
+    AVFrame *in[DEEP3D_MAX_BATCH], *dev_out[DEEP3D_MAX_BATCH] = { NULL };
+    AVFrame *gin[DEEP3D_MAX_BATCH] = { NULL };
+    int nb = s->nb_pending, ret = 0, i;
+
+    if (!nb)
+        return 0;
+    memcpy(in, s->pending, nb * sizeof(*in));
+    s->nb_pending = 0;
+#if DEEP3D_HAVE_CUDA
+    for (i = 0; i < nb; i++) {
+        if (!(dev_out[i] = av_frame_alloc())) {
+            ret = AVERROR(ENOMEM);
+            goto end;
+        }
+        if (!s->upload)
+            continue;
+        if (!(gin[i] = av_frame_alloc())) {
+            ret = AVERROR(ENOMEM);
+            goto end;
+        }
+        if ((ret = av_hwframe_get_buffer(s->upload_frames, gin[i], 0)) < 0 ||
+            (ret = av_hwframe_transfer_data(gin[i], in[i], 0)) < 0 ||
+            (ret = av_frame_copy_props(gin[i], in[i])) < 0)
+            goto end;
+    }
+    ret = ff_deep3d_cuda_render_batch(s->cuda, dev_out, s->upload ? gin : in, nb);
+    if (ret < 0)
+        goto end;
+    for (i = 0; i < nb; i++) {
+        AVFrame *out = dev_out[i];
+        AVFilterLink *outlink = ctx->outputs[0];
+
+        if (s->upload) {
+            out = ff_get_video_buffer(outlink, outlink->w, outlink->h);
+            if (!out) {
+                ret = AVERROR(ENOMEM);
+                goto end;
+            }
+            ret = av_hwframe_transfer_data(out, dev_out[i], 0);
+            av_frame_free(&dev_out[i]);
+            if (ret < 0) {
+                av_frame_free(&out);
+                goto end;
+            }
+        }
+        dev_out[i] = NULL;
+        ret = output_frame(ctx, in[i], out);
+        in[i] = NULL;
+        if (ret < 0)
+            goto end;
+    }
+#else
+    ret = AVERROR_BUG;
+#endif
+end:
+    for (i = 0; i < nb; i++) {
+        av_frame_free(&in[i]);
+        av_frame_free(&dev_out[i]);
+        av_frame_free(&gin[i]);
+    }
+    return ret;
+}
+
+static int filter_frame(AVFilterLink *inlink, AVFrame *in)
+{
+    AVFilterContext *ctx  = inlink->dst;
+    Deep3DContext *s      = ctx->priv;
+    enum AVPixelFormat fmt = s->cuda && !s->upload ? AV_PIX_FMT_CUDA : s->pack.format;
+    const AVFrameSideData *sd;
+    AVFrame *out = NULL;
+    int ret;
+
+    if (in->width != s->pack.in_w || in->height != s->pack.in_h || in->format != fmt) {
+        av_log(ctx, AV_LOG_ERROR, "Frame changed from %dx%d %s to %dx%d %s mid-stream; "
+               "the filter graph must be reconfigured for this.\n",
+               s->pack.in_w, s->pack.in_h, av_get_pix_fmt_name(fmt),
+               in->width, in->height, av_get_pix_fmt_name(in->format));
+        av_frame_free(&in);
+        if (!s->nb_pending)
+            return AVERROR(EINVAL);
+        /* the frames of the old size still go out, and reach the sink before
+         * the error stops the graph, as they would have with batch=1 */
+        s->deferred_error = AVERROR(EINVAL);
+        return flush_batch(ctx);
+    }
+
+    sd = av_frame_get_side_data(in, AV_FRAME_DATA_STEREO3D);
+    if (sd && !s->warned_stereo_input &&
+        ((const AVStereo3D *)sd->data)->type != AV_STEREO3D_2D) {
+        av_log(ctx, AV_LOG_WARNING, "Input is already stereo 3D (%s); converting it as 2D.\n",
+               av_stereo3d_type_name(((const AVStereo3D *)sd->data)->type));
+        s->warned_stereo_input = 1;
+    }
+
+    if (batching(s)) {
+        s->pending[s->nb_pending++] = in;
+#if DEEP3D_HAVE_CUDA
+        if (s->nb_pending == ff_deep3d_cuda_batch(s->cuda))
+            return flush_batch(ctx);
+#endif
+        return 0;
+    }
+
+#if DEEP3D_HAVE_CUDA
+    if (s->upload) {
+        ret = render_upload(ctx, in, &out);
+    } else if (s->cuda) {
+        out = av_frame_alloc();
+        ret = out ? ff_deep3d_cuda_render(s->cuda, out, in) : AVERROR(ENOMEM);
+    } else
+#endif
+        ret = render_cpu(ctx, in, &out);
+    if (ret < 0) {
+        av_frame_free(&in);
+        av_frame_free(&out);
+        return ret;
+    }
+    return output_frame(ctx, in, out);
+}
+
+/*
+ * One frame per call, as filter_frame() would get them; at the end of the
+ * input the pending batch goes out before the status is passed on.
+ */
+static int activate(AVFilterContext *ctx)
+{
+    AVFilterLink *inlink  = ctx->inputs[0];
+    AVFilterLink *outlink = ctx->outputs[0];
+    Deep3DContext *s      = ctx->priv;
+    AVFrame *in;
+    int64_t pts;
+    int ret, status;
+
+    if (s->deferred_error)
+        return s->deferred_error;
+    FF_FILTER_FORWARD_STATUS_BACK(outlink, inlink);
+
+    ret = ff_inlink_consume_frame(inlink, &in);
+    if (ret < 0)
+        return ret;
+    if (ret > 0) {
+        ret = filter_frame(inlink, in);
+        if (ret < 0)
+            return ret;
+        if (s->deferred_error) {
+            ff_filter_set_ready(ctx, 100);
+            return 0;
+        }
+    }
+    if (ff_inlink_acknowledge_status(inlink, &status, &pts)) {
+        ret = flush_batch(ctx);
+        ff_outlink_set_status(outlink, status, pts);
+        return ret;
+    }
+    if (ff_inlink_queued_frames(inlink)) {
+        ff_filter_set_ready(ctx, 100);
+        return 0;
+    }
+    FF_FILTER_FORWARD_WANTED(outlink, inlink);
+    return FFERROR_NOT_READY;
 }
 
 #define OFFSET(x) offsetof(Deep3DContext, x)
@@ -870,6 +1037,8 @@ static const AVOption deep3d_options[] = {
     { "auto", "fp16 on GPUs with tensor cores (compute capability 7.0 and later), else fp32", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_AUTO }, 0, 0, FLAGS, .unit = "precision" },
     { "fp32", "float32: matches the CPU path closely",      0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_FP32 }, 0, 0, FLAGS, .unit = "precision" },
     { "fp16", "half precision, NHWC, tensor-core algorithms allowed; less exact than fp32", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_FP16 }, 0, 0, FLAGS, .unit = "precision" },
+    { "batch", "frames per network pass on the GPU (held back, flushed at the end and before a size change); the CPU path ignores it",
+        OFFSET(batch), AV_OPT_TYPE_INT, { .i64 = 1 }, 1, DEEP3D_MAX_BATCH, FLAGS },
     { "renormalize", "divide by the probability of the rendering planes (no darkening by plane 0)",
         OFFSET(renormalize), AV_OPT_TYPE_BOOL, { .i64 = 0 }, 0, 1, FLAGS },
     { "mode", "output: a stereo layout, one eye or the disparity", OFFSET(mode), AV_OPT_TYPE_INT,
@@ -917,7 +1086,6 @@ static const AVFilterPad deep3d_inputs[] = {
     {
         .name         = "default",
         .type         = AVMEDIA_TYPE_VIDEO,
-        .filter_frame = filter_frame,
     },
 };
 
@@ -936,6 +1104,7 @@ const AVFilter ff_vf_deep3d = {
     .priv_class    = &deep3d_class,
     .init          = init,
     .uninit        = uninit,
+    .activate      = activate,
     FILTER_INPUTS(deep3d_inputs),
     FILTER_OUTPUTS(deep3d_outputs),
     FILTER_QUERY_FUNC2(query_formats),

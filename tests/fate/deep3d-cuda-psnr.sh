@@ -2,7 +2,7 @@
 # CUDA output of deep3d against its CPU output, for the FATE_HW tests of
 # tests/fate/deep3d.mak.
 #
-# Usage: deep3d-cuda-psnr.sh FFMPEG MIN_DB SIZE FORMAT DEEP3D_OPTIONS [frames|upload [SCALE]]
+# Usage: deep3d-cuda-psnr.sh FFMPEG MIN_DB SIZE FORMAT DEEP3D_OPTIONS [frames|upload|batch1 [SCALE]]
 #
 # testsrc2 of SIZE in FORMAT goes through deep3d twice: on the CPU (software
 # frames, device=cpu) and on the GPU (hwupload: CUDA frames in and out,
@@ -10,9 +10,12 @@
 # uploads and downloads itself), and the GPU frames are compared with the CPU ones
 # (SCALE: options of a scale filter making the pictures, e.g. to tag another
 # colour matrix or range)
-# by the psnr filter. Every plane of every frame must reach MIN_DB; "inf"
-# asks for identical frames. Prints one line per frame and a summary; exits
-# non-zero on a failure, or when no frame was compared.
+# by the psnr filter. With "batch1" the reference is the GPU path too (CUDA
+# frames, DEEP3D_OPTIONS with batch=1): a batch must not change the output.
+# Every plane of every frame must reach MIN_DB; "inf" asks for identical
+# frames. Prints one line per frame and a summary; exits non-zero on a
+# failure, or unless all 5 frames of the clip were compared (a frame held back
+# and lost, e.g. by batch, fails).
 #
 # DEEP3D_PSNR_GPU_CHAIN replaces the GPU branch (and no CUDA device is
 # opened): tests/unit/test_cuda.sh uses it to check this script on a machine
@@ -40,7 +43,12 @@ else
 fi
 
 graph="testsrc2=s=$size:r=5:d=1,${scale:+scale=$scale,}format=$fmt,split[a][b];"
-graph="${graph}[a]deep3d=$opts:device=cpu,format=${cmpfmt}[cpu];"
+if [ "$how" = batch1 ] && [ -z "${DEEP3D_PSNR_GPU_CHAIN:-}" ]; then
+    ref="hwupload,deep3d=$opts:device=cuda:batch=1,hwdownload,format=$fmt"
+else
+    ref="deep3d=$opts:device=cpu"
+fi
+graph="${graph}[a]$ref,format=${cmpfmt}[cpu];"
 graph="${graph}[b]$gpu,format=${cmpfmt}[gpu];[gpu][cpu]psnr=stats_file=-"
 
 # shellcheck disable=SC2086
@@ -49,7 +57,7 @@ stats=$("$ffmpeg" -nostdin -hide_banner -nostats -loglevel error $hw -lavfi "$gr
     exit 1
 }
 
-echo "$stats" | awk -v min="$min" '
+echo "$stats" | awk -v min="$min" -v want=5 '
     /^n:/ {
         frames++
         for (i = 1; i <= NF; i++) {
@@ -72,5 +80,9 @@ echo "$stats" | awk -v min="$min" '
             exit 1
         }
         printf "%d frames, lowest PSNR %s dB (minimum %s)\n", frames, worst == "" ? "inf" : worst, min
+        if (frames != want) {
+            printf "%d frames compared, %d expected\n", frames, want
+            exit 1
+        }
         exit fails ? 1 : 0
     }'

@@ -253,6 +253,19 @@ $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,fp16-720p,38,1280x720,nv12,$(DEEP3D_F
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,fp16-upload-p010-sbs2r,38,96x64,p010le,$(DEEP3D_ORIG16):mode=sbs2r,upload))
 # the default: fp16 on a GPU with tensor cores, fp32 elsewhere; 38 dB holds for both
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,auto,38,96x64,nv12,$(DEEP3D_FCN):precision=auto:mode=sbs2l))
+
+# batch: 5 frames, so batch=4 and batch=3 end with a partial batch flushed at
+# the end of the input (and batch=32 is only that); against the CPU path, and
+# ("batch1") against the GPU path at batch=1, which they must equal
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,batch-4,50,96x64,nv12,$(DEEP3D_FCN32):batch=4))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,batch-3-original-p010,50,96x64,p010le,$(DEEP3D_ORIG32):batch=3:mode=sbs2r))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,fp16-batch-3,38,96x64,yuv420p,$(DEEP3D_FCN16):batch=3:mode=ab2l))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,batch-3-upload,50,98x34,yuv420p,$(DEEP3D_FCN32):batch=3,upload))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,batch-4-smooth,50,96x64,nv12,$(DEEP3D_FCN32):batch=4:smooth=4:dilate=1:convergence=auto))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,batch-4-same,inf,96x64,nv12,$(DEEP3D_FCN32):batch=4:smooth=4:scenecut=1:convergence=auto,batch1))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,batch-3-same-fp16-arcd,inf,96x64,yuv444p,$(DEEP3D_FCN16):batch=3:mode=arcd,batch1))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,batch-32-same-original-depth,inf,98x34,nv12,$(DEEP3D_ORIG32):batch=32:mode=depth,batch1))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,batch-2-same-irl-hard,inf,96x64,p010le,$(DEEP3D_FCN32):batch=2:mode=irl:render=hard,batch1))
 endif
 $(FATE_DEEP3D_CUDA-yes): CMP = null
 

@@ -196,6 +196,45 @@ PY
     else
         notok "precision=auto with a filter beyond the half range: $(echo "$log" | grep -i 'device\|error' | head -n 3)"
     fi
+    # batch: the frames, timestamps and stereo side data of batch=1 (framecrc and showinfo,
+    # 5 frames: 2 full batches and one flushed at the end), and at a size change mid-stream
+    # the frames held go out before the error
+    crc() { # crc CHAIN: framecrc of 5 frames of CUDA frames through CHAIN, or "failed"
+        LD_LIBRARY_PATH=$EMU${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} DEEP3D_CUDNN=$EMU/libcudnn.so.9 \
+            "$OUT/ffmpeg" -nostdin -hide_banner -nostats -loglevel error -init_hw_device cuda=gpu \
+            -filter_hw_device gpu -lavfi "testsrc2=s=96x64:r=5:d=1,format=nv12,$1" \
+            -f framecrc - 2>&1 || echo failed
+    }
+    b1=$(crc "hwupload,deep3d=model=$MODEL:device=cuda:smooth=4:batch=1,hwdownload,format=nv12")
+    b2=$(crc "hwupload,deep3d=model=$MODEL:device=cuda:smooth=4:batch=2,hwdownload,format=nv12")
+    if [ "$(echo "$b1" | grep -c '^0,')" -eq 5 ] && [ "$b1" = "$b2" ]; then
+        ok "batch=2 on CUDA frames: the frames and timestamps of batch=1 (framecrc, 5 frames)"
+    else
+        notok "batch=2 on CUDA frames: framecrc differs from batch=1: $(diff <(echo "$b1") <(echo "$b2") | head -n 4)"
+    fi
+    cpu=$(side "deep3d=model=$MODEL:device=cpu:mode=sbs2l")
+    gpu=$(side "hwupload,deep3d=model=$MODEL:device=cuda:mode=sbs2l:batch=2,hwdownload,format=nv12")
+    if [ "$(echo "$gpu" | grep -c .)" -eq 3 ] && [ "$cpu" = "$gpu" ]; then
+        ok "batch=2 on CUDA frames: the CPU path's side data in all 3 frames"
+    else
+        notok "batch=2 on CUDA frames: side data '$gpu', CPU '$cpu'"
+    fi
+    # software frames (upload); the size changes at frame 3 (scale, eval=frame): with
+    # batch=3 all three frames before it are held; they must reach the sink as with batch=1
+    # (ffmpeg's own error path then drops its last frame in both), then the error
+    resize() { # resize BATCH: frames out of ffmpeg, and whether the size error was given
+        LD_LIBRARY_PATH=$EMU${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} DEEP3D_CUDNN=$EMU/libcudnn.so.9 \
+            "$OUT/ffmpeg" -nostdin -hide_banner -nostats -loglevel error -lavfi \
+            "testsrc2=s=96x64:r=5:d=1,format=yuv420p,scale=w='if(lt(n\,3)\,96\,64)':h=64:eval=frame,deep3d=model=$MODEL:device=cuda:batch=$1" \
+            -f framecrc - 2>&1 |
+            awk '/^0,/ { n++ } /Frame changed from 96x64/ { e = 1 } END { print n + 0, e ? "error" : "no-error" }'
+    }
+    r1=$(resize 1) r3=$(resize 3)
+    if [ "$r3" = "$r1" ] && [ "${r1%% *}" -ge 2 ] && [ "${r1#* }" = error ]; then
+        ok "batch=3, size change at frame 3: the held frames out as with batch=1 ($r3), then the error"
+    else
+        notok "batch=3, size change at frame 3: $r3, batch=1: $r1"
+    fi
     # a network of real width (the compact benchmark model: 256x160, 17 planes, up to
     # 128 channels) at 640x360, with the same comparison, in both precisions
     compact=$BUILD/check/cuda-emu/compact.safetensors
