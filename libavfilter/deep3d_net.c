@@ -27,6 +27,7 @@
  * threads.
  */
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -410,6 +411,14 @@ static int softmax_job(void *arg, int jobnr, int nb_jobs)
 
     for (int p0 = start; p0 < end; p0 += SOFTMAX_CHUNK) {
         int n = FFMIN(SOFTMAX_CHUNK, end - p0);
+        /* Finite but huge weights can overflow the logits to inf or NaN; held
+         * in the float range (NaN to -FLT_MAX), the softmax stays a
+         * distribution and no NaN reaches the float-to-int conversions. */
+        for (int k = 0; k < a->c; k++) {
+            float *restrict v = a->data + (size_t)k * a->hw + p0;
+            for (int i = 0; i < n; i++)
+                v[i] = FFMIN(FFMAX(v[i], -FLT_MAX), FLT_MAX);
+        }
         memcpy(mx, a->data + p0, n * sizeof(*mx));
         for (int k = 1; k < a->c; k++) {
             const float *restrict v = a->data + (size_t)k * a->hw + p0;
