@@ -27,6 +27,7 @@
 
 #include "config.h"
 #include "libavutil/avstring.h"
+#include "libavutil/common.h"
 #include "libavutil/error.h"
 #include "libavutil/intfloat.h"
 #include "libavutil/intreadwrite.h"

@@ -28,6 +28,8 @@
 #include "libavfilter/buffersrc.h"
 #include "libavutil/frame.h"
 #include "libavutil/imgutils.h"
+#include "libavutil/intfloat.h"
+#include "libavutil/intreadwrite.h"
 #include "libavutil/log.h"
 #include "libavutil/mem.h"
 #include "libavutil/pixdesc.h"
@@ -169,11 +171,28 @@ static AVFrame *make_frame(Reader *r, enum AVPixelFormat fmt, int w, int h, int6
         av_frame_free(&f);
         return NULL;
     }
+    /* Random samples within the format's range: what decoders and filters
+     * deliver. Out-of-range high bits in 10/12-bit samples make libswscale
+     * itself overflow (signed int, yuv2gbrpf32_full_X_c), see DEVELOPERS.md. */
     for (int p = 0; p < FF_ARRAY_ELEMS(f->buf) && f->buf[p]; p++) {
         uint8_t *d = f->buf[p]->data;
-        for (size_t i = 0; i < f->buf[p]->size; i++) {
-            seed = seed * 1103515245u + 12345u;
-            d[i] = seed >> 16;
+        size_t n = f->buf[p]->size;
+        if (desc->flags & AV_PIX_FMT_FLAG_FLOAT) {
+            for (size_t i = 0; i + 4 <= n; i += 4) {
+                seed = seed * 1103515245u + 12345u;
+                AV_WN32(d + i, av_float2int((seed >> 16) / 65535.0f));
+            }
+        } else if (desc->comp[0].depth > 8) {
+            unsigned mask = ((1u << desc->comp[0].depth) - 1) << desc->comp[0].shift;
+            for (size_t i = 0; i + 2 <= n; i += 2) {
+                seed = seed * 1103515245u + 12345u;
+                AV_WN16(d + i, (seed >> 8) & mask);
+            }
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                seed = seed * 1103515245u + 12345u;
+                d[i] = seed >> 16;
+            }
         }
     }
     /* bottom-up planes (negative linesize), as vflip produces them */

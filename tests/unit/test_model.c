@@ -437,22 +437,9 @@ int main(int argc, char **argv)
     /* Well-formed, absurd: the fcn weights do not depend on the input size, so
      * a 4096x4096 input (the format's limit) parses with the tiny file's
      * weights, but its activations would need gigabytes. */
-    {
-        File f = edit_header("\"deep3d.input_width\":\"64\"", "\"deep3d.input_width\":\"4096\"");
-        File g = { 0 };
-        if (f.data) {
-            char *saved = header;
-            size_t saved_len = header_len;
-            header = av_strndup((char *)f.data + 8, AV_RL64(f.data));
-            header_len = strlen(header);
-            g = edit_header("\"deep3d.input_height\":\"32\"", "\"deep3d.input_height\":\"4096\"");
-            av_free(header);
-            header = saved;
-            header_len = saved_len;
-            av_free(f.data);
-        }
-        expect_too_large(g, "a 4096x4096 network input");
-    }
+    expect_too_large(edit_header("\"deep3d.input_width\":\"64\",\"deep3d.input_height\":\"32\"",
+                                 "\"deep3d.input_width\":\"4096\",\"deep3d.input_height\":\"4096\""),
+                     "a 4096x4096 network input");
     test_huge_weights();
     if (argc > 2)
         test_f16(argv[2]);
