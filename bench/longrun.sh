@@ -32,7 +32,7 @@ start=$(date +%s.%N)
 pid=$!
 : > "$TMP/samples"
 while kill -0 "$pid" 2> /dev/null; do
-    rss=$(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' "/proc/$pid/status" 2> /dev/null || true)
+    rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2> /dev/null || true)
     frame=$(grep '^frame=' "$TMP/progress" 2> /dev/null | tail -n 1 | cut -d= -f2 || true)
     now=$(date +%s.%N)
     [ -n "$rss" ] && echo "$(calc "$now - $start") ${frame:-0} $rss" >> "$TMP/samples"
