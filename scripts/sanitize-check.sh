@@ -23,7 +23,8 @@ SAN=-fsanitize=address,undefined
 FFMPEG_CONFIGURE_EXTRA="--cc=clang --cxx=clang++ --ld=clang --disable-debug --optflags=-O1
     --extra-cflags=-gline-tables-only --extra-cflags=-fno-omit-frame-pointer
     --extra-cflags=$SAN --extra-cflags=-fno-sanitize-recover=undefined
-    --extra-cflags=-fsanitize=fuzzer-no-link --extra-ldflags=$SAN" \
+    --extra-cflags=-fsanitize=fuzzer-no-link --extra-ldflags=$SAN
+    --extra-cflags=-fsanitize-ignorelist=$TOP/scripts/sanitize-ignorelist.txt" \
     "$TOP/scripts/configure-ffmpeg.sh"
 echo "sanitize: make -j$(nproc) in $BUILD/ffmpeg-build"
 make -s -C "$BUILD/ffmpeg-build" -j"$(nproc)" ffmpeg ffprobe > "$BUILD/ffmpeg-build/make.log" 2>&1 ||
