@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # CPU benchmark of the deep3d filter (make bench).
 #
-# For two random-weight networks (speed does not depend on the weights):
+# For two random-weight networks (speed does not depend on the weights) and the
+# built-in default model:
 #   original: the released Deep3D topology at 384x160 (about 21.8 GFLOP/frame)
 #   compact:  an fcn of about 1 GFLOP/frame (256x160, 17 disparity planes)
+#   builtin:  the model compiled into the filter (no model option; weights/)
 # and two input sizes (960x540, 1920x1080) converted to full side-by-side, it
 # measures frames per second end to end, milliseconds per stage (input
 # conversion, network, selection, packing; the filter's own timers), peak RSS,
@@ -60,7 +62,9 @@ out=$TOP/bench/results/cpu-$(date +%Y-%m-%d).md
     echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 } > "$out"
 
-for model in original compact; do
+for model in original compact builtin; do
+    model_opt="model=$WORK/$model.safetensors:"
+    [ "$model" = builtin ] && model_opt=""
     for size in 960x540 1920x1080; do
         frames=$FRAMES_540
         [ "$size" = 1920x1080 ] && frames=$FRAMES_1080
@@ -68,7 +72,7 @@ for model in original compact; do
         for r in $(seq "$RUNS"); do
             log=$("$BIN" -hide_banner -nostats -benchmark -v verbose \
                   -f lavfi -i "testsrc2=s=$size:r=25,format=yuv420p" -frames:v "$frames" \
-                  -vf "deep3d=model=$WORK/$model.safetensors:mode=sbs" -f null - 2>&1)
+                  -vf "deep3d=${model_opt}mode=sbs:device=cpu" -f null - 2>&1)
             rtime=$(echo "$log" | sed -n 's/.*rtime=\([0-9.]*\)s.*/\1/p')
             rss=$(echo "$log" | sed -n 's/.*maxrss=\([0-9]*\)KiB.*/\1/p')
             gmac=$(echo "$log" | sed -n 's/.*, \([0-9.]*\) GMAC\/frame.*/\1/p' | head -n 1)

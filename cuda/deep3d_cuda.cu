@@ -29,49 +29,41 @@
 
 #include "deep3d_cuda.cuh"
 
-/* ---- network input ---- */
+/* ---- network input (docs/model-format.md, section 4a) ---- */
 
 /*
- * One plane resampled to the network size as libswscale's SWS_BILINEAR does
- * it on the CPU path (libswscale/utils.c, initFilter()): a centre-aligned
- * triangle filter whose radius is the scale factor when shrinking and 1 when
- * enlarging, on the taps libswscale picks (its first tap is found with C's
- * truncating division, and leading taps of negligible weight are dropped),
- * normalised per axis, taps outside the plane clamped to its edge. Only the
- * 14-bit rounding of libswscale's coefficients is not reproduced.
+ * One plane resampled to the network size as deep3d_input.c does it: a
+ * centre-aligned tent filter, centre c = (o + 0.5) * src / dst - 0.5, radius
+ * r = max(src / dst, 1), weights 1 - |i - c| / r normalised per axis, taps
+ * outside the plane clamped to its edge. Positions in double, so the taps are
+ * the CPU path's; the sums in float.
  */
 typedef struct Taps {
-    int first, n;           ///< source samples first .. first + n - 1
-    long long pos;          ///< centre, in 1/2^17 source samples
-    float k;                ///< weight = 1 - |distance| * k
+    int lo, hi;             ///< source samples lo .. hi
+    double c, r;
+    float norm;             ///< 1 / sum of the weights
 } Taps;
 
 static inline __device__ float tap_weight(const Taps *t, int i)
 {
-    long long d = (long long)i * 131072 - t->pos;
-    float w = 1.0f - (d < 0 ? -d : d) * (1.0f / 131072) * t->k;
-    return w > 0.0f ? w : 0.0f;
+    double w = 1.0 - fabs(i - t->c) / t->r;
+    return w > 0.0 ? (float)w : 0.0f;
 }
 
-static inline __device__ Taps taps(int src, int dst, int x)
+static inline __device__ Taps taps(int src, int dst, int o)
 {
-    long long inc = (((long long)src << 16) + dst / 2) / dst;
-    int fs = inc <= 65536 ? 3 : 1 + (2 * src + dst - 1) / dst;
-    float cum = 0.0f;
+    double scale = (double)src / dst, sum = 0.0;
     Taps t;
 
-    fs      = max(min(fs, src - 2), 1);
-    t.pos   = inc - 65536 + 2LL * x * inc;
-    t.first = (int)((t.pos - (long long)(fs - 2) * 65536) / 131072);
-    t.n     = fs;
-    t.k     = inc > 65536 ? (float)dst / src : 1.0f;
-    while (t.n > 1) {
-        cum += tap_weight(&t, t.first);
-        if (cum > 0.002f)
-            break;
-        t.first++;
-        t.n--;
+    t.r  = scale > 1.0 ? scale : 1.0;
+    t.c  = (o + 0.5) * scale - 0.5;
+    t.lo = (int)floor(t.c - t.r) + 1;
+    t.hi = (int)ceil(t.c + t.r) - 1;
+    for (int i = t.lo; i <= t.hi; i++) {
+        double w = 1.0 - fabs(i - t.c) / t.r;
+        sum += w > 0.0 ? w : 0.0;
     }
+    t.norm = (float)(1.0 / sum);
     return t;
 }
 
@@ -81,64 +73,53 @@ static inline __device__ float resample(const unsigned char *p, int pitch, int p
                                         int X, int Y, int nw, int nh)
 {
     Taps tx = taps(pw, nw, X), ty = taps(ph, nh, Y);
-    float sum = 0.0f, wx_sum = 0.0f, wy_sum = 0.0f;
+    float sum = 0.0f;
 
-    for (int i = tx.first; i < tx.first + tx.n; i++)
-        wx_sum += tap_weight(&tx, i);
-    for (int j = ty.first; j < ty.first + ty.n; j++) {
-        float wy = tap_weight(&ty, j), row = 0.0f;
+    for (int j = ty.lo; j <= ty.hi; j++) {
+        float wy = tap_weight(&ty, j) * ty.norm, row = 0.0f;
         int yy = d3_clampi(j, 0, ph - 1);
         if (wy <= 0.0f)
             continue;
-        for (int i = tx.first; i < tx.first + tx.n; i++)
-            row += tap_weight(&tx, i) *
+        for (int i = tx.lo; i <= tx.hi; i++)
+            row += tap_weight(&tx, i) * tx.norm *
                    d3_load<T>(p, pitch, d3_clampi(i, 0, pw - 1), yy, comps, comp, shift);
-        sum    += wy * row;
-        wy_sum += wy;
+        sum += wy * row;
     }
-    return sum / (wx_sum * wy_sum);
-}
-
-/*
- * A colour in 8-bit units to 0..1 as libswscale's GBRPF32 output holds it:
- * 16-bit values of 256 per 8-bit step (so 255 gives 65280 / 65535), rounded
- * and clipped, divided by 65535.
- */
-static inline __device__ float unit(float v)
-{
-    return d3_clampf(floorf(v * 256.0f + 0.5f), 0.0f, 65535.0f) * (1.0f / 65535.0f);
+    return sum;
 }
 
 /*
  * dst: 3 x nh x nw floats in the model's channel order, pixel * scale - mean.
  * Chroma is read from pu / pv (component 0), or from pu alone with two
- * interleaved components (nv12, p010: uv_comps = 2). norm brings samples to
- * 8-bit units; cy, oy, crv, cbu, cgu, cgv are the YUV -> RGB coefficients in
- * those units (libswscale's, for the frame's matrix and range).
+ * interleaved components (nv12, p010: uv_comps = 2). Samples become RGB in
+ * 0..1 with the coefficients of ff_deep3d_colour_init(): y = (Y - y_off) *
+ * y_mul, u and v = (C - c_off) * c_mul, R = y + crv v, G = y + cgu u + cgv v,
+ * B = y + cbu u, each clamped.
  */
 template<typename T>
 static inline __device__ void input(const unsigned char *py, int pitch_y,
                                     const unsigned char *pu, int pitch_u,
                                     const unsigned char *pv, int pitch_v,
                                     int w, int h, int cw, int ch, int uv_comps, int shift,
-                                    float norm, float *dst, int nw, int nh,
-                                    float cy, float oy, float crv, float cbu, float cgu, float cgv,
+                                    float *dst, int nw, int nh,
+                                    float y_off, float y_mul, float c_off, float c_mul,
+                                    float crv, float cgu, float cgv, float cbu,
                                     float scale, float m0, float m1, float m2, int bgr)
 {
     int X = d3_x(), Y = d3_y();
     long long plane = (long long)nw * nh, idx;
-    float yv, uv, vv, l, r, g, b;
+    float yv, uv, vv, r, g, b;
 
     if (X >= nw || Y >= nh)
         return;
-    yv = resample<T>(py, pitch_y, w, h, 1, 0, shift, X, Y, nw, nh) * norm;
-    uv = resample<T>(pu, pitch_u, cw, ch, uv_comps, 0, shift, X, Y, nw, nh) * norm - 128.0f;
-    vv = resample<T>(pv, pitch_v, cw, ch, uv_comps, uv_comps - 1, shift, X, Y, nw, nh) * norm - 128.0f;
+    yv = (resample<T>(py, pitch_y, w, h, 1, 0, shift, X, Y, nw, nh) - y_off) * y_mul;
+    uv = (resample<T>(pu, pitch_u, cw, ch, uv_comps, 0, shift, X, Y, nw, nh) - c_off) * c_mul;
+    vv = (resample<T>(pv, pitch_v, cw, ch, uv_comps, uv_comps - 1, shift, X, Y, nw, nh) - c_off) *
+         c_mul;
 
-    l = cy * (yv - oy);
-    r = unit(l + crv * vv);
-    g = unit(l + cgu * uv + cgv * vv);
-    b = unit(l + cbu * uv);
+    r = d3_clampf(yv + crv * vv, 0.0f, 1.0f);
+    g = d3_clampf(yv + cgu * uv + cgv * vv, 0.0f, 1.0f);
+    b = d3_clampf(yv + cbu * uv, 0.0f, 1.0f);
 
     idx = (long long)Y * nw + X;
     dst[idx]             = (bgr ? b : r) * scale - m0;
@@ -245,16 +226,198 @@ static inline __device__ void pack(const unsigned char *src, int src_pitch,
     }
 }
 
+/* ---- temporal steps and edges at network resolution (deep3d_temporal.c) ---- */
+
+static inline __device__ float d3_absf(float v)
+{
+    return v < 0.0f ? -v : v;
+}
+
+/* Sum of |in - prev| over each of the nb_rows rows (3 x net_h), in order:
+ * one thread per row, as the CPU adds them. */
+static inline __device__ void scene_rows(const float *in, const float *prev, float *rows, int net_w, int nb_rows)
+{
+    long long r = d3_index();
+    const float *a, *b;
+    float sum = 0.0f;
+
+    if (r >= nb_rows)
+        return;
+    a = in + r * net_w;
+    b = prev + r * net_w;
+    for (int x = 0; x < net_w; x++)
+        sum += d3_absf(a[x] - b[x]);
+    rows[r] = sum;
+}
+
+/*
+ * The motion-weighted moving average of the probability volume, one thread
+ * per network pixel; fresh: the state becomes this frame's volume. The input
+ * is then kept for the next frame's difference.
+ */
+static inline __device__ void smooth(const float *in, float *prev, const float *probs, float *state,
+                       int npix, int nb_prob, float alpha0, float inv_motion, int fresh)
+{
+    long long i = d3_index();
+
+    if (i >= npix)
+        return;
+    if (fresh) {
+        for (int k = 0; k < nb_prob; k++)
+            state[k * (long long)npix + i] = probs[k * (long long)npix + i];
+    } else {
+        float d = (d3_absf(in[i] - prev[i]) + d3_absf(in[npix + i] - prev[npix + i]) +
+                   d3_absf(in[2LL * npix + i] - prev[2LL * npix + i])) * inv_motion;
+        float w = d < 1.0f ? d : 1.0f;
+        float a = alpha0 + (1.0f - alpha0) * w * w;
+        for (int k = 0; k < nb_prob; k++) {
+            float *st = &state[k * (long long)npix + i];
+            float v = *st + a * (probs[k * (long long)npix + i] - *st);
+            *st = v >= 1e-30f ? v : 0.0f;
+        }
+    }
+    for (int c = 0; c < 3; c++)
+        prev[c * (long long)npix + i] = in[c * (long long)npix + i];
+}
+
+/* Expected disparity over planes 1..D of every network pixel. */
+static inline __device__ void expected(const float *probs, float *ed, int npix, int nb_disp, int disp_min,
+                         float disp_max)
+{
+    long long i = d3_index();
+    float sum = 0.0f, mass = 0.0f;
+
+    if (i >= npix)
+        return;
+    for (int k = 0; k < nb_disp; k++) {
+        float pk = probs[(k + 1) * (long long)npix + i];
+        sum  += pk * (float)(disp_min + k);
+        mass += pk;
+    }
+    ed[i] = mass > 0.0f ? sum / mass : disp_max;
+}
+
+/* Near-side dilation: the probabilities of the nearest pixel in the square of
+ * radius r, ties to the first in scan order (the CPU's separable search picks
+ * the same pixel). */
+static inline __device__ void dilate(const float *state, const float *ed, float *dst, int net_w, int net_h,
+                       int nb_prob, int r)
+{
+    int x = d3_x(), y = d3_y(), best;
+    long long npix = (long long)net_w * net_h;
+
+    if (x >= net_w || y >= net_h)
+        return;
+    best = max(0, y - r) * net_w + max(0, x - r);
+    for (int yy = max(0, y - r); yy <= min(net_h - 1, y + r); yy++)
+        for (int xx = max(0, x - r); xx <= min(net_w - 1, x + r); xx++)
+            if (ed[yy * net_w + xx] < ed[best])
+                best = yy * net_w + xx;
+    for (int k = 0; k < nb_prob; k++)
+        dst[k * npix + (long long)y * net_w + x] = state[k * npix + best];
+}
+
+/*
+ * render=hard (deep3d_hard.c): the forward warp of one row by the expected
+ * disparity, one thread per row (the warp is sequential along the row).
+ * scratch: (3 + comps) x w floats per row.
+ */
+#define HARD_EMPTY 1e30f
+#define HARD_GAP   2.0f
+template<typename T>
+static inline __device__ void hard(const unsigned char *src, int src_pitch, unsigned char *dst,
+                                   int dst_pitch, int w, int h, int comps, int shift, int maxval,
+                                   const float *ed, int net_w, int net_h, double k, double c,
+                                   float *scratch)
+{
+    long long y = d3_index();
+    float *pos, *sh, *zb, *out;
+    const float *e0, *e1;
+    double v;
+    int v0, v1, last;
+    float fy;
+
+    if (y >= h)
+        return;
+    pos = scratch + y * w * (3 + comps);
+    sh  = pos + w;
+    zb  = sh + w;
+    out = zb + w;
+    v  = d3_clampd((y + 0.5) * net_h / h - 0.5, 0, net_h - 1);
+    v0 = (int)v;
+    v1 = min(v0 + 1, net_h - 1);
+    fy = (float)(v - v0);
+    e0 = ed + (long long)v0 * net_w;
+    e1 = ed + (long long)v1 * net_w;
+    for (int x = 0; x < w; x++) {
+        double u = d3_clampd((x + 0.5) * net_w / w - 0.5, 0, net_w - 1);
+        int u0 = (int)u, u1 = min(u0 + 1, net_w - 1);
+        float fx = (float)(u - u0);
+        float a = e0[u0] + fx * (e0[u1] - e0[u0]);
+        float b = e1[u0] + fx * (e1[u1] - e1[u0]);
+        float e = a + fy * (b - a);
+        sh[x]  = (float)(e * k + c);
+        pos[x] = x + sh[x];
+        zb[x]  = HARD_EMPTY;
+    }
+    for (int x = 0; x + 1 < w || (w == 1 && x == 0); x++) {
+        int x1 = w > 1 ? x + 1 : x;
+        float a = pos[x], b = pos[x1];
+        int xa = (int)ceilf(a), xb = (int)floorf(b), hole = b - a > HARD_GAP;
+        int far = sh[x1] > sh[x] ? x1 : x;
+        if (b < a)
+            continue;
+        for (int X = max(xa, 0); X <= min(xb, w - 1); X++) {
+            float t = b > a ? (X - a) / (b - a) : 0.0f;
+            float z = hole ? sh[far] : sh[x] + t * (sh[x1] - sh[x]);
+            if (!(z < zb[X]))
+                continue;
+            zb[X] = z;
+            for (int cc = 0; cc < comps; cc++) {
+                float l0 = d3_load<T>(src, src_pitch, x, (int)y, comps, cc, shift);
+                float l1 = d3_load<T>(src, src_pitch, x1, (int)y, comps, cc, shift);
+                out[cc * w + X] = hole ? d3_load<T>(src, src_pitch, far, (int)y, comps, cc, shift) :
+                                         l0 + t * (l1 - l0);
+            }
+        }
+    }
+    last = -1;
+    for (int X = 0; X < w; X++) {
+        if (zb[X] != HARD_EMPTY) {
+            if (last < 0)
+                for (int Y = 0; Y < X; Y++)
+                    for (int cc = 0; cc < comps; cc++)
+                        out[cc * w + Y] = out[cc * w + X];
+            last = X;
+        } else if (last >= 0) {
+            for (int cc = 0; cc < comps; cc++)
+                out[cc * w + X] = out[cc * w + last];
+        }
+    }
+    if (last < 0)
+        for (int X = 0; X < w; X++) {
+            int xs = d3_clampi((int)floorf(X - sh[X]), 0, w - 1);
+            for (int cc = 0; cc < comps; cc++)
+                out[cc * w + X] = d3_load<T>(src, src_pitch, xs, (int)y, comps, cc, shift);
+        }
+    for (int X = 0; X < w; X++)
+        for (int cc = 0; cc < comps; cc++)
+            d3_store<T>(dst, dst_pitch, X, (int)y, comps, cc, shift,
+                        d3_clampi((int)(out[cc * w + X] + 0.5f), 0, maxval));
+}
+
 /* ---- entry points: 8-bit and 16-bit containers ---- */
 
 #define INPUT_ARGS                                                                  \
     const unsigned char *py, int pitch_y, const unsigned char *pu, int pitch_u,     \
     const unsigned char *pv, int pitch_v, int w, int h, int cw, int ch,             \
-    int uv_comps, int shift, float norm, float *dst, int nw, int nh,                \
-    float cy, float oy, float crv, float cbu, float cgu, float cgv,                 \
+    int uv_comps, int shift, float *dst, int nw, int nh,                            \
+    float y_off, float y_mul, float c_off, float c_mul,                             \
+    float crv, float cgu, float cgv, float cbu,                                     \
     float scale, float m0, float m1, float m2, int bgr
 #define INPUT_PASS py, pitch_y, pu, pitch_u, pv, pitch_v, w, h, cw, ch, uv_comps,   \
-    shift, norm, dst, nw, nh, cy, oy, crv, cbu, cgu, cgv, scale, m0, m1, m2, bgr
+    shift, dst, nw, nh, y_off, y_mul, c_off, c_mul, crv, cgu, cgv, cbu,             \
+    scale, m0, m1, m2, bgr
 
 #define SELECT_ARGS                                                                 \
     const unsigned char *src, int src_pitch, unsigned char *dst, int dst_pitch,     \
@@ -271,7 +434,37 @@ static inline __device__ void pack(const unsigned char *src, int src_pitch,
 #define PACK_PASS src, src_pitch, dst, dst_pitch, eye_w, eye_h, src_w, src_h,       \
     comps, half_w, half_h, shift
 
+#define HARD_ARGS                                                                   \
+    const unsigned char *src, int src_pitch, unsigned char *dst, int dst_pitch,     \
+    int w, int h, int comps, int shift, int maxval, const float *ed,                \
+    int net_w, int net_h, double k, double c, float *scratch
+#define HARD_PASS src, src_pitch, dst, dst_pitch, w, h, comps, shift, maxval, ed,   \
+    net_w, net_h, k, c, scratch
+
 extern "C" {
+
+__global__ void deep3d_scene_rows(const float *in, const float *prev, float *rows, int net_w,
+                                  int nb_rows)
+{
+    scene_rows(in, prev, rows, net_w, nb_rows);
+}
+__global__ void deep3d_smooth(const float *in, float *prev, const float *probs, float *state,
+                              int npix, int nb_prob, float alpha0, float inv_motion, int fresh)
+{
+    smooth(in, prev, probs, state, npix, nb_prob, alpha0, inv_motion, fresh);
+}
+__global__ void deep3d_expected(const float *probs, float *ed, int npix, int nb_disp,
+                                int disp_min, float disp_max)
+{
+    expected(probs, ed, npix, nb_disp, disp_min, disp_max);
+}
+__global__ void deep3d_dilate(const float *state, const float *ed, float *dst, int net_w,
+                              int net_h, int nb_prob, int r)
+{
+    dilate(state, ed, dst, net_w, net_h, nb_prob, r);
+}
+__global__ void deep3d_hard_8(HARD_ARGS)     { hard<unsigned char>(HARD_PASS); }
+__global__ void deep3d_hard_16(HARD_ARGS)    { hard<unsigned short>(HARD_PASS); }
 
 __global__ void deep3d_input_8(INPUT_ARGS)   { input<unsigned char>(INPUT_PASS); }
 __global__ void deep3d_input_16(INPUT_ARGS)  { input<unsigned short>(INPUT_PASS); }

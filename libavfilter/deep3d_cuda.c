@@ -31,6 +31,11 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(_WIN32)
+#include <windows.h>
+#else
+#include <dlfcn.h>
+#endif
 
 #include "libavutil/avstring.h"
 #include "libavutil/common.h"
@@ -42,12 +47,13 @@
 #include "libavutil/mem.h"
 #include "libavutil/pixdesc.h"
 #include "libavutil/time.h"
-#include "libswscale/swscale.h"
 
 #include "cuda/load_helper.h"
 #include "deep3d_cuda.h"
 #include "deep3d_cuda_net.h"
 #include "deep3d_cudnn.h"
+#include "deep3d_temporal.h"
+#include "deep3d_input.h"
 
 #define CHECK_CU(x) FF_CUDA_CHECK_DL(c->log_ctx, c->cu, x)
 #define BLOCK_X 32
@@ -70,6 +76,7 @@ struct Deep3DCuda {
     Deep3DCudaNet *net;
     CUmodule module;
     CUfunction input, select, pack_eye;     ///< for this format's sample container
+    CUfunction scene_rows, smooth, expected, dilate, hard;
 
     AVBufferRef *out_frames;    ///< the output pool (packed size)
     AVBufferRef *eye_frames;    ///< squeezed layouts: the rendered eye at input size
@@ -80,7 +87,23 @@ struct Deep3DCuda {
     CUdeviceptr params;         ///< the block holding the shift tables
     size_t device_bytes;
 
+    enum AVPixelFormat sw_format;
+
+    /* temporal steps and render=hard (docs/temporal.md): the per-pixel work
+     * runs here, the decisions in deep3d_temporal.c on the host */
+    Deep3DTemporal *temporal;
+    Deep3DTemporalParams tp;
+    int render_hard;
+    AVRational time_base, frame_rate;
+    CUdeviceptr state, prev_in, ed, rows, hard_scratch;
+    float *rows_host, *ed_host;     ///< 3 x net_h, net_h x net_w
+    uint8_t *params_host;           ///< the shift tables, rewritten per frame (auto)
+
     int depth, elem_size, shift, uv_comps, chroma_w, chroma_h;
+    Deep3DColour colour;        ///< for colorspace / color_range, once colour_set
+    enum AVColorSpace colorspace;
+    enum AVColorRange color_range;
+    int colour_set;
 
     /* throughput, for benchmarks: the work is asynchronous, so the clock
      * stops when the stream has drained, at free */
@@ -96,6 +119,20 @@ int ff_deep3d_cuda_format_supported(enum AVPixelFormat fmt)
 int ff_deep3d_cuda_layout_supported(enum Deep3DLayout layout)
 {
     return layout >= DEEP3D_LAYOUT_SBSL && layout <= DEEP3D_LAYOUT_MR;
+}
+
+int ff_deep3d_cuda_driver_present(void)
+{
+#if defined(_WIN32)
+    HMODULE lib = LoadLibraryA("nvcuda.dll");
+    if (lib)
+        FreeLibrary(lib);
+#else
+    void *lib = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+    if (lib)
+        dlclose(lib);
+#endif
+    return lib != NULL;
 }
 
 int ff_deep3d_cuda_probe(void *log_ctx, const char *cudnn_path)
@@ -164,21 +201,23 @@ static void shift_table(const Deep3DSelectParams *p, int w, int32_t *si, float *
     }
 }
 
+/* The shift tables for c->sel into c->params (allocated on the first call).
+ * Synchronous: with convergence=auto it runs per frame, after the stream has
+ * drained (the previous frame's selection read the old tables). */
 static int upload_params(Deep3DCuda *c)
 {
     int D = c->sel.nb_disp, ret;
     size_t bytes = 4 * (size_t)D * 4;
-    uint8_t *host = av_malloc(bytes);
+    uint8_t *host = c->params_host;
 
-    if (!host)
+    if (!host && !(host = c->params_host = av_malloc(bytes)))
         return AVERROR(ENOMEM);
     /* layout: luma ints, luma floats, chroma ints, chroma floats (4 bytes each) */
     shift_table(&c->sel, c->pack.in_w, (int32_t *)host, (float *)(host + 4 * D));
     shift_table(&c->sel, c->chroma_w, (int32_t *)(host + 8 * D), (float *)(host + 12 * D));
-    ret = dev_alloc(c, &c->params, bytes, "the shift tables");
-    if (ret >= 0)
-        ret = CHECK_CU(c->cu->cuMemcpyHtoD(c->params, host, bytes));
-    av_free(host);
+    if (!c->params && (ret = dev_alloc(c, &c->params, bytes, "the shift tables")) < 0)
+        return ret;
+    ret = CHECK_CU(c->cu->cuMemcpyHtoD(c->params, host, bytes));
     if (ret < 0)
         return ret;
     c->shift_int[0]  = c->params;
@@ -204,8 +243,43 @@ static int load_kernels(Deep3DCuda *c)
     snprintf(name, sizeof(name), "deep3d_select_%s", suffix);
     if ((ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->select, c->module, name))) < 0)
         return ret;
+    snprintf(name, sizeof(name), "deep3d_hard_%s", suffix);
+    if ((ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->hard, c->module, name))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->scene_rows, c->module, "deep3d_scene_rows"))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->smooth, c->module, "deep3d_smooth"))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->expected, c->module, "deep3d_expected"))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->dilate, c->module, "deep3d_dilate"))) < 0)
+        return ret;
     snprintf(name, sizeof(name), "deep3d_pack_%s", suffix);
     return CHECK_CU(c->cu->cuModuleGetFunction(&c->pack_eye, c->module, name));
+}
+
+/* Device and host buffers of the temporal steps and of render=hard. */
+static int temporal_alloc(Deep3DCuda *c)
+{
+    const Deep3DModel *m = c->m;
+    size_t npix = (size_t)m->in_w * m->in_h;
+    int ret;
+
+    if (c->temporal || c->render_hard) {
+        if ((ret = dev_alloc(c, &c->ed, npix * sizeof(float), "the expected disparity")) < 0)
+            return ret;
+    }
+    if (c->render_hard &&
+        (ret = dev_alloc(c, &c->hard_scratch, (size_t)c->pack.in_w * c->pack.in_h * 5 *
+                         sizeof(float), "the hard renderer's rows")) < 0)
+        return ret;
+    if (!c->temporal)
+        return 0;
+    if ((ret = dev_alloc(c, &c->state, npix * m->nb_prob * sizeof(float), "the smoothed volume")) < 0 ||
+        (ret = dev_alloc(c, &c->prev_in, npix * 3 * sizeof(float), "the previous input")) < 0 ||
+        (ret = dev_alloc(c, &c->rows, (size_t)3 * m->in_h * sizeof(float), "the scene distance")) < 0)
+        return ret;
+    c->rows_host = av_malloc_array((size_t)3 * m->in_h, sizeof(float));
+    c->ed_host   = av_malloc_array(npix, sizeof(float));
+    if (!c->rows_host || !c->ed_host)
+        return AVERROR(ENOMEM);
+    return 0;
 }
 
 int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *cfg,
@@ -246,6 +320,15 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     c->sel     = cfg->select;
     c->swap    = cfg->swap;
     c->hwctx   = hwctx;
+    c->render_hard = cfg->render_hard;
+    c->time_base   = cfg->time_base;
+    c->frame_rate  = cfg->frame_rate;
+    if (cfg->temporal) {
+        c->tp = *cfg->temporal;
+        if ((ret = ff_deep3d_temporal_init(&c->temporal, m, &c->tp)) < 0)
+            goto fail;
+    }
+    c->sw_format = in_fc->sw_format;
     c->depth     = desc->comp[0].depth;
     c->elem_size = desc->comp[0].depth + desc->comp[0].shift > 8 ? 2 : 1;
     c->shift     = desc->comp[0].shift;
@@ -290,12 +373,14 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
         goto fail;
     pushed = 1;
     if ((ret = load_kernels(c)) < 0 ||
-        (ret = ff_deep3d_cuda_net_init(&c->net, log_ctx, m, hwctx, c->dnn)) < 0 ||
+        (ret = ff_deep3d_cuda_net_init(&c->net, log_ctx, m, hwctx, c->dnn,
+                                       cfg->precision)) < 0 ||
         (ret = dev_alloc(c, &c->net_input, (size_t)3 * m->in_w * m->in_h * sizeof(float),
                          "the network input")) < 0 ||
         (ret = dev_alloc(c, &c->probs, (size_t)m->nb_prob * m->in_w * m->in_h * sizeof(float),
                          "the probabilities")) < 0 ||
-        (ret = upload_params(c)) < 0)
+        (ret = upload_params(c)) < 0 ||
+        (ret = temporal_alloc(c)) < 0)
         goto fail;
     CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
     pushed = 0;
@@ -315,37 +400,6 @@ fail:
     return ret;
 }
 
-/* YUV -> RGB coefficients in 8-bit units, exactly as libswscale sets them up
- * for the CPU path (deep3d_input.c: the frame's matrix, BT.601 when
- * unspecified, and range), so both paths feed the network the same input. */
-static void yuv2rgb_coeffs(const AVFrame *f, float coef[6])
-{
-    const int *t = sws_getCoefficients(f->colorspace == AVCOL_SPC_UNSPECIFIED ?
-                                       SWS_CS_DEFAULT : f->colorspace);
-    int full = f->color_range == AVCOL_RANGE_JPEG;
-    int64_t crv = t[0], cbu = t[1], cgu = -t[2], cgv = -t[3], cy = 1 << 16, oy = 0;
-
-    if (!full) {
-        cy = (cy * 255) / 219;
-        oy = 16 << 16;
-    } else {
-        crv = (crv * 224) / 255;
-        cbu = (cbu * 224) / 255;
-        cgu = (cgu * 224) / 255;
-        cgv = (cgv * 224) / 255;
-    }
-    /* libswscale keeps 13 fractional bits of each coefficient (rounded with an
-     * arithmetic shift, as its roundToInt16() does) */
-#define Q13(v) ((int16_t)(((v) * 8192 + (1 << 15)) >> 16) / 8192.0f)
-    coef[0] = Q13(cy);
-    coef[1] = (int16_t)((oy * 512 + (1 << 15)) >> 16) / 512.0f;
-    coef[2] = Q13(crv);
-    coef[3] = Q13(cbu);
-    coef[4] = Q13(cgu);
-    coef[5] = Q13(cgv);
-#undef Q13
-}
-
 static int run_input(Deep3DCuda *c, const AVFrame *in)
 {
     const Deep3DModel *m = c->m;
@@ -355,13 +409,21 @@ static int run_input(Deep3DCuda *c, const AVFrame *in)
     int pitch_v = in->linesize[c->uv_comps == 2 ? 1 : 2];
     int w = c->pack.in_w, h = c->pack.in_h, cw = c->chroma_w, ch = c->chroma_h;
     int uv_comps = c->uv_comps, shift = c->shift, nw = m->in_w, nh = m->in_h, bgr = m->bgr;
-    float norm = 1.0f / (1 << (c->depth - 8)), scale = m->input_scale;
-    float m0 = m->input_mean[0], m1 = m->input_mean[1], m2 = m->input_mean[2], k[6];
+    float scale = m->input_scale;
+    float m0 = m->input_mean[0], m1 = m->input_mean[1], m2 = m->input_mean[2];
+    Deep3DColour *k = &c->colour;
     void *args[] = { &py, &pitch_y, &pu, &pitch_u, &pv, &pitch_v, &w, &h, &cw, &ch,
-                     &uv_comps, &shift, &norm, &c->net_input, &nw, &nh,
-                     &k[0], &k[1], &k[2], &k[3], &k[4], &k[5], &scale, &m0, &m1, &m2, &bgr };
+                     &uv_comps, &shift, &c->net_input, &nw, &nh,
+                     &k->y_off, &k->y_mul, &k->c_off, &k->c_mul, &k->crv, &k->cgu, &k->cgv,
+                     &k->cbu, &scale, &m0, &m1, &m2, &bgr };
 
-    yuv2rgb_coeffs(in, k);
+    /* the CPU path's coefficients; recomputed (and any warning given) when the tags change */
+    if (in->colorspace != c->colorspace || in->color_range != c->color_range || !c->colour_set) {
+        ff_deep3d_colour_init(k, c->log_ctx, c->sw_format, in->colorspace, in->color_range);
+        c->colorspace  = in->colorspace;
+        c->color_range = in->color_range;
+        c->colour_set  = 1;
+    }
     return CHECK_CU(c->cu->cuLaunchKernel(c->input, FFALIGN(nw, BLOCK_X) / BLOCK_X,
                                           FFALIGN(nh, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y, 1,
                                           0, c->hwctx->stream, args, NULL));
@@ -397,6 +459,94 @@ static int run_pack(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *src
                                           1, 0, c->hwctx->stream, args, NULL));
 }
 
+static int launch_1d(Deep3DCuda *c, CUfunction f, long long n, void **args)
+{
+    return CHECK_CU(c->cu->cuLaunchKernel(f, FFALIGN(n, 256) / 256, 1, 1, 256, 1, 1, 0,
+                                          c->hwctx->stream, args, NULL));
+}
+
+static int run_expected(Deep3DCuda *c, CUdeviceptr probs)
+{
+    int npix = c->m->in_w * c->m->in_h, D = c->m->nb_disp, dmin = c->m->disp_min;
+    float dmax = c->m->disp_max;
+    void *args[] = { &probs, &c->ed, &npix, &D, &dmin, &dmax };
+    return launch_1d(c, c->expected, npix, args);
+}
+
+/*
+ * Smoothing, resets, dilation and auto convergence at network resolution
+ * (deep3d_temporal.c does the same on the CPU). The scene distance (3 x net_h
+ * row sums) and, with convergence=auto, the expected disparity map (net_h x
+ * net_w floats) come to the host for the decisions: both small, but each a
+ * wait for the stream.
+ */
+static int run_temporal(Deep3DCuda *c, const AVFrame *in)
+{
+    const Deep3DModel *m = c->m;
+    int npix = m->in_w * m->in_h, K = m->nb_prob, nw = m->in_w, nb_rows = 3 * m->in_h;
+    size_t vol = (size_t)K * npix * sizeof(float);
+    double dist = -1;
+    float alpha0 = ff_deep3d_temporal_alpha0(c->temporal);
+    float inv_motion = ff_deep3d_temporal_inv_motion(c->temporal);
+    int fresh, ret;
+
+    if (ff_deep3d_temporal_has_history(c->temporal) && c->tp.scenecut > 0) {
+        void *args[] = { &c->net_input, &c->prev_in, &c->rows, &nw, &nb_rows };
+        if ((ret = launch_1d(c, c->scene_rows, nb_rows, args)) < 0 ||
+            (ret = CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream))) < 0 ||
+            (ret = CHECK_CU(c->cu->cuMemcpyDtoH(c->rows_host, c->rows,
+                                                nb_rows * sizeof(float)))) < 0)
+            return ret;
+        dist = ff_deep3d_temporal_distance(m, c->rows_host);
+    }
+    fresh = ff_deep3d_temporal_begin(c->temporal, c->log_ctx, dist, in->pts, c->time_base,
+                                     c->frame_rate);
+    {
+        int f = fresh || c->tp.smooth <= 0;
+        void *args[] = { &c->net_input, &c->prev_in, &c->probs, &c->state, &npix, &K,
+                         &alpha0, &inv_motion, &f };
+        if ((ret = launch_1d(c, c->smooth, npix, args)) < 0)
+            return ret;
+    }
+    if ((c->tp.dilate > 0 || c->tp.auto_conv) && (ret = run_expected(c, c->state)) < 0)
+        return ret;
+    if (c->tp.dilate > 0) {
+        int nh = m->in_h, r = c->tp.dilate;
+        void *args[] = { &c->state, &c->ed, &c->probs, &nw, &nh, &K, &r };
+        ret = CHECK_CU(c->cu->cuLaunchKernel(c->dilate, FFALIGN(nw, BLOCK_X) / BLOCK_X,
+                                             FFALIGN(nh, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,
+                                             1, 0, c->hwctx->stream, args, NULL));
+    } else {
+        ret = CHECK_CU(c->cu->cuMemcpyDtoDAsync(c->probs, c->state, vol, c->hwctx->stream));
+    }
+    if (ret < 0)
+        return ret;
+    if (c->tp.auto_conv) {
+        if ((ret = CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream))) < 0 ||
+            (ret = CHECK_CU(c->cu->cuMemcpyDtoH(c->ed_host, c->ed, npix * sizeof(float)))) < 0)
+            return ret;
+        ff_deep3d_temporal_auto_conv(c->temporal, c->log_ctx, c->ed_host, fresh, &c->sel);
+        if ((ret = upload_params(c)) < 0)
+            return ret;
+    }
+    return 0;
+}
+
+static int run_hard(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *src_p, int src_pitch,
+                    uint8_t *dst_p, int dst_pitch)
+{
+    CUdeviceptr src = (CUdeviceptr)src_p, dst = (CUdeviceptr)dst_p;
+    int w = pl->w, h = pl->h, comps = pl->bytes_per_pixel / pl->elem_size, shift = pl->shift;
+    int maxval = (1 << c->depth) - 1, nw = c->sel.net_w, nh = c->sel.net_h;
+    /* as deep3d_hard.c: shift = E[d] * k + c, in this plane's samples */
+    double k  = (double)c->sel.strength / c->sel.disp_width * w;
+    double cv = c->sel.convergence / 100.0 * w;
+    void *args[] = { &src, &src_pitch, &dst, &dst_pitch, &w, &h, &comps, &shift, &maxval,
+                     &c->ed, &nw, &nh, &k, &cv, &c->hard_scratch };
+
+    return launch_1d(c, c->hard, h, args);
+}
+
 static uint8_t *slot(const AVFrame *out, const Deep3DPackPlane *pl, int i, int right)
 {
     int x = right ? pl->right_x : pl->left_x, y = right ? pl->right_y : pl->left_y;
@@ -415,13 +565,19 @@ static int render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
         if ((ret = run_input(c, in)) < 0 ||
             (ret = ff_deep3d_cuda_net_forward(c->net, c->net_input, c->probs)) < 0)
             return ret;
+        if (c->temporal && (ret = run_temporal(c, in)) < 0)
+            return ret;
+        if (c->render_hard && (ret = run_expected(c, c->probs)) < 0)
+            return ret;
         for (int i = 0; i < p->nb_planes; i++) {
             const Deep3DPackPlane *pl = &p->planes[i];
+            int (*run)(Deep3DCuda *, const Deep3DPackPlane *, const uint8_t *, int, uint8_t *, int) =
+                c->render_hard ? run_hard : run_select;
             /* a full-size eye is rendered in place; a squeezed one is packed below */
-            ret = squeezed ? run_select(c, pl, in->data[i], in->linesize[i],
-                                        c->eye->data[i], c->eye->linesize[i]) :
-                             run_select(c, pl, in->data[i], in->linesize[i],
-                                        slot(out, pl, i, !c->swap), out->linesize[i]);
+            ret = squeezed ? run(c, pl, in->data[i], in->linesize[i],
+                                 c->eye->data[i], c->eye->linesize[i]) :
+                             run(c, pl, in->data[i], in->linesize[i],
+                                 slot(out, pl, i, !c->swap), out->linesize[i]);
             if (ret < 0)
                 return ret;
         }
@@ -463,8 +619,9 @@ void ff_deep3d_cuda_describe(const Deep3DCuda *c, char *buf, size_t size)
     char name[256] = "?";
 
     c->cu->cuDeviceGetName(name, sizeof(name), c->hwctx->internal->cuda_device);
-    snprintf(buf, size, "%s, cuDNN %d.%d.%d, fp32, %zu MiB of GPU memory", name,
+    snprintf(buf, size, "%s, cuDNN %d.%d.%d, %s, %zu MiB of GPU memory", name,
              c->dnn->version / 10000, c->dnn->version / 100 % 100, c->dnn->version % 100,
+             ff_deep3d_cuda_net_precision(c->net),
              (c->device_bytes + ff_deep3d_cuda_net_device_bytes(c->net)) >> 20);
 }
 
@@ -491,11 +648,26 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
             CHECK_CU(c->cu->cuMemFree(c->probs));
         if (c->params)
             CHECK_CU(c->cu->cuMemFree(c->params));
+        for (int i = 0; i < 5; i++) {
+            CUdeviceptr *b[] = { &c->state, &c->prev_in, &c->ed, &c->rows, &c->hard_scratch };
+            if (*b[i])
+                CHECK_CU(c->cu->cuMemFree(*b[i]));
+        }
         if (c->module)
             CHECK_CU(c->cu->cuModuleUnload(c->module));
         CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
     }
     ff_deep3d_cudnn_free(&c->dnn);
+    if (c->temporal) {
+        int64_t frames, resets;
+        ff_deep3d_temporal_stats(c->temporal, &frames, &resets);
+        av_log(c->log_ctx, AV_LOG_VERBOSE, "temporal: %"PRId64" frames, %"PRId64" resets\n",
+               frames, resets);
+    }
+    ff_deep3d_temporal_free(&c->temporal);
+    av_freep(&c->rows_host);
+    av_freep(&c->ed_host);
+    av_freep(&c->params_host);
     av_frame_free(&c->eye);
     av_buffer_unref(&c->eye_frames);
     av_buffer_unref(&c->out_frames);

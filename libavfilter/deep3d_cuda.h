@@ -32,6 +32,7 @@
 #include "deep3d_model.h"
 #include "deep3d_pack.h"
 #include "deep3d_select.h"
+#include "deep3d_temporal.h"
 
 /*
  * Whether this build has the CUDA path: ffnvcodec and a CUDA compiler (clang
@@ -51,12 +52,23 @@
 
 typedef struct Deep3DCuda Deep3DCuda;
 
+/** Arithmetic of the GPU network (the precision option). */
+enum Deep3DPrecision {
+    DEEP3D_PRECISION_AUTO,      ///< fp16 where the GPU has tensor cores, else fp32
+    DEEP3D_PRECISION_FP32,
+    DEEP3D_PRECISION_FP16,
+};
+
 typedef struct Deep3DCudaConfig {
     const Deep3DModel *model;   ///< must outlive the Deep3DCuda
     const Deep3DPack *pack;     ///< the layout planned for the frames' sw_format (copied)
     Deep3DSelectParams select;
     int swap;                   ///< exchange the eyes
     const char *cudnn_path;     ///< library file or directory; NULL: $DEEP3D_CUDNN, then search
+    const Deep3DTemporalParams *temporal;   ///< smoothing, dilation, auto convergence; NULL: off
+    int render_hard;            ///< render=hard instead of the selection layer
+    AVRational time_base, frame_rate;       ///< of the input link (timestamp resets)
+    int precision;              ///< enum Deep3DPrecision
 } Deep3DCudaConfig;
 
 /** Nonzero if CUDA frames of this sw_format can be processed. */
@@ -64,6 +76,14 @@ int ff_deep3d_cuda_format_supported(enum AVPixelFormat sw_format);
 
 /** Nonzero if the layout is implemented on CUDA frames. */
 int ff_deep3d_cuda_layout_supported(enum Deep3DLayout layout);
+
+/**
+ * Nonzero if the CUDA driver library can be loaded: a quiet check before
+ * device=auto opens a CUDA device for software frames (FFmpeg's own loader
+ * logs an error when it is missing, which is no error on a machine without a
+ * GPU).
+ */
+int ff_deep3d_cuda_driver_present(void);
 
 /**
  * Check that cuDNN 9 can be loaded (device=cuda at init, before any frame):

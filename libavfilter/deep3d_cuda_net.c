@@ -18,6 +18,7 @@
  * Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA
  */
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -29,20 +30,23 @@
 #include "libavutil/mem.h"
 
 #include "deep3d_cuda_net.h"
+#include "deep3d_half.h"
 #include "cuda/load_helper.h"
 
 #define CHECK_CU(x)  FF_CUDA_CHECK_DL(net->log_ctx, net->cu, x)
 #define CHECK_DNN(x) DEEP3D_CHECK_DNN(net->dnn, net->log_ctx, x)
 #define PTR(p) ((void *)(uintptr_t)(p))
 
-/* ffnvcodec declares only a few CUresult values; this one is the driver API's. */
+/* ffnvcodec declares only a few CUresult and attribute values; these are the driver API's. */
 #define CU_ERR_OUT_OF_MEMORY 2
+#define CU_ATTR_CC_MAJOR     75
+#define CU_ATTR_CC_MINOR     76
 
 #define BLOCK 256
 /* A layer whose fastest algorithms want more scratch than this uses a slower one. */
 #define MAX_LAYER_WORKSPACE ((size_t)256 << 20)
 /* Every tensor of the weight block starts on 256 bytes. */
-#define ALIGN_FLOATS 64
+#define ALIGN_BYTES 256
 
 extern const unsigned char ff_deep3d_cuda_net_ptx_data[];
 extern const unsigned int ff_deep3d_cuda_net_ptx_len;
@@ -68,6 +72,11 @@ struct Deep3DCudaNet {
     cudnnHandle_t handle;
     CUmodule module;
     CUfunction bias_act, pool_bn, softmax;
+    CUfunction to_half, bias_act_h, pool_bn_h, softmax_h;
+
+    int half;                       ///< fp16: half NHWC activations and filters
+    size_t elem;                    ///< bytes of one activation
+    char precision[160];            ///< what runs and why, for the log
 
     CUdeviceptr weights;            ///< one block holding every parameter
     CUdeviceptr a, b;               ///< trunk activations, ping-pong
@@ -76,6 +85,8 @@ struct Deep3DCudaNet {
     CUdeviceptr sum;                ///< K x H/2 x W/2, sum of the branches
     CUdeviceptr up;                 ///< K x H x W
     CUdeviceptr fc[3];              ///< fc6, fc7, pred5 outputs (original)
+    CUdeviceptr input_h;            ///< fp16: the network input in half
+    CUdeviceptr logits;             ///< fp16: the last convolution's output
     CUdeviceptr workspace;
     size_t workspace_size, device_bytes;
 
@@ -123,18 +134,75 @@ static void dev_free(Deep3DCudaNet *net, CUdeviceptr *p)
 
 /* ---- weights: counted, then copied into one device block ---- */
 
+/*
+ * fp32: every parameter as the model stores it. fp16: the filters (what
+ * cuDNN reads) in half, KRSC (NHWC filters: input channels innermost),
+ * rounded to nearest even; biases and BatchNorm stay float for our kernels.
+ */
 typedef struct Upload {
-    float *host;            ///< staging buffer; NULL while counting
-    size_t used;            ///< floats placed so far
+    uint8_t *host;          ///< staging buffer; NULL while counting
+    size_t used;            ///< bytes placed so far
     CUdeviceptr base;
+    int half;
+    char bad[32];           ///< fp16: the first filter with a value beyond the half range
+    float bad_value;
 } Upload;
 
-static CUdeviceptr put(Upload *u, const float *src, size_t n)
+/*
+ * The CHW index of a channel-major map of n = c * hw values, moved to HWC:
+ * pred5's outputs are the (K, h5, w5) map in C order, which the fp16
+ * network keeps channels-innermost.
+ */
+static size_t to_hwc(size_t i, size_t n, int hw)
 {
-    CUdeviceptr at = u->base + u->used * sizeof(float);
-    if (u->host)
-        memcpy(u->host + u->used, src, n * sizeof(float));
-    u->used += FFALIGN(n, ALIGN_FLOATS);
+    return hw > 1 ? i % hw * (n / hw) + i / hw : i;
+}
+
+/* n float parameters; hw > 1 (fp16 only): reordered CHW to HWC as above. */
+static CUdeviceptr put(Upload *u, const float *src, size_t n, int hw)
+{
+    CUdeviceptr at = u->base + u->used;
+    if (u->host) {
+        float *dst = (float *)(u->host + u->used);
+        for (size_t i = 0; i < n; i++)
+            dst[to_hwc(i, n, u->half ? hw : 1)] = src[i];
+    }
+    u->used += FFALIGN(n * sizeof(float), ALIGN_BYTES);
+    return at;
+}
+
+/*
+ * A filter of k x c x r x s (KCRS, the model's order). fp16: converted to
+ * half and reordered to KRSC, the output channels moved as put() does when
+ * k_hw > 1; every value is checked against the half range, also while
+ * counting, so that the precision can be decided before anything is built.
+ */
+static CUdeviceptr put_filter(Upload *u, const char *name, const float *src,
+                              int k, int c, int r, int s, int k_hw)
+{
+    size_t rs = (size_t)r * s, n = (size_t)k * c * rs;
+    CUdeviceptr at;
+
+    if (!u->half)
+        return put(u, src, n, 1);
+    at = u->base + u->used;
+    for (size_t i = 0; i < n && !u->bad[0]; i++) {
+        if (!(fabsf(src[i]) <= DEEP3D_HALF_MAX)) {
+            av_strlcpy(u->bad, name, sizeof(u->bad));
+            u->bad_value = src[i];
+        }
+    }
+    if (u->host) {
+        uint16_t *dst = (uint16_t *)(u->host + u->used);
+        for (int ko = 0; ko < k; ko++) {
+            size_t kn = to_hwc(ko, k, k_hw);
+            for (int ci = 0; ci < c; ci++)
+                for (size_t p = 0; p < rs; p++)
+                    dst[(kn * rs + p) * c + ci] =
+                        ff_deep3d_float_to_half(src[((size_t)ko * c + ci) * rs + p]);
+        }
+    }
+    u->used += FFALIGN(n * sizeof(uint16_t), ALIGN_BYTES);
     return at;
 }
 
@@ -143,75 +211,96 @@ static void place_weights(Deep3DCudaNet *net, Upload *u, float *tmp)
 {
     const Deep3DModel *m = net->m;
     int K = m->nb_prob, cin = 3;
+    char name[32];
 
     for (int s = 0; s < DEEP3D_STAGES; s++) {
         int c = m->stage_channels[s];
         for (int i = 0; i < m->stage_convs[s]; i++, cin = c) {
-            net->trunk[s][i].w = put(u, m->conv_w[s][i], (size_t)c * cin * 9);
-            net->trunk_b[s][i] = put(u, m->conv_b[s][i], c);
+            snprintf(name, sizeof(name), "conv%d_%d", s + 1, i + 1);
+            net->trunk[s][i].w = put_filter(u, name, m->conv_w[s][i], c, cin, 3, 3, 1);
+            net->trunk_b[s][i] = put(u, m->conv_b[s][i], c, 1);
         }
         if (s >= m->nb_branches)
             continue;
         /* BatchNorm with the stored inverse std: scale computed as the CPU path does */
         for (int ch = 0; ch < c; ch++)
             tmp[ch] = m->bn_gamma[s][ch] * m->bn_inv_std[s][ch];
-        net->bn_scale[s] = put(u, tmp, c);
-        net->bn_mean[s]  = put(u, m->bn_mean[s], c);
-        net->bn_beta[s]  = put(u, m->bn_beta[s], c);
-        net->pred_conv[s].w = put(u, m->pred_w[s], (size_t)K * c * 9);
-        net->pred_b[s]      = put(u, m->pred_b[s], K);
+        net->bn_scale[s] = put(u, tmp, c, 1);
+        net->bn_mean[s]  = put(u, m->bn_mean[s], c, 1);
+        net->bn_beta[s]  = put(u, m->bn_beta[s], c, 1);
+        snprintf(name, sizeof(name), "pred%d", s + 1);
+        net->pred_conv[s].w = put_filter(u, name, m->pred_w[s], K, c, 3, 3, 1);
+        net->pred_b[s]      = put(u, m->pred_b[s], K, 1);
     }
     /* every branch's deconvolution accumulates into one sum: add their biases once */
     memset(tmp, 0, K * sizeof(*tmp));
     for (int b = 0; b < DEEP3D_STAGES; b++) {
         int k = m->deconv_k[b];
-        net->deconv[b].w = put(u, m->deconv_w[b], (size_t)K * K * k * k);
+        snprintf(name, sizeof(name), "deconv_pred%d", b + 1);
+        net->deconv[b].w = put_filter(u, name, m->deconv_w[b], K, K, k, k, 1);
         for (int ch = 0; ch < K; ch++)
             tmp[ch] += m->deconv_b[b][ch];
     }
-    net->branch_b = put(u, tmp, K);
+    net->branch_b = put(u, tmp, K, 1);
     if (m->arch == DEEP3D_ARCH_ORIGINAL) {
-        int F = m->fc_channels, n5 = K * (m->in_h / 32) * (m->in_w / 32);
-        size_t in5 = (size_t)m->stage_channels[4] * (m->in_h / 32) * (m->in_w / 32);
-        net->fc6.w   = put(u, m->fc6_w, F * in5);
-        net->fc6_b   = put(u, m->fc6_b, F);
-        net->fc7.w   = put(u, m->fc7_w, (size_t)F * F);
-        net->fc7_b   = put(u, m->fc7_b, F);
-        net->pred5.w = put(u, m->pred5_w, (size_t)n5 * F);
-        net->pred5_b = put(u, m->pred5_b, n5);
+        int F = m->fc_channels, h5 = m->in_h / 32, w5 = m->in_w / 32, n5 = K * h5 * w5;
+        net->fc6.w   = put_filter(u, "fc6", m->fc6_w, F, m->stage_channels[4], h5, w5, 1);
+        net->fc6_b   = put(u, m->fc6_b, F, 1);
+        net->fc7.w   = put_filter(u, "fc7", m->fc7_w, F, F, 1, 1, 1);
+        net->fc7_b   = put(u, m->fc7_b, F, 1);
+        net->pred5.w = put_filter(u, "pred5", m->pred5_w, n5, F, 1, 1, h5 * w5);
+        net->pred5_b = put(u, m->pred5_b, n5, h5 * w5);
     }
-    net->up_deconv.w  = put(u, m->up_w, (size_t)K * K * 16);
-    net->up_b         = put(u, m->up_b, K);
-    net->final_conv.w = put(u, m->final_w, (size_t)K * K * 9);
-    net->final_b      = put(u, m->final_b, K);
+    net->up_deconv.w  = put_filter(u, "deconv_predup", m->up_w, K, K, 4, 4, 1);
+    net->up_b         = put(u, m->up_b, K, 1);
+    net->final_conv.w = put_filter(u, "convolution0", m->final_w, K, K, 3, 3, 1);
+    net->final_b      = put(u, m->final_b, K, 1);
+}
+
+static float *alloc_tmp(const Deep3DModel *m)
+{
+    int tmp_len = m->nb_prob;
+
+    for (int s = 0; s < DEEP3D_STAGES; s++)
+        tmp_len = FFMAX(tmp_len, m->stage_channels[s]);
+    return av_malloc_array(tmp_len, sizeof(float));
+}
+
+/* The counting pass alone: the size, and in fp16 whether every filter fits half. */
+static int count_weights(Deep3DCudaNet *net, Upload *u)
+{
+    float *tmp = alloc_tmp(net->m);
+
+    if (!tmp)
+        return AVERROR(ENOMEM);
+    *u = (Upload){ .half = net->half };
+    place_weights(net, u, tmp);
+    av_free(tmp);
+    return 0;
 }
 
 static int upload_weights(Deep3DCudaNet *net)
 {
-    const Deep3DModel *m = net->m;
-    int tmp_len = m->nb_prob;
-    Upload u = { 0 };
+    Upload u;
     float *tmp;
     int ret;
 
-    for (int s = 0; s < DEEP3D_STAGES; s++)
-        tmp_len = FFMAX(tmp_len, m->stage_channels[s]);
-    tmp = av_malloc_array(tmp_len, sizeof(*tmp));
+    if ((ret = count_weights(net, &u)) < 0)
+        return ret;
+    tmp = alloc_tmp(net->m);
     if (!tmp)
         return AVERROR(ENOMEM);
-
-    place_weights(net, &u, tmp);
-    ret = dev_alloc(net, &net->weights, u.used * sizeof(float), "the weights");
+    ret = dev_alloc(net, &net->weights, u.used, "the weights");
     if (ret < 0)
         goto end;
-    u = (Upload){ .host = av_calloc(u.used, sizeof(float)), .base = net->weights };
+    u = (Upload){ .host = av_mallocz(u.used), .base = net->weights, .half = net->half };
     if (!u.host) {
         ret = AVERROR(ENOMEM);
         goto end;
     }
     place_weights(net, &u, tmp);
     /* model parameters, not frame data: copied once */
-    ret = CHECK_CU(net->cu->cuMemcpyHtoD(net->weights, u.host, u.used * sizeof(float)));
+    ret = CHECK_CU(net->cu->cuMemcpyHtoD(net->weights, u.host, u.used));
 end:
     av_free(u.host);
     av_free(tmp);
@@ -219,6 +308,21 @@ end:
 }
 
 /* ---- convolutions ---- */
+
+/* fp16 takes any algorithm, tensor cores first where cuDNN ranks them so. */
+static int math_ok(const Deep3DCudaNet *net, cudnnMathType_t math)
+{
+    return net->half || (math != CUDNN_TENSOR_OP_MATH &&
+                         math != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION);
+}
+
+static void no_algorithm(const Deep3DCudaNet *net, const Conv *cv)
+{
+    av_log(net->log_ctx, AV_LOG_ERROR, "cuDNN has no usable %s algorithm for %s%s.\n",
+           net->half ? "fp16" : "fp32", cv->name,
+           net->half ? " (a GPU of compute capability 5.3 or later is needed; "
+                       "precision=fp32 may work)" : "");
+}
 
 static int choose_forward(Deep3DCudaNet *net, Conv *cv)
 {
@@ -233,9 +337,7 @@ static int choose_forward(Deep3DCudaNet *net, Conv *cv)
     for (int i = 0; i < n; i++) {
         size_t ws = 0;
         /* fp32 means FMA: TF32 tensor cores would miss the CPU path by far */
-        if (perf[i].status != CUDNN_STATUS_SUCCESS ||
-            perf[i].mathType == CUDNN_TENSOR_OP_MATH ||
-            perf[i].mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION)
+        if (perf[i].status != CUDNN_STATUS_SUCCESS || !math_ok(net, perf[i].mathType))
             continue;
         if (net->dnn->cudnnGetConvolutionForwardWorkspaceSize(net->handle, cv->in, cv->filter,
                                                               cv->conv, cv->out, perf[i].algo,
@@ -246,7 +348,7 @@ static int choose_forward(Deep3DCudaNet *net, Conv *cv)
         cv->workspace = ws;
         return 0;
     }
-    av_log(net->log_ctx, AV_LOG_ERROR, "cuDNN has no usable fp32 algorithm for %s.\n", cv->name);
+    no_algorithm(net, cv);
     return AVERROR(ENOSYS);
 }
 
@@ -262,9 +364,7 @@ static int choose_backward_data(Deep3DCudaNet *net, Conv *cv)
         return ret;
     for (int i = 0; i < n; i++) {
         size_t ws = 0;
-        if (perf[i].status != CUDNN_STATUS_SUCCESS ||
-            perf[i].mathType == CUDNN_TENSOR_OP_MATH ||
-            perf[i].mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION)
+        if (perf[i].status != CUDNN_STATUS_SUCCESS || !math_ok(net, perf[i].mathType))
             continue;
         if (net->dnn->cudnnGetConvolutionBackwardDataWorkspaceSize(net->handle, cv->filter,
                                                                    cv->in, cv->conv, cv->out,
@@ -275,7 +375,7 @@ static int choose_backward_data(Deep3DCudaNet *net, Conv *cv)
         cv->workspace = ws;
         return 0;
     }
-    av_log(net->log_ctx, AV_LOG_ERROR, "cuDNN has no usable fp32 algorithm for %s.\n", cv->name);
+    no_algorithm(net, cv);
     return AVERROR(ENOSYS);
 }
 
@@ -290,6 +390,10 @@ static int conv_init(Deep3DCudaNet *net, Conv *cv, const char *name, int transpo
                      int ci, int ih, int iw, int co, int oh, int ow,
                      int kh, int kw, int stride, int pad)
 {
+    /* fp16: half NHWC tensors and filters, accumulated in float (cuDNN's
+     * "pseudo half"), tensor cores allowed */
+    cudnnTensorFormat_t fmt = net->half ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
+    cudnnDataType_t type    = net->half ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
     int n, c, h, w, want_c, want_h, want_w, ret;
 
     av_strlcpy(cv->name, name, sizeof(cv->name));
@@ -299,17 +403,16 @@ static int conv_init(Deep3DCudaNet *net, Conv *cv, const char *name, int transpo
         (ret = CHECK_DNN(cudnnCreateFilterDescriptor(&cv->filter))) < 0 ||
         (ret = CHECK_DNN(cudnnCreateConvolutionDescriptor(&cv->conv))) < 0)
         return ret;
-    if ((ret = CHECK_DNN(cudnnSetTensor4dDescriptor(cv->in, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
-                                                    1, ci, ih, iw))) < 0 ||
-        (ret = CHECK_DNN(cudnnSetTensor4dDescriptor(cv->out, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
-                                                    1, co, oh, ow))) < 0 ||
-        (ret = CHECK_DNN(cudnnSetFilter4dDescriptor(cv->filter, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
+    if ((ret = CHECK_DNN(cudnnSetTensor4dDescriptor(cv->in, fmt, type, 1, ci, ih, iw))) < 0 ||
+        (ret = CHECK_DNN(cudnnSetTensor4dDescriptor(cv->out, fmt, type, 1, co, oh, ow))) < 0 ||
+        (ret = CHECK_DNN(cudnnSetFilter4dDescriptor(cv->filter, type, fmt,
                                                     transposed ? ci : co, transposed ? co : ci,
                                                     kh, kw))) < 0 ||
         (ret = CHECK_DNN(cudnnSetConvolution2dDescriptor(cv->conv, pad, pad, stride, stride, 1, 1,
                                                          CUDNN_CROSS_CORRELATION,
                                                          CUDNN_DATA_FLOAT))) < 0 ||
-        (ret = CHECK_DNN(cudnnSetConvolutionMathType(cv->conv, CUDNN_FMA_MATH))) < 0)
+        (ret = CHECK_DNN(cudnnSetConvolutionMathType(cv->conv, net->half ? CUDNN_TENSOR_OP_MATH :
+                                                                           CUDNN_FMA_MATH))) < 0)
         return ret;
 
     /* The forward convolution must map the larger side onto the smaller one. */
@@ -350,7 +453,7 @@ static void conv_uninit(Deep3DCudaNet *net, Conv *cv)
     memset(cv, 0, sizeof(*cv));
 }
 
-/* y = conv(x) + beta * y */
+/* y = conv(x) + beta * y; alpha and beta are float for half tensors too */
 static int conv_run(Deep3DCudaNet *net, const Conv *cv, CUdeviceptr x, CUdeviceptr y, float beta)
 {
     const float one = 1.0f;
@@ -377,7 +480,7 @@ static int launch(Deep3DCudaNet *net, CUfunction f, size_t n, void **args)
 static int bias_act(Deep3DCudaNet *net, CUdeviceptr x, CUdeviceptr bias, int c, int hw, int relu)
 {
     void *args[] = { &x, &bias, &c, &hw, &relu };
-    return launch(net, net->bias_act, (size_t)c * hw, args);
+    return launch(net, net->half ? net->bias_act_h : net->bias_act, (size_t)c * hw, args);
 }
 
 /* ---- the network ---- */
@@ -387,7 +490,15 @@ int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdevicept
     const Deep3DModel *m = net->m;
     int K = m->nb_prob, h = m->in_h, w = m->in_w, half = (m->in_h / 2) * (m->in_w / 2);
     int first = 1, ret;
-    CUdeviceptr x = input, y;
+    CUdeviceptr x = input, y, logits = net->half ? net->logits : probs;
+
+    if (net->half) {
+        int three = 3, hw = h * w;
+        void *args[] = { &input, &net->input_h, &three, &hw };
+        if ((ret = launch(net, net->to_half, (size_t)3 * hw, args)) < 0)
+            return ret;
+        x = net->input_h;
+    }
 
     for (int s = 0; s < DEEP3D_STAGES; s++) {
         int c = m->stage_channels[s], branch = s < m->nb_branches;
@@ -405,7 +516,8 @@ int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdevicept
         {
             void *args[] = { &x, &y, &bn, &net->bn_scale[s], &net->bn_mean[s], &net->bn_beta[s],
                              &c, &h, &w };
-            if ((ret = launch(net, net->pool_bn, (size_t)c * (h / 2) * (w / 2), args)) < 0)
+            if ((ret = launch(net, net->half ? net->pool_bn_h : net->pool_bn,
+                              (size_t)c * (h / 2) * (w / 2), args)) < 0)
                 return ret;
         }
         h /= 2;
@@ -422,7 +534,8 @@ int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdevicept
 
     if (m->arch == DEEP3D_ARCH_ORIGINAL) {
         int F = m->fc_channels, n5 = K * h * w;
-        /* pred5's (K * h5 * w5) vector is the (K, h5, w5) map in C order */
+        /* pred5's (K * h5 * w5) vector is the (K, h5, w5) map in C order
+         * (fp16: in HWC order, its rows reordered at upload) */
         if ((ret = conv_run(net, &net->fc6, x, net->fc[0], 0.0f)) < 0 ||
             (ret = bias_act(net, net->fc[0], net->fc6_b, F, 1, 1)) < 0 ||
             (ret = conv_run(net, &net->fc7, net->fc[0], net->fc[1], 0.0f)) < 0 ||
@@ -436,12 +549,14 @@ int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdevicept
     if ((ret = bias_act(net, net->sum, net->branch_b, K, half, 1)) < 0 ||
         (ret = conv_run(net, &net->up_deconv, net->sum, net->up, 0.0f)) < 0 ||
         (ret = bias_act(net, net->up, net->up_b, K, m->in_h * m->in_w, 1)) < 0 ||
-        (ret = conv_run(net, &net->final_conv, net->up, probs, 0.0f)) < 0)
+        (ret = conv_run(net, &net->final_conv, net->up, logits, 0.0f)) < 0)
         return ret;
     {
         int hw = m->in_h * m->in_w;
-        void *args[] = { &probs, &net->final_b, &K, &hw };
-        return launch(net, net->softmax, hw, args);
+        void *args[]   = { &probs, &net->final_b, &K, &hw };
+        void *args_h[] = { &logits, &net->final_b, &probs, &K, &hw };
+        return launch(net, net->half ? net->softmax_h : net->softmax, hw,
+                      net->half ? args_h : args);
     }
 }
 
@@ -449,7 +564,7 @@ static int build(Deep3DCudaNet *net)
 {
     const Deep3DModel *m = net->m;
     int K = m->nb_prob, H = m->in_h, W = m->in_w, cin = 3, h = H, w = W, ret;
-    size_t trunk = 0, bn = 0;
+    size_t trunk = 0, bn = 0, es = net->elem;
     char name[32];
 
     for (int s = 0; s < DEEP3D_STAGES; s++) {
@@ -493,26 +608,55 @@ static int build(Deep3DCudaNet *net)
         return ret;
 
     if ((ret = upload_weights(net)) < 0 ||
-        (ret = dev_alloc(net, &net->a, trunk * sizeof(float), "activations")) < 0 ||
-        (ret = dev_alloc(net, &net->b, trunk * sizeof(float), "activations")) < 0 ||
-        (ret = dev_alloc(net, &net->bn, bn * sizeof(float), "activations")) < 0 ||
-        (ret = dev_alloc(net, &net->pred, (size_t)K * (H / 2) * (W / 2) * sizeof(float),
-                         "activations")) < 0 ||
-        (ret = dev_alloc(net, &net->sum, (size_t)K * (H / 2) * (W / 2) * sizeof(float),
-                         "activations")) < 0 ||
-        (ret = dev_alloc(net, &net->up, (size_t)K * H * W * sizeof(float), "activations")) < 0 ||
+        (ret = dev_alloc(net, &net->a, trunk * es, "activations")) < 0 ||
+        (ret = dev_alloc(net, &net->b, trunk * es, "activations")) < 0 ||
+        (ret = dev_alloc(net, &net->bn, bn * es, "activations")) < 0 ||
+        (ret = dev_alloc(net, &net->pred, (size_t)K * (H / 2) * (W / 2) * es, "activations")) < 0 ||
+        (ret = dev_alloc(net, &net->sum, (size_t)K * (H / 2) * (W / 2) * es, "activations")) < 0 ||
+        (ret = dev_alloc(net, &net->up, (size_t)K * H * W * es, "activations")) < 0 ||
         (ret = dev_alloc(net, &net->workspace, net->workspace_size, "the cuDNN workspace")) < 0)
         return ret;
+    if (net->half &&
+        ((ret = dev_alloc(net, &net->input_h, (size_t)3 * H * W * es, "activations")) < 0 ||
+         (ret = dev_alloc(net, &net->logits, (size_t)K * H * W * es, "activations")) < 0))
+        return ret;
     if (m->arch == DEEP3D_ARCH_ORIGINAL &&
-        ((ret = dev_alloc(net, &net->fc[0], m->fc_channels * sizeof(float), "activations")) < 0 ||
-         (ret = dev_alloc(net, &net->fc[1], m->fc_channels * sizeof(float), "activations")) < 0 ||
-         (ret = dev_alloc(net, &net->fc[2], (size_t)K * h * w * sizeof(float), "activations")) < 0))
+        ((ret = dev_alloc(net, &net->fc[0], m->fc_channels * es, "activations")) < 0 ||
+         (ret = dev_alloc(net, &net->fc[1], m->fc_channels * es, "activations")) < 0 ||
+         (ret = dev_alloc(net, &net->fc[2], (size_t)K * h * w * es, "activations")) < 0))
         return ret;
     return 0;
 }
 
+/* auto: fp16 where there are tensor cores (compute capability 7.0 and later), else fp32. */
+static void choose_precision(Deep3DCudaNet *net, int precision)
+{
+    CudaFunctions *cu = net->cu;
+    CUdevice dev = net->hwctx->internal->cuda_device;
+    int major = 0, minor = 0;
+
+    if (precision == DEEP3D_PRECISION_FP32 || precision == DEEP3D_PRECISION_FP16) {
+        net->half = precision == DEEP3D_PRECISION_FP16;
+        snprintf(net->precision, sizeof(net->precision), "%s (requested)",
+                 net->half ? "fp16 NHWC" : "fp32");
+        return;
+    }
+    if (!cu->cuDeviceGetAttribute ||
+        cu->cuDeviceGetAttribute(&major, (CUdevice_attribute)CU_ATTR_CC_MAJOR, dev) != CUDA_SUCCESS ||
+        cu->cuDeviceGetAttribute(&minor, (CUdevice_attribute)CU_ATTR_CC_MINOR, dev) != CUDA_SUCCESS) {
+        net->half = 0;
+        snprintf(net->precision, sizeof(net->precision), "fp32 (auto: the compute capability "
+                 "could not be read, so tensor cores are not assumed)");
+        return;
+    }
+    net->half = major >= 7;
+    snprintf(net->precision, sizeof(net->precision), "%s (auto: compute capability %d.%d, %s)",
+             net->half ? "fp16 NHWC" : "fp32", major, minor,
+             net->half ? "tensor cores" : "no tensor cores");
+}
+
 int ff_deep3d_cuda_net_init(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DModel *m,
-                            AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn)
+                            AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn, int precision)
 {
     Deep3DCudaNet *net;
     int ret;
@@ -546,14 +690,43 @@ int ff_deep3d_cuda_net_init(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DMod
         (ret = CHECK_CU(net->cu->cuModuleGetFunction(&net->pool_bn, net->module,
                                                      "deep3d_pool_bn"))) < 0 ||
         (ret = CHECK_CU(net->cu->cuModuleGetFunction(&net->softmax, net->module,
-                                                     "deep3d_bias_softmax"))) < 0)
+                                                     "deep3d_bias_softmax"))) < 0 ||
+        (ret = CHECK_CU(net->cu->cuModuleGetFunction(&net->to_half, net->module,
+                                                     "deep3d_to_half"))) < 0 ||
+        (ret = CHECK_CU(net->cu->cuModuleGetFunction(&net->bias_act_h, net->module,
+                                                     "deep3d_bias_act_h"))) < 0 ||
+        (ret = CHECK_CU(net->cu->cuModuleGetFunction(&net->pool_bn_h, net->module,
+                                                     "deep3d_pool_bn_h"))) < 0 ||
+        (ret = CHECK_CU(net->cu->cuModuleGetFunction(&net->softmax_h, net->module,
+                                                     "deep3d_bias_softmax_h"))) < 0)
         goto fail;
+
+    choose_precision(net, precision);
+    if (net->half) {
+        /* a filter beyond the half range would become infinite: refuse it */
+        Upload u;
+        if ((ret = count_weights(net, &u)) < 0)
+            goto fail;
+        if (u.bad[0] && precision == DEEP3D_PRECISION_FP16) {
+            av_log(log_ctx, AV_LOG_ERROR, "precision=fp16: %s holds %g, beyond the half range "
+                   "(+-%g); use precision=fp32 for this model.\n", u.bad, u.bad_value,
+                   DEEP3D_HALF_MAX);
+            ret = AVERROR(ERANGE);
+            goto fail;
+        }
+        if (u.bad[0]) {
+            net->half = 0;
+            snprintf(net->precision, sizeof(net->precision), "fp32 (auto: %s holds %g, beyond "
+                     "the half range)", u.bad, u.bad_value);
+        }
+    }
+    net->elem = net->half ? sizeof(uint16_t) : sizeof(float);
 
     ret = build(net);
     if (ret < 0)
         goto fail;
-    av_log(log_ctx, AV_LOG_VERBOSE, "GPU network: fp32, %zu MiB of device memory (workspace "
-           "%zu MiB)\n", net->device_bytes >> 20, net->workspace_size >> 20);
+    av_log(log_ctx, AV_LOG_VERBOSE, "GPU network: %s, %zu MiB of device memory (workspace "
+           "%zu MiB)\n", net->precision, net->device_bytes >> 20, net->workspace_size >> 20);
     *pnet = net;
     return 0;
 fail:
@@ -564,6 +737,11 @@ fail:
 size_t ff_deep3d_cuda_net_device_bytes(const Deep3DCudaNet *net)
 {
     return net->device_bytes;
+}
+
+const char *ff_deep3d_cuda_net_precision(const Deep3DCudaNet *net)
+{
+    return net->precision;
 }
 
 void ff_deep3d_cuda_net_free(Deep3DCudaNet **pnet)
@@ -595,6 +773,8 @@ void ff_deep3d_cuda_net_free(Deep3DCudaNet **pnet)
     dev_free(net, &net->up);
     for (int i = 0; i < 3; i++)
         dev_free(net, &net->fc[i]);
+    dev_free(net, &net->input_h);
+    dev_free(net, &net->logits);
     dev_free(net, &net->workspace);
     if (net->module)
         CHECK_CU(net->cu->cuModuleUnload(net->module));

@@ -26,17 +26,23 @@
 #include "libavutil/hwcontext.h"
 #include "libavutil/hwcontext_cuda_internal.h"
 
+#include "deep3d_cuda.h"
 #include "deep3d_cudnn.h"
 #include "deep3d_model.h"
 
 /*
- * The network of docs/model-format.md section 4 in float32 (fp16 is not
- * implemented yet), NCHW, batch 1, on the filter's CUDA context and stream.
- * Convolutions, the FC layers (as convolutions whose kernel covers pool5) and
- * the transposed convolutions (cudnnConvolutionBackwardData) run in cuDNN
- * with algorithms and one workspace chosen at init; bias, ReLU, pooling with
- * BatchNorm and the softmax are our kernels (cuda/deep3d_cuda_net.cu).
- * Tensor-core math (TF32) is not allowed: the output must match the CPU path.
+ * The network of docs/model-format.md section 4, batch 1, on the filter's
+ * CUDA context and stream. Convolutions, the FC layers (as convolutions whose
+ * kernel covers pool5) and the transposed convolutions
+ * (cudnnConvolutionBackwardData) run in cuDNN with algorithms and one
+ * workspace chosen at init; bias, ReLU, pooling with BatchNorm and the
+ * softmax are our kernels (cuda/deep3d_cuda_net.cu).
+ *
+ * fp32: float NCHW; tensor-core math (TF32) is not allowed, the output must
+ * match the CPU path. fp16: half NHWC activations and filters (converted on
+ * the host at init, round to nearest even), float accumulation in cuDNN,
+ * tensor-core algorithms allowed; our kernels compute in float. The input
+ * and the probabilities are float NCHW in both.
  */
 
 typedef struct Deep3DCudaNet Deep3DCudaNet;
@@ -44,10 +50,13 @@ typedef struct Deep3DCudaNet Deep3DCudaNet;
 /**
  * Upload the weights of m, allocate every activation and the workspace, and
  * choose the algorithms. The CUDA context of hwctx must be current. m must
- * outlive the network; dnn too.
+ * outlive the network; dnn too. precision is an enum Deep3DPrecision; auto
+ * is fp16 on a GPU of compute capability 7.0 or later (tensor cores), else
+ * fp32, and fp32 when a filter holds a value beyond the half range (which
+ * precision=fp16 refuses with AVERROR(ERANGE)).
  */
 int ff_deep3d_cuda_net_init(Deep3DCudaNet **net, void *log_ctx, const Deep3DModel *m,
-                            AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn);
+                            AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn, int precision);
 
 /**
  * Queue one forward pass on the stream: input is 3 x in_h x in_w floats
@@ -56,6 +65,9 @@ int ff_deep3d_cuda_net_init(Deep3DCudaNet **net, void *log_ctx, const Deep3DMode
  * must be current. Nothing is synchronised.
  */
 int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdeviceptr probs);
+
+/** What runs and why, e.g. "fp16 NHWC (auto: compute capability 8.6, tensor cores)". */
+const char *ff_deep3d_cuda_net_precision(const Deep3DCudaNet *net);
 
 /** Bytes of device memory the network holds (weights, activations, workspace). */
 size_t ff_deep3d_cuda_net_device_bytes(const Deep3DCudaNet *net);

@@ -43,14 +43,17 @@
 
 #include "deep3d_anaglyph.h"
 #include "deep3d_cuda.h"
+#include "deep3d_default_model.h"
+#include "deep3d_hard.h"
 #include "deep3d_input.h"
 #include "deep3d_model.h"
 #include "deep3d_net.h"
 #include "deep3d_pack.h"
 #include "deep3d_select.h"
+#include "deep3d_temporal.h"
 
 enum Deep3DDevice {
-    DEEP3D_DEVICE_AUTO,     ///< CUDA frames on the GPU, software frames on the CPU
+    DEEP3D_DEVICE_AUTO,     ///< the GPU when it can run, else the CPU
     DEEP3D_DEVICE_CPU,
     DEEP3D_DEVICE_CUDA,     ///< the GPU only: CUDA frames, cuDNN 9
 };
@@ -66,6 +69,16 @@ enum Deep3DMode {
 };
 #define IS_ANAGLYPH(mode) ((mode) >= DEEP3D_MODE_ARCG && (mode) <= DEEP3D_MODE_ARCD)
 
+enum Deep3DRender {
+    DEEP3D_RENDER_SOFT,     ///< Deep3D's selection layer (docs/model-format.md section 5)
+    DEEP3D_RENDER_HARD,     ///< forward warp by the expected disparity (deep3d_hard.h)
+};
+
+/* convergence=auto: a value beyond the numeric range of the option, which
+ * only the named constant sets (init refuses the numbers in between). */
+#define DEEP3D_CONV_MAX  50
+#define DEEP3D_CONV_AUTO 1000
+
 typedef struct Deep3DContext {
     const AVClass *class;
 
@@ -77,22 +90,36 @@ typedef struct Deep3DContext {
     int renormalize;
     int device;             ///< enum Deep3DDevice
     char *cudnn_path;       ///< cuDNN library file or directory (CUDA path)
+    float smooth, motion, scenecut;
+    int dilate;
+    int render;             ///< enum Deep3DRender
+    float conv_percentile, conv_smooth, max_popout, max_depth;
+    int precision;          ///< enum Deep3DPrecision (CUDA path)
 
     Deep3DModel *model;
     Deep3DNet *net;
     Deep3DInput *input;
     float *net_input, *probs;
     Deep3DSelectParams select;
+    Deep3DTemporal *temporal;   ///< set when smoothing, dilation or auto convergence is on
+    float *ed;              ///< expected disparity at network resolution (render=hard)
     float **scratch;        ///< one per slice job
     int nb_jobs;
     AVFrame *right;         ///< the rendered eye (or the depth picture)
     Deep3DPack pack;
     Deep3DAnaglyph *anaglyph;   ///< anaglyph modes only
-    struct Deep3DCuda *cuda;    ///< set when CUDA frames are processed on the GPU
+    struct Deep3DCuda *cuda;    ///< set when frames are processed on the GPU
+    /* software frames on the GPU: uploaded to frames of upload_frames, rendered into
+     * frames of upload_out and downloaded */
+    int upload;
+    AVBufferRef *upload_frames, *upload_out;
+    int log_level_offset;       ///< raised while device=auto probes the GPU quietly
+    char gpu_why[160];          ///< why software frames are not on the GPU, for the log
+    int64_t nb_configs;     ///< config_output calls that built an engine
     int warned_stereo_input;
 
     /* time spent per stage, reported at the end (verbose) for benchmarks */
-    int64_t nb_frames, t_input, t_network, t_select, t_pack;
+    int64_t nb_frames, t_input, t_network, t_temporal, t_select, t_pack;
 } Deep3DContext;
 
 typedef struct ThreadData {
@@ -155,12 +182,21 @@ static av_cold int init(AVFilterContext *ctx)
     Deep3DContext *s = ctx->priv;
     int ret;
 
-    if (!s->model_path) {
-        av_log(ctx, AV_LOG_ERROR, "No model: set model=FILE.safetensors (this build has no "
-               "embedded default model yet).\n");
-        return AVERROR(EINVAL);
+    if (s->convergence > DEEP3D_CONV_MAX && s->convergence != DEEP3D_CONV_AUTO) {
+        av_log(ctx, AV_LOG_ERROR, "convergence=%g: the range is -%d..%d (percent of the "
+               "width), or auto.\n", s->convergence, DEEP3D_CONV_MAX, DEEP3D_CONV_MAX);
+        return AVERROR(ERANGE);
     }
-    ret = ff_deep3d_model_load(&s->model, ctx, s->model_path);
+    if (s->model_path) {
+        ret = ff_deep3d_model_load(&s->model, ctx, s->model_path);
+    } else {
+        ret = ff_deep3d_model_parse(&s->model, ctx, ff_deep3d_default_model,
+                                    ff_deep3d_default_model_size);
+        if (ret >= 0)
+            av_log(ctx, AV_LOG_INFO, "model: the built-in default, an interim model trained "
+                   "on the CPU with weak depth (sha256 %.12s; model=FILE picks another)\n",
+                   ff_deep3d_default_model_sha256);
+    }
     if (ret < 0)
         return ret;
     /* absurd hyperparameters fail here, not at the first frame's allocation */
@@ -168,7 +204,7 @@ static av_cold int init(AVFilterContext *ctx)
     if (ret < 0)
         return ret;
     av_log(ctx, AV_LOG_VERBOSE, "model %s: arch %s, input %dx%d, %d disparity planes "
-           "(%d..%d px at width %d), %zu weights\n", s->model_path,
+           "(%d..%d px at width %d), %zu weights\n", s->model_path ? s->model_path : "built-in",
            s->model->arch == DEEP3D_ARCH_ORIGINAL ? "original" : "fcn",
            s->model->in_w, s->model->in_h, s->model->nb_disp, s->model->disp_min,
            s->model->disp_max, s->model->disp_width, s->model->nb_params);
@@ -196,6 +232,8 @@ static void free_engine(Deep3DContext *s)
     ff_deep3d_input_free(&s->input);
     av_freep(&s->net_input);
     av_freep(&s->probs);
+    av_freep(&s->ed);
+    ff_deep3d_temporal_free(&s->temporal);
     for (int i = 0; s->scratch && i < s->nb_jobs; i++)
         av_free(s->scratch[i]);
     av_freep(&s->scratch);
@@ -206,17 +244,26 @@ static av_cold void uninit(AVFilterContext *ctx)
 {
     Deep3DContext *s = ctx->priv;
 
+    if (s->temporal) {
+        int64_t frames, resets;
+        ff_deep3d_temporal_stats(s->temporal, &frames, &resets);
+        av_log(ctx, AV_LOG_VERBOSE, "temporal: %"PRId64" frames, %"PRId64" resets\n",
+               frames, resets);
+    }
     /* the GPU path reports its own throughput when it is freed */
     if (s->nb_frames && !s->cuda)
         av_log(ctx, AV_LOG_VERBOSE, "%"PRId64" frames, ms per frame: input %.3f network %.3f "
-               "selection %.3f packing %.3f\n", s->nb_frames,
+               "temporal %.3f selection %.3f packing %.3f\n", s->nb_frames,
                s->t_input / 1e3 / s->nb_frames, s->t_network / 1e3 / s->nb_frames,
+               s->t_temporal / 1e3 / s->nb_frames,
                s->t_select / 1e3 / s->nb_frames, s->t_pack / 1e3 / s->nb_frames);
 
     free_engine(s);
 #if DEEP3D_HAVE_CUDA
     ff_deep3d_cuda_free(&s->cuda);
 #endif
+    av_buffer_unref(&s->upload_frames);
+    av_buffer_unref(&s->upload_out);
     ff_deep3d_anaglyph_free(&s->anaglyph);
     ff_deep3d_model_free(&s->model);
 }
@@ -227,12 +274,29 @@ static Deep3DSelectParams select_params(const Deep3DContext *s)
     return (Deep3DSelectParams){
         .net_w = m->in_w, .net_h = m->in_h, .nb_disp = m->nb_disp,
         .disp_min = m->disp_min, .disp_width = m->disp_width,
-        .strength = s->strength, .convergence = s->convergence,
+        .strength = s->strength,
+        /* auto: set per frame; the scratch is sized for the extreme */
+        .convergence = s->convergence == DEEP3D_CONV_AUTO ? DEEP3D_CONV_MAX : s->convergence,
         .renormalize = s->renormalize,
     };
 }
 
 static av_unused const char *mode_name(int mode);
+
+static int temporal_on(const Deep3DContext *s)
+{
+    return s->smooth > 0 || s->dilate > 0 || s->convergence == DEEP3D_CONV_AUTO;
+}
+
+static Deep3DTemporalParams temporal_params(const Deep3DContext *s)
+{
+    return (Deep3DTemporalParams){
+        .smooth = s->smooth, .motion = s->motion, .scenecut = s->scenecut,
+        .dilate = s->dilate, .auto_conv = s->convergence == DEEP3D_CONV_AUTO,
+        .conv_percentile = s->conv_percentile, .conv_smooth = s->conv_smooth,
+        .max_popout = s->max_popout, .max_depth = s->max_depth, .strength = s->strength,
+    };
+}
 
 /* CUDA frames: everything on the GPU, CUDA frames out (deep3d_cuda.c). */
 static int config_cuda(AVFilterLink *outlink)
@@ -245,6 +309,7 @@ static int config_cuda(AVFilterLink *outlink)
     FilterLink *outl = ff_filter_link(outlink);
     AVHWFramesContext *in_fc;
     Deep3DCudaConfig cfg;
+    Deep3DTemporalParams tp;
     char desc[512];
     int ret;
 
@@ -279,9 +344,14 @@ static int config_cuda(AVFilterLink *outlink)
     ff_deep3d_anaglyph_free(&s->anaglyph);
     ff_deep3d_cuda_free(&s->cuda);
     av_buffer_unref(&outl->hw_frames_ctx);
+    tp = temporal_params(s);
     cfg = (Deep3DCudaConfig){
         .model = s->model, .pack = &s->pack, .select = select_params(s),
         .swap = s->swap, .cudnn_path = s->cudnn_path,
+        .temporal = temporal_on(s) ? &tp : NULL,
+        .render_hard = s->render == DEEP3D_RENDER_HARD,
+        .time_base = inlink->time_base, .frame_rate = inl->frame_rate,
+        .precision = s->precision,
     };
     ret = ff_deep3d_cuda_init(&s->cuda, ctx, &cfg, inl->hw_frames_ctx, &outl->hw_frames_ctx);
     if (ret < 0) {
@@ -309,6 +379,155 @@ static int config_cuda(AVFilterLink *outlink)
 #endif
 }
 
+#if DEEP3D_HAVE_CUDA
+/*
+ * Software frames on the GPU (device=auto or cuda): a CUDA device (the
+ * graph's, else one of our own), an upload pool of the input's format and the
+ * GPU path with its own output pool; each frame goes up, through the GPU path
+ * and down. With quiet set (device=auto), why it cannot run is logged at
+ * verbose level only, and the caller falls back to the CPU.
+ */
+static int config_upload_device(AVFilterLink *outlink, int quiet)
+{
+    AVFilterContext *ctx = outlink->src;
+    AVFilterLink *inlink = ctx->inputs[0];
+    Deep3DContext *s     = ctx->priv;
+    /* quiet: our messages through the priv context, its errors lowered to verbose */
+    void *log_ctx = quiet ? (void *)s : (void *)ctx;
+    int level = quiet ? AV_LOG_VERBOSE : AV_LOG_ERROR;
+    AVBufferRef *device = NULL;
+    AVHWFramesContext *fc;
+    Deep3DCudaConfig cfg;
+    Deep3DTemporalParams tp;
+    char desc[512];
+    int ret;
+
+    if (s->mode >= DEEP3D_LAYOUT_NB || !ff_deep3d_cuda_layout_supported(s->mode) ||
+        !ff_deep3d_cuda_format_supported(inlink->format)) {
+        snprintf(s->gpu_why, sizeof(s->gpu_why), "the GPU path has no mode=%s on %s frames",
+                 mode_name(s->mode), av_get_pix_fmt_name(inlink->format));
+        av_log(ctx, level, "The GPU path does not implement mode=%s on %s frames (it takes "
+               "nv12, p010le, yuv420p, yuv444p and the stereo layouts).\n", mode_name(s->mode),
+               av_get_pix_fmt_name(inlink->format));
+        return AVERROR(ENOSYS);
+    }
+    if (ctx->hw_device_ctx &&
+        ((AVHWDeviceContext *)ctx->hw_device_ctx->data)->type == AV_HWDEVICE_TYPE_CUDA) {
+        if (!(device = av_buffer_ref(ctx->hw_device_ctx)))
+            return AVERROR(ENOMEM);
+    } else {
+        if (!ff_deep3d_cuda_driver_present()) {
+            snprintf(s->gpu_why, sizeof(s->gpu_why), "no CUDA driver");
+            av_log(ctx, level, "No CUDA driver (libcuda) on this machine.\n");
+            return AVERROR(ENOSYS);
+        }
+        /* before opening a device: cuDNN is the likelier absence */
+        if (quiet && (ret = ff_deep3d_cuda_probe(log_ctx, s->cudnn_path)) < 0) {
+            snprintf(s->gpu_why, sizeof(s->gpu_why), "no cuDNN 9");
+            return ret;
+        }
+        ret = av_hwdevice_ctx_create(&device, AV_HWDEVICE_TYPE_CUDA, NULL, NULL, 0);
+        if (ret < 0) {
+            snprintf(s->gpu_why, sizeof(s->gpu_why), "no CUDA device (%s)", av_err2str(ret));
+            av_log(ctx, level, "Cannot open a CUDA device: %s.\n", av_err2str(ret));
+            return ret;
+        }
+    }
+    av_buffer_unref(&s->upload_frames);
+    av_buffer_unref(&s->upload_out);
+    s->upload_frames = av_hwframe_ctx_alloc(device);
+    av_buffer_unref(&device);
+    if (!s->upload_frames)
+        return AVERROR(ENOMEM);
+    fc = (AVHWFramesContext *)s->upload_frames->data;
+    fc->format    = AV_PIX_FMT_CUDA;
+    fc->sw_format = inlink->format;
+    fc->width     = inlink->w;
+    fc->height    = inlink->h;
+    if ((ret = av_hwframe_ctx_init(s->upload_frames)) < 0 ||
+        (ret = ff_deep3d_pack_init(&s->pack, ctx, s->mode, inlink->format, inlink->w,
+                                   inlink->h)) < 0) {
+        snprintf(s->gpu_why, sizeof(s->gpu_why), "no CUDA frames of this size (%s)",
+                 av_err2str(ret));
+        goto fail;
+    }
+
+    tp = temporal_params(s);
+    cfg = (Deep3DCudaConfig){
+        .model = s->model, .pack = &s->pack, .select = select_params(s),
+        .swap = s->swap, .cudnn_path = s->cudnn_path,
+        .temporal = temporal_on(s) ? &tp : NULL,
+        .render_hard = s->render == DEEP3D_RENDER_HARD,
+        .time_base = inlink->time_base, .frame_rate = ff_filter_link(inlink)->frame_rate,
+        .precision = s->precision,
+    };
+    ret = ff_deep3d_cuda_init(&s->cuda, log_ctx, &cfg, s->upload_frames, &s->upload_out);
+    if (ret < 0) {
+        snprintf(s->gpu_why, sizeof(s->gpu_why), "the GPU path failed to start (%s)",
+                 av_err2str(ret));
+        goto fail;
+    }
+    s->upload = 1;
+    outlink->w = s->pack.out_w;
+    outlink->h = s->pack.out_h;
+    outlink->sample_aspect_ratio = inlink->sample_aspect_ratio;
+    ff_deep3d_cuda_describe(s->cuda, desc, sizeof(desc));
+    av_log(ctx, AV_LOG_INFO, "device: cuda (%s; %s: software frames uploaded and "
+           "downloaded)\n", desc, s->device == DEEP3D_DEVICE_AUTO ? "auto" : "requested");
+    return 0;
+
+fail:
+    ff_deep3d_cuda_free(&s->cuda);
+    av_buffer_unref(&s->upload_frames);
+    av_buffer_unref(&s->upload_out);
+    return ret;
+}
+
+static int config_upload(AVFilterLink *outlink, int quiet)
+{
+    Deep3DContext *s = outlink->src->priv;
+    int ret;
+
+    s->log_level_offset = quiet ? AV_LOG_VERBOSE - AV_LOG_ERROR : 0;
+    snprintf(s->gpu_why, sizeof(s->gpu_why), "unknown");
+    ret = config_upload_device(outlink, quiet);
+    s->log_level_offset = 0;
+    return ret;
+}
+
+/* One software frame through the GPU path: up, render, down. */
+static int render_upload(AVFilterContext *ctx, AVFrame *in, AVFrame **pout)
+{
+    AVFilterLink *outlink = ctx->outputs[0];
+    Deep3DContext *s      = ctx->priv;
+    AVFrame *gin = av_frame_alloc(), *gout = av_frame_alloc(), *out = NULL;
+    int ret;
+
+    if (!gin || !gout) {
+        ret = AVERROR(ENOMEM);
+        goto end;
+    }
+    if ((ret = av_hwframe_get_buffer(s->upload_frames, gin, 0)) < 0 ||
+        (ret = av_hwframe_transfer_data(gin, in, 0)) < 0 ||
+        (ret = av_frame_copy_props(gin, in)) < 0 ||
+        (ret = ff_deep3d_cuda_render(s->cuda, gout, gin)) < 0)
+        goto end;
+    out = ff_get_video_buffer(outlink, outlink->w, outlink->h);
+    if (!out) {
+        ret = AVERROR(ENOMEM);
+        goto end;
+    }
+    ret = av_hwframe_transfer_data(out, gout, 0);
+end:
+    av_frame_free(&gin);
+    av_frame_free(&gout);
+    if (ret < 0)
+        av_frame_free(&out);
+    *pout = out;
+    return ret;
+}
+#endif
+
 static int config_output(AVFilterLink *outlink)
 {
     AVFilterContext *ctx  = outlink->src;
@@ -317,18 +536,30 @@ static int config_output(AVFilterLink *outlink)
     const Deep3DModel *m  = s->model;
     enum Deep3DLayout layout = s->mode >= DEEP3D_LAYOUT_NB ? DEEP3D_LAYOUT_ML : s->mode;
     size_t scratch = 0;
+    char why[200] = "auto: no CUDA path in this build";
     int ret;
 
     if (inlink->format == AV_PIX_FMT_CUDA)
         return config_cuda(outlink);
-    if (s->device == DEEP3D_DEVICE_CUDA) {
-        av_log(ctx, AV_LOG_ERROR, "device=cuda needs CUDA frames, got %s: decode with "
-               "-hwaccel cuda -hwaccel_output_format cuda, or add hwupload_cuda before "
-               "deep3d.\n", av_get_pix_fmt_name(inlink->format));
-        return AVERROR(EINVAL);
-    }
 #if DEEP3D_HAVE_CUDA
     ff_deep3d_cuda_free(&s->cuda);
+    s->upload = 0;
+    if (s->device != DEEP3D_DEVICE_CPU) {
+        ret = config_upload(outlink, s->device == DEEP3D_DEVICE_AUTO);
+        if (ret >= 0)
+            return 0;
+        if (s->device == DEEP3D_DEVICE_CUDA) {
+            av_log(ctx, AV_LOG_ERROR, "device=cuda: the GPU path cannot run %s frames (see "
+                   "above); device=auto would use the CPU.\n", av_get_pix_fmt_name(inlink->format));
+            return ret;
+        }
+        snprintf(why, sizeof(why), "auto: %s; -v verbose says more", s->gpu_why);
+    }
+#else
+    if (s->device == DEEP3D_DEVICE_CUDA) {
+        av_log(ctx, AV_LOG_ERROR, "device=cuda: this build has no CUDA path.\n");
+        return AVERROR(ENOSYS);
+    }
 #endif
 
     ret = ff_deep3d_pack_init(&s->pack, ctx, layout, inlink->format, inlink->w, inlink->h);
@@ -345,7 +576,7 @@ static int config_output(AVFilterLink *outlink)
     ret = ff_deep3d_net_init(&s->net, ctx, m, s->nb_jobs);
     if (ret < 0)
         return ret;
-    ret = ff_deep3d_input_init(&s->input, m);
+    ret = ff_deep3d_input_init(&s->input, m, s->nb_jobs);
     if (ret < 0)
         return ret;
     s->net_input = av_malloc_array((size_t)3 * m->in_w * m->in_h, sizeof(float));
@@ -357,6 +588,22 @@ static int config_output(AVFilterLink *outlink)
 
     s->select = select_params(s);
     scratch = ff_deep3d_select_scratch_size(&s->select, inlink->w);
+    if (s->render == DEEP3D_RENDER_HARD) {
+        scratch = FFMAX(scratch, ff_deep3d_hard_scratch_size(inlink->w));
+        if (!(s->ed = av_malloc_array((size_t)m->in_w * m->in_h, sizeof(*s->ed))))
+            return AVERROR(ENOMEM);
+    }
+    if (temporal_on(s)) {
+        Deep3DTemporalParams tp = temporal_params(s);
+        ret = ff_deep3d_temporal_init(&s->temporal, m, &tp);
+        if (ret < 0)
+            return ret;
+        /* a new size or format starts the history afresh */
+        if (s->nb_configs)
+            av_log(ctx, AV_LOG_VERBOSE, "temporal state reset: new input %dx%d %s\n",
+                   inlink->w, inlink->h, av_get_pix_fmt_name(inlink->format));
+    }
+    s->nb_configs++;
     for (int i = 0; i < s->nb_jobs; i++)
         if (!(s->scratch[i] = av_malloc_array(scratch, sizeof(float))))
             return AVERROR(ENOMEM);
@@ -374,11 +621,8 @@ static int config_output(AVFilterLink *outlink)
      * does: the packed frame displays with the shape of one eye. */
     outlink->sample_aspect_ratio = inlink->sample_aspect_ratio;
 
-    /* auto: software frames stay on the CPU (no upload to the GPU yet) */
-    av_log(ctx, AV_LOG_INFO, "device: cpu (%s)\n",
-           s->device == DEEP3D_DEVICE_CPU ? "requested" :
-           DEEP3D_HAVE_CUDA ? "auto: software frames; CUDA frames would use the GPU" :
-                              "auto: no CUDA path in this build");
+    /* one line says which device runs, and for auto why not the GPU */
+    av_log(ctx, AV_LOG_INFO, "device: cpu (%s)\n", s->device == DEEP3D_DEVICE_CPU ? "requested" : why);
     av_log(ctx, AV_LOG_VERBOSE, "%dx%d %s -> %dx%d, network %dx%d, %d jobs, %.2f GMAC/frame\n",
            inlink->w, inlink->h, av_get_pix_fmt_name(inlink->format), outlink->w, outlink->h,
            m->in_w, m->in_h, s->nb_jobs, ff_deep3d_net_macs(m) / 1e9);
@@ -406,11 +650,18 @@ static int select_slice(AVFilterContext *ctx, void *arg, int job, int nb_jobs)
             if (next->w != pl->w || next->h != pl->h || next->bytes_per_pixel != pl->bytes_per_pixel)
                 break;
         }
-        ff_deep3d_select_rows(&s->select, &f, s->probs, n,
-                              (const uint8_t *const *)in->data + i, in->linesize + i,
-                              s->right->data + i, s->right->linesize + i, pl->w, pl->h,
-                              pl->h * job / nb_jobs, pl->h * (job + 1) / nb_jobs,
-                              s->scratch[job]);
+        if (s->render == DEEP3D_RENDER_HARD)
+            ff_deep3d_hard_rows(&s->select, &f, s->ed, n,
+                                (const uint8_t *const *)in->data + i, in->linesize + i,
+                                s->right->data + i, s->right->linesize + i, pl->w, pl->h,
+                                pl->h * job / nb_jobs, pl->h * (job + 1) / nb_jobs,
+                                s->scratch[job]);
+        else
+            ff_deep3d_select_rows(&s->select, &f, s->probs, n,
+                                  (const uint8_t *const *)in->data + i, in->linesize + i,
+                                  s->right->data + i, s->right->linesize + i, pl->w, pl->h,
+                                  pl->h * job / nb_jobs, pl->h * (job + 1) / nb_jobs,
+                                  s->scratch[job]);
     }
     return 0;
 }
@@ -453,19 +704,26 @@ static int render_cpu(AVFilterContext *ctx, AVFrame *in, AVFrame **pout)
     Deep3DContext *s      = ctx->priv;
     ThreadData td;
     AVFrame *out;
-    int64_t t0, t1, t2, t3;
+    int64_t t0, t1, t2, t3, t4;
     int ret, need_net;
 
     /* The right eye is rendered unless only the left one is shown. */
     need_net = s->mode == DEEP3D_MODE_DEPTH || s->pack.has_right || s->swap || s->anaglyph;
     t0 = av_gettime_relative();
     if (need_net) {
-        ret = ff_deep3d_input_convert(s->input, ctx, in, s->net_input);
+        ret = ff_deep3d_input_convert(s->input, ctx, in, s->net_input, execute, ctx);
         if (ret < 0)
             return ret;
         t1 = av_gettime_relative();
         ff_deep3d_net_forward(s->net, s->net_input, s->probs, execute, ctx);
         t2 = av_gettime_relative();
+        if (s->temporal)
+            ff_deep3d_temporal_process(s->temporal, ctx, s->net_input, s->probs, in->pts,
+                                       ctx->inputs[0]->time_base,
+                                       ff_filter_link(ctx->inputs[0])->frame_rate, &s->select);
+        if (s->ed)
+            ff_deep3d_expected_disparity(s->model, s->probs, s->ed);
+        t4 = av_gettime_relative();
         ret = av_frame_make_writable(s->right);
         if (ret < 0)
             return ret;
@@ -474,7 +732,8 @@ static int render_cpu(AVFilterContext *ctx, AVFrame *in, AVFrame **pout)
         t3 = av_gettime_relative();
         s->t_input   += t1 - t0;
         s->t_network += t2 - t1;
-        s->t_select  += t3 - t2;
+        s->t_temporal += t4 - t2;
+        s->t_select  += t3 - t4;
     }
     t0 = av_gettime_relative();
 
@@ -510,7 +769,7 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
     AVFilterContext *ctx  = inlink->dst;
     AVFilterLink *outlink = ctx->outputs[0];
     Deep3DContext *s      = ctx->priv;
-    enum AVPixelFormat fmt = s->cuda ? AV_PIX_FMT_CUDA : s->pack.format;
+    enum AVPixelFormat fmt = s->cuda && !s->upload ? AV_PIX_FMT_CUDA : s->pack.format;
     const AVFrameSideData *sd;
     AVStereo3D *s3d;
     AVFrame *out = NULL;
@@ -534,7 +793,9 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
     }
 
 #if DEEP3D_HAVE_CUDA
-    if (s->cuda) {
+    if (s->upload) {
+        ret = render_upload(ctx, in, &out);
+    } else if (s->cuda) {
         out = av_frame_alloc();
         ret = out ? ff_deep3d_cuda_render(s->cuda, out, in) : AVERROR(ENOMEM);
     } else
@@ -571,18 +832,45 @@ fail:
 #define FLAGS (AV_OPT_FLAG_FILTERING_PARAM | AV_OPT_FLAG_VIDEO_PARAM)
 
 static const AVOption deep3d_options[] = {
-    { "model", "model file (safetensors)", OFFSET(model_path), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
+    { "model", "model file (safetensors); default: the built-in model", OFFSET(model_path), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
     { "strength", "disparity multiplier; 0 gives 2D", OFFSET(strength), AV_OPT_TYPE_FLOAT, { .dbl = 1 }, 0, 10, FLAGS },
-    { "convergence", "shift added to every disparity, in percent of the width (moves the screen plane; positive pushes the scene back)",
-        OFFSET(convergence), AV_OPT_TYPE_FLOAT, { .dbl = 0 }, -50, 50, FLAGS },
+    { "convergence", "shift added to every disparity, in percent of the width (moves the screen plane; positive pushes the scene back), or auto",
+        OFFSET(convergence), AV_OPT_TYPE_FLOAT, { .dbl = 0 }, -DEEP3D_CONV_MAX, DEEP3D_CONV_AUTO, FLAGS, .unit = "convergence" },
+    { "auto", "from the disparity distribution of each frame, smoothed, within max_popout and max_depth",
+        0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_CONV_AUTO }, 0, 0, FLAGS, .unit = "convergence" },
+    { "conv_percentile", "convergence=auto: percent of the picture placed in front of the screen",
+        OFFSET(conv_percentile), AV_OPT_TYPE_FLOAT, { .dbl = 5 }, 0, 100, FLAGS },
+    { "conv_smooth", "convergence=auto: time constant in frames (0: every frame on its own)",
+        OFFSET(conv_smooth), AV_OPT_TYPE_FLOAT, { .dbl = 12 }, 0, 1000, FLAGS },
+    { "max_popout", "convergence=auto: largest parallax in front of the screen, percent of the width",
+        OFFSET(max_popout), AV_OPT_TYPE_FLOAT, { .dbl = 1 }, 0, 50, FLAGS },
+    { "max_depth", "convergence=auto: largest parallax behind the screen, percent of the width",
+        OFFSET(max_depth), AV_OPT_TYPE_FLOAT, { .dbl = 2 }, 0, 50, FLAGS },
+    { "smooth", "temporal smoothing of the disparity estimate: time constant in frames (0: off)",
+        OFFSET(smooth), AV_OPT_TYPE_FLOAT, { .dbl = 8 }, 0, 1000, FLAGS },
+    { "motion", "frame difference (8-bit levels, network resolution) at which a pixel follows the new estimate at once",
+        OFFSET(motion), AV_OPT_TYPE_FLOAT, { .dbl = 16 }, 0.1, 255, FLAGS },
+    { "scenecut", "mean frame difference (8-bit levels, network resolution) that resets the temporal state (0: never)",
+        OFFSET(scenecut), AV_OPT_TYPE_FLOAT, { .dbl = 20 }, 0, 255, FLAGS },
+    { "dilate", "grow near objects over the background by this many network pixels (0: off)",
+        OFFSET(dilate), AV_OPT_TYPE_INT, { .i64 = 0 }, 0, 16, FLAGS },
+    { "render", "how the second eye is rendered", OFFSET(render), AV_OPT_TYPE_INT,
+        { .i64 = DEEP3D_RENDER_SOFT }, 0, DEEP3D_RENDER_HARD, FLAGS, .unit = "render" },
+    { "soft", "Deep3D selection: probability-weighted shifted copies", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_RENDER_SOFT }, 0, 0, FLAGS, .unit = "render" },
+    { "hard", "warp by the expected disparity, holes filled from the background", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_RENDER_HARD }, 0, 0, FLAGS, .unit = "render" },
     { "swap", "exchange the eyes", OFFSET(swap), AV_OPT_TYPE_BOOL, { .i64 = 0 }, 0, 1, FLAGS },
     { "device", "where the network runs", OFFSET(device), AV_OPT_TYPE_INT,
         { .i64 = DEEP3D_DEVICE_AUTO }, 0, DEEP3D_DEVICE_CUDA, FLAGS, .unit = "device" },
-    { "auto", "CUDA frames on the GPU, software frames on the CPU", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_AUTO }, 0, 0, FLAGS, .unit = "device" },
+    { "auto", "the GPU when a CUDA device and cuDNN 9 can be had (software frames uploaded), else the CPU", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_AUTO }, 0, 0, FLAGS, .unit = "device" },
     { "cpu",  "the CPU (software frames only)",            0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_CPU  }, 0, 0, FLAGS, .unit = "device" },
-    { "cuda", "the GPU (CUDA frames, cuDNN 9); fails if it cannot run", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_CUDA }, 0, 0, FLAGS, .unit = "device" },
+    { "cuda", "the GPU (cuDNN 9; software frames uploaded); fails if it cannot run", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_CUDA }, 0, 0, FLAGS, .unit = "device" },
     { "cudnn", "cuDNN 9 library file or directory for the GPU path (default: $DEEP3D_CUDNN, then a search)",
         OFFSET(cudnn_path), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
+    { "precision", "arithmetic of the GPU network", OFFSET(precision), AV_OPT_TYPE_INT,
+        { .i64 = DEEP3D_PRECISION_AUTO }, 0, DEEP3D_PRECISION_FP16, FLAGS, .unit = "precision" },
+    { "auto", "fp16 on GPUs with tensor cores (compute capability 7.0 and later), else fp32", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_AUTO }, 0, 0, FLAGS, .unit = "precision" },
+    { "fp32", "float32: matches the CPU path closely",      0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_FP32 }, 0, 0, FLAGS, .unit = "precision" },
+    { "fp16", "half precision, NHWC, tensor-core algorithms allowed; less exact than fp32", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_FP16 }, 0, 0, FLAGS, .unit = "precision" },
     { "renormalize", "divide by the probability of the rendering planes (no darkening by plane 0)",
         OFFSET(renormalize), AV_OPT_TYPE_BOOL, { .i64 = 0 }, 0, 1, FLAGS },
     { "mode", "output: a stereo layout, one eye or the disparity", OFFSET(mode), AV_OPT_TYPE_INT,
@@ -616,7 +904,15 @@ static const AVOption deep3d_options[] = {
     { NULL }
 };
 
-AVFILTER_DEFINE_CLASS(deep3d);
+static const AVClass deep3d_class = {
+    .class_name = "deep3d",
+    .item_name  = av_default_item_name,
+    .option     = deep3d_options,
+    .version    = LIBAVUTIL_VERSION_INT,
+    .category   = AV_CLASS_CATEGORY_FILTER,
+    /* device=auto's quiet GPU probe lowers the errors it provokes to verbose */
+    .log_level_offset_offset = OFFSET(log_level_offset),
+};
 
 static av_unused const char *mode_name(int mode)
 {
@@ -653,7 +949,8 @@ const AVFilter ff_vf_deep3d = {
     FILTER_INPUTS(deep3d_inputs),
     FILTER_OUTPUTS(deep3d_outputs),
     FILTER_QUERY_FUNC2(query_formats),
-    .flags         = AVFILTER_FLAG_SLICE_THREADS,
+    /* HWDEVICE: -filter_hw_device picks the GPU for software frames */
+    .flags         = AVFILTER_FLAG_SLICE_THREADS | AVFILTER_FLAG_HWDEVICE,
     /* CUDA frames: the output link gets the filter's own frame pool */
     .flags_internal = FF_FILTER_FLAG_HWFRAME_AWARE,
 };

@@ -10,15 +10,10 @@ BUILD=${BUILD:-$TOP/_build}
 BIN=$BUILD/ffmpeg-build
 OUTDIR=${OUTDIR:-$TOP/out}
 CLIP=$BUILD/dl/cityCC0.mpg
-# No trained model exists yet: by default the tiny random test model runs with
-# strength=0, which renders zero disparity exactly. MODEL=path.safetensors runs
-# a real one (then STRENGTH, default 1, applies).
+# The built-in (interim) model by default; MODEL=path.safetensors runs another.
+# STRENGTH (default 1) scales the disparities.
 MODEL=${MODEL:-}
-if [ -n "$MODEL" ]; then
-    DEEP3D="deep3d=model=$MODEL:strength=${STRENGTH:-1}:mode=sbs"
-else
-    DEEP3D="deep3d=model=$TOP/tests/data/deep3d-tiny-fcn.safetensors:strength=0:renormalize=1:mode=sbs"
-fi
+DEEP3D="deep3d=${MODEL:+model=$MODEL:}strength=${STRENGTH:-1}:mode=sbs"
 
 "$TOP/scripts/fetch-clip.sh"
 mkdir -p "$OUTDIR"
@@ -53,4 +48,4 @@ if ! echo "$stream" | grep -q 'TAG:stereo_mode=left_right' ||
 fi
 echo "demo: wrote $SBS, $OUTDIR/demo-preview.png, $OUTDIR/demo-anaglyph.png"
 [ -n "$MODEL" ] ||
-    echo "demo: note: no trained model exists yet, so both eyes are the same picture (zero disparity)."
+    echo "demo: note: the built-in model is interim (CPU-trained): expect weak depth (weights/MODEL_CARD.md)."

@@ -56,7 +56,11 @@ link_all "$TOP/cuda"        "$SRC/libavfilter" '*.cu' '*.cuh'
 link_all "$TOP/tests/fate"  "$SRC/tests/fate"  '*.mak' '*.sh'
 link_all "$TOP/tests/ref/fate" "$SRC/tests/ref/fate" '*'
 mkdir -p "$SRC/tests/deep3d"
-link_all "$TOP/tests/data"  "$SRC/tests/deep3d"   '*.safetensors'
+link_all "$TOP/tests/data"  "$SRC/tests/deep3d"   '*.safetensors' '*.png'
+link_all "$TOP/weights"     "$SRC/tests/deep3d"   '*.safetensors'
+# the built-in default model as C source (rewritten only when the model changes)
+"${PYTHON:-/usr/bin/python3}" "$TOP/tools/embed_model.py" "$TOP/weights/deep3d-default.safetensors" \
+    "$SRC/libavfilter/deep3d_default_model.inc"
 
 # 3. nv-codec-headers into the private prefix.
 if [ ! -f "$DEPS/include/ffnvcodec/nvEncodeAPI.h" ]; then

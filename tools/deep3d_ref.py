@@ -499,6 +499,31 @@ def render_plane(P: np.ndarray, left: np.ndarray, disparity_min: int, disparity_
     return R
 
 
+def depth_plane(P: np.ndarray, ho: int, wo: int) -> np.ndarray:
+    """mode=depth: the expected disparity over planes 1..D at (Ho,Wo), 1 at the nearest shift
+    (disparity_min) and 0 at the farthest; probabilities sampled as in render_plane step 1."""
+    P = np.asarray(P, np.float64)
+    K, hn, wn = P.shape
+    D = K - 1
+    u = np.clip((np.arange(wo) + 0.5) * wn / wo - 0.5, 0.0, wn - 1)
+    px0 = np.floor(u).astype(np.intp)
+    px1 = np.minimum(px0 + 1, wn - 1)
+    fx = u - px0
+    v = np.clip((np.arange(ho) + 0.5) * hn / ho - 0.5, 0.0, hn - 1)
+    py0 = np.floor(v).astype(np.intp)
+    py1 = np.minimum(py0 + 1, hn - 1)
+    fy = v - py0
+    t = (D - 1 - np.arange(D, dtype=np.float64))[:, None] / (D - 1)
+    out = np.empty((ho, wo))
+    for y in range(ho):
+        a, c = P[1:, py0[y]], P[1:, py1[y]]
+        pt = (1 - fy[y]) * ((1 - fx) * a[:, px0] + fx * a[:, px1]) + \
+            fy[y] * ((1 - fx) * c[:, px0] + fx * c[:, px1])
+        mass = pt.sum(axis=0)
+        out[y] = np.where(mass > 0, (pt * t).sum(axis=0) / np.where(mass > 0, mass, 1.0), 0.0)
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Random models
 

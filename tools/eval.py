@@ -13,7 +13,14 @@ Baselines, fitted by the same grid (numpy, docs/model-format.md section 5 semant
   selection (equal probabilities on every plane: a box blur plus a shift; MAE rewards blur);
   (v) the ground-plane row prior (disparity linear in the row, bottom nearest), a sharp render.
 MAE and PSNR are in 8-bit levels over all rows and the central 80% of the columns.
-Flicker: on a fixed-camera clip (vtest.avi), the mean |E[d]_t - E[d]_{t-1}| in planes.
+Flicker: on a fixed-camera clip (vtest.avi), the mean |E[d]_t - E[d]_{t-1}| in planes, of the network
+alone (smooth=0; the filter smooths by default).
+
+--temporal runs the temporal scorecard instead (issue 7): for each filter option set of
+--temporal-opts, the flicker score on the real fixed-camera clips (vtest.avi frames 0-99 and
+400-499, Debian opencv-doc; kphotoalbum's demo movie.avi, a webcam, all 68 frames) and the
+right-view MAE on Aloe (soft render, strength and convergence fitted as above) with the pair fed
+as --still-frames identical frames, the last one scored (the temporal state is warm).
 
 Pairs: Middlebury 2006 Aloe (Debian opencv-doc) and Middlebury 2014 Motorcycle (Debian
 python3-skimage), and optionally MPI Sintel ambush_5 (opencv-doc; CGI, no ground truth, so no
@@ -24,6 +31,7 @@ width is at most --max-width (default 800: Aloe 641x555, Motorcycle 741x500).
 Usage:
   python3 tools/eval.py --model NAME=path.safetensors [--model ...] [--pairs aloe,motorcycle]
                         [--flicker-frames 100] [--json out.json] [--md out.md]
+  python3 tools/eval.py --model NAME=path --temporal [--temporal-opts "smooth=0;smooth=8"] [--md out.md]
 """
 
 from __future__ import annotations
@@ -127,9 +135,10 @@ def load_pair(name: str, max_width: int) -> Pair:
 # --------------------------------------------------------------------------- the filter binary
 
 
-def run_filter(left: np.ndarray, graph_per_output: list[str]) -> list[np.ndarray]:
+def run_filter(left: np.ndarray, graph_per_output: list[str], repeat: int = 1) -> list[np.ndarray]:
     """Run one ffmpeg process: the frame is split into len(graph) branches, each through its own
-    filter chain (e.g. deep3d=...), stacked vertically; returns each branch's rgb24 output."""
+    filter chain (e.g. deep3d=...), stacked vertically; returns each branch's rgb24 output.
+    repeat > 1 feeds that many identical frames and returns the last output (a warm temporal state)."""
     h, w, _ = left.shape
     n = len(graph_per_output)
     parts = [f"[0:v]split={n}" + "".join(f"[s{i}]" for i in range(n))] if n > 1 else []
@@ -144,17 +153,18 @@ def run_filter(left: np.ndarray, graph_per_output: list[str]) -> list[np.ndarray
         parts[-1] = parts[-1].replace("[o0]", "[out]")
     cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin", "-f", "rawvideo", "-pix_fmt", "rgb24",
            "-s", f"{w}x{h}", "-i", "pipe:0", "-filter_complex", ";".join(parts), "-map", "[out]",
-           "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
-    r = subprocess.run(cmd, input=left.tobytes(), capture_output=True, timeout=600)
-    if r.returncode != 0 or len(r.stdout) != n * h * w * 3:
+           "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
+    r = subprocess.run(cmd, input=left.tobytes() * repeat, capture_output=True, timeout=600)
+    if r.returncode != 0 or len(r.stdout) != repeat * n * h * w * 3:
         raise RuntimeError(f"ffmpeg failed ({r.returncode}): {r.stderr.decode(errors='replace')[-800:]}")
-    out = np.frombuffer(r.stdout, np.uint8).reshape(n, h, w, 3)
+    out = np.frombuffer(r.stdout, np.uint8)[(repeat - 1) * n * h * w * 3:].reshape(n, h, w, 3)
     return [out[i] for i in range(n)]
 
 
-def deep3d_opts(model: str, **kw: object) -> str:
+def deep3d_opts(model: str, extra: str = "", **kw: object) -> str:
+    """deep3d=model=...:k=v...; extra: more options as written on the command line ("smooth=8:dilate=2")."""
     esc = model.replace("\\", "\\\\").replace(":", "\\:").replace("'", "\\'")
-    return "deep3d=model=" + esc + "".join(f":{k}={v}" for k, v in kw.items())
+    return "deep3d=model=" + esc + (":" + extra if extra else "") + "".join(f":{k}={v}" for k, v in kw.items())
 
 
 def filter_depth(model: str, spec: ModelSpec, left: np.ndarray) -> np.ndarray:
@@ -300,21 +310,28 @@ def eval_baselines(p: Pair, spec: ModelSpec) -> list[Result]:
     return out
 
 
-def eval_model(p: Pair, name: str, path: str, spec: ModelSpec, chunk: int = 12) -> tuple[list[Result], np.ndarray]:
+def fit_soft(p: Pair, path: str, extra: str = "", repeat: int = 1, chunk: int = 12) -> tuple[float, float, float, np.ndarray]:
+    """The filter's own render (mode=right, with the extra options), strength and convergence fitted."""
     L, R = p.left, p.right
-    w = L.shape[1]
 
     def score(cand: list[tuple[float, float]]) -> list[float]:
         errs: list[float] = []
         for i in range(0, len(cand), chunk):
             part = cand[i:i + chunk]
-            imgs = run_filter(L, [deep3d_opts(path, mode="right", strength=f"{a:g}", convergence=f"{c:g}")
-                                  for a, c in part])
+            imgs = run_filter(L, [deep3d_opts(path, extra, mode="right", strength=f"{a:g}", convergence=f"{c:g}")
+                                  for a, c in part], repeat)
             errs += [mae(im, R) for im in imgs]
         return errs
 
     e, a, c = grid_fit(score)
-    (Rs,) = run_filter(L, [deep3d_opts(path, mode="right", strength=f"{a:g}", convergence=f"{c:g}")])
+    (Rs,) = run_filter(L, [deep3d_opts(path, extra, mode="right", strength=f"{a:g}", convergence=f"{c:g}")], repeat)
+    return e, a, c, Rs
+
+
+def eval_model(p: Pair, name: str, path: str, spec: ModelSpec, chunk: int = 12) -> tuple[list[Result], np.ndarray]:
+    L, R = p.left, p.right
+    w = L.shape[1]
+    e, a, c, Rs = fit_soft(p, path, chunk=chunk)
     soft = Result(f"{name}: soft render (mode=right)", e, psnr(Rs, R), a, c)
     ed = filter_depth(path, spec, L)
     e2, a2, c2 = grid_fit(lambda cand: [mae(shift_render(L, disparity_shift(ed, spec, a, c, w)), R) for a, c in cand])
@@ -326,12 +343,32 @@ def eval_model(p: Pair, name: str, path: str, spec: ModelSpec, chunk: int = 12) 
     return [soft, sharp], ed
 
 
-def flicker(path: str, spec: ModelSpec, frames: int) -> dict[str, float]:
-    """Mean |E[d]_t - E[d]_{t-1}| (planes) over the first `frames` frames of vtest.avi (fixed camera)."""
-    clip = os.path.join(fetch_package("opencv-doc"), OPENCV_DATA.split("/", 1)[1], "vtest.avi")
-    w, h = 384, 288  # half size: the network sees 256x160 anyway
-    cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin", "-i", clip, "-frames:v", str(frames),
-           "-vf", f"scale={w}:{h}:flags=area,{deep3d_opts(path, mode='depth')}",
+# Real fixed-camera clips: (package, path inside it, size the filter gets, first frame, frames).
+CLIPS: dict[str, tuple[str, str, int, int, int]] = {
+    "vtest": ("opencv-doc", OPENCV_DATA.split("/", 1)[1] + "/vtest.avi", 384, 288, 0),  # half size
+    "vtest-400": ("opencv-doc", OPENCV_DATA.split("/", 1)[1] + "/vtest.avi", 384, 288, 400),
+    "webcam": ("kphotoalbum", "usr/share/kphotoalbum/demo/movie.avi", 160, 120, 0),
+}
+
+
+def clip_path(package: str, rel: str) -> str:
+    root = os.path.join(MEDIA, "x-" + package)
+    if package in PACKAGES:
+        root = fetch_package(package)
+    path = os.path.join(root, rel)
+    if not os.path.exists(path):
+        raise SystemExit(f"eval: {path} missing (apt-get download {package}; dpkg-deb -x into {root})")
+    return path
+
+
+def flicker(path: str, spec: ModelSpec, frames: int, extra: str = "", clip: str = "vtest") -> dict[str, float]:
+    """Mean |E[d]_t - E[d]_{t-1}| (planes) over `frames` frames of a fixed-camera clip (CLIPS), with the
+    filter options `extra` (e.g. smooth=8)."""
+    package, rel, w, h, start = CLIPS[clip]
+    src = clip_path(package, rel)
+    trim = f"select='gte(n\\,{start})'," if start else ""
+    cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin", "-i", src, "-frames:v", str(frames),
+           "-vf", f"{trim}scale={w}:{h}:flags=area,{deep3d_opts(path, extra, mode='depth')}",
            "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
     r = subprocess.run(cmd, capture_output=True, timeout=600)
     if r.returncode != 0:
@@ -342,6 +379,63 @@ def flicker(path: str, spec: ModelSpec, frames: int) -> dict[str, float]:
     spatial = float(np.abs(ed - ed.mean(axis=(1, 2), keepdims=True)).mean())
     return {"frames": float(len(ed)), "flicker_planes": diff, "spatial_mad_planes": spatial,
             "flicker_ratio": diff / spatial if spatial > 0 else float("nan")}
+
+
+def clip_frames(clip: str, frames: int) -> np.ndarray:
+    """The clip's luma as the filter gets it (CLIPS size): (n, h, w) float."""
+    package, rel, w, h, start = CLIPS[clip]
+    trim = f"select='gte(n\\,{start})'," if start else ""
+    cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin", "-i", clip_path(package, rel),
+           "-frames:v", str(frames), "-vf", f"{trim}scale={w}:{h}:flags=area,format=gray",
+           "-f", "rawvideo", "pipe:1"]
+    r = subprocess.run(cmd, capture_output=True, timeout=600, check=True)
+    return np.frombuffer(r.stdout, np.uint8).reshape(-1, h, w).astype(np.float64)
+
+
+def depth_frames(path: str, spec: ModelSpec, frames: int, extra: str, clip: str) -> np.ndarray:
+    """E[d] in planes of every frame of the clip (mode=depth, 8-bit)."""
+    package, rel, w, h, start = CLIPS[clip]
+    trim = f"select='gte(n\\,{start})'," if start else ""
+    cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin", "-i", clip_path(package, rel),
+           "-frames:v", str(frames), "-vf", f"{trim}scale={w}:{h}:flags=area,{deep3d_opts(path, extra, mode='depth')}",
+           "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"]
+    r = subprocess.run(cmd, capture_output=True, timeout=600, check=True)
+    v = np.frombuffer(r.stdout, np.uint8).reshape(-1, h, w).astype(np.float64) / 255.0
+    return spec.disparity_min + (spec.D - 1) * (1.0 - v)
+
+
+def lag(path: str, spec: ModelSpec, frames: int, extra: str, clip: str = "vtest",
+        moving: float = 16.0) -> dict[str, float]:
+    """How far the smoothed E[d] trails the per-frame one: mean |E_opts - E_smooth=0| (planes) on the
+    pixels whose luma changed by more than `moving` levels since the previous frame (moving objects and
+    what they uncover), and on the others."""
+    raw = depth_frames(path, spec, frames, "smooth=0", clip)
+    sm = depth_frames(path, spec, frames, extra, clip)
+    y = clip_frames(clip, frames)
+    n = min(len(raw), len(sm), len(y))
+    mov = np.abs(np.diff(y[:n], axis=0)) > moving
+    err = np.abs(sm[1:n] - raw[1:n])
+    return {"moving": float(err[mov].mean()) if mov.any() else float("nan"),
+            "still": float(err[~mov].mean()), "moving_fraction": float(mov.mean())}
+
+
+def temporal_report(name: str, path: str, spec: ModelSpec, option_sets: list[str], frames: int,
+                    still_frames: int, max_width: int) -> tuple[dict[str, object], list[str]]:
+    """Flicker on every clip of CLIPS and the fitted Aloe MAE for each option set."""
+    aloe = load_pair("aloe", max_width)
+    report: dict[str, object] = {}
+    lines = [f"\n### temporal scorecard: {name} (flicker: mean abs frame-to-frame change of E[d] in planes; "
+             f"Aloe: right-view MAE, {still_frames} identical frames, the last scored)\n",
+             "| options | " + " | ".join(f"flicker {c}" for c in CLIPS) + " | Aloe MAE | strength | convergence % |",
+             "| --- |" + " --- |" * (len(CLIPS) + 3)]
+    for opts in option_sets:
+        fl = {c: flicker(path, spec, frames, opts, c) for c in CLIPS}
+        e, a, c, _ = fit_soft(aloe, path, opts, still_frames)
+        report[opts] = {"flicker": fl, "aloe_mae": e, "strength": a, "convergence": c}
+        lines.append(f"| `{opts}` | " + " | ".join(f"{fl[k]['flicker_planes']:.4f}" for k in CLIPS)
+                     + f" | {e:.3f} | {a:g} | {c:g} |")
+        print(lines[-1], flush=True)
+    return report, lines
 
 
 def fmt(v: float | None, nd: int = 2) -> str:
@@ -358,6 +452,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json")
     ap.add_argument("--md")
     ap.add_argument("--depth-png", help="folder for the E[d] maps as PNG")
+    ap.add_argument("--temporal", action="store_true", help="the temporal scorecard (see above) instead")
+    ap.add_argument("--temporal-opts", default="smooth=0;smooth=4;smooth=8;smooth=16",
+                    help="option sets separated by ';' (each as written after deep3d=...:)")
+    ap.add_argument("--still-frames", type=int, default=8)
+    ap.add_argument("--lag", action="store_true",
+                    help="with --temporal: only the lag of each option set on vtest (moving vs still pixels)")
     a = ap.parse_args(argv)
     models = []
     for m in a.model:
@@ -367,7 +467,32 @@ def main(argv: list[str] | None = None) -> int:
         spec, _ = load_model(path)
         models.append((name, os.path.abspath(path), spec))
     report: dict[str, object] = {"pairs": {}, "flicker": {}}
-    lines = []
+    lines: list[str] = []
+    if a.temporal and a.lag:
+        lines = ["| options | lag on moving pixels (planes) | lag on still pixels | moving fraction |",
+                 "| --- | --- | --- | --- |"]
+        for name, path, spec in models:
+            for opts in a.temporal_opts.split(";"):
+                f = lag(path, spec, a.flicker_frames, opts)
+                report[f"{name} {opts}"] = f  # type: ignore[index]
+                lines.append(f"| `{opts}` | {f['moving']:.4f} | {f['still']:.4f} | {f['moving_fraction']:.3f} |")
+                print(lines[-1], flush=True)
+        if a.md:
+            with open(a.md, "w") as fh:
+                fh.write("\n".join(lines) + "\n")
+        return 0
+    if a.temporal:
+        for name, path, spec in models:
+            report[name], ls = temporal_report(name, path, spec, a.temporal_opts.split(";"),
+                                               a.flicker_frames, a.still_frames, a.max_width)
+            lines += ls
+        if a.json:
+            with open(a.json, "w") as fh:
+                json.dump(report, fh, indent=1)
+        if a.md:
+            with open(a.md, "w") as fh:
+                fh.write("\n".join(lines).lstrip() + "\n")
+        return 0
     for pname in a.pairs.split(","):
         p = load_pair(pname, a.max_width)
         h, w, _ = p.left.shape
@@ -395,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
                   "| model | frames | mean abs frame-to-frame change | mean abs spatial deviation | ratio |",
                   "| --- | --- | --- | --- | --- |"]
         for name, path, spec in models:
-            f = flicker(path, spec, a.flicker_frames)
+            f = flicker(path, spec, a.flicker_frames, "smooth=0")  # the network alone
             report["flicker"][name] = f  # type: ignore[index]
             lines.append(f"| {name} | {int(f['frames'])} | {f['flicker_planes']:.4f} | {f['spatial_mad_planes']:.3f} "
                          f"| {f['flicker_ratio']:.4f} |")

@@ -10,7 +10,7 @@ TOP=$(cd "$HERE/../.." && pwd)
 DIR=$1 NVINC=$2
 read -r -a EXTRA <<< "${3:-}"
 mkdir -p "$DIR"
-"${CXX:-c++}" -std=c++17 -O2 -g -fPIC -Wall "${EXTRA[@]}" -I"$TOP/cuda" -c "$HERE/kernels.cpp" -o "$DIR/kernels.o"
+"${CXX:-c++}" -std=c++17 -O2 -g -fPIC -Wall "${EXTRA[@]}" -I"$TOP/cuda" -I"$TOP/libavfilter" -c "$HERE/kernels.cpp" -o "$DIR/kernels.o"
 "${CC:-cc}" -std=c11 -O2 -g -fPIC -Wall -Wno-unused-parameter "${EXTRA[@]}" -I"$NVINC" -c "$HERE/cuda_emu.c" \
     -o "$DIR/cuda_emu.o"
 "${CXX:-c++}" -shared "${EXTRA[@]}" -o "$DIR/libcuda.so.1" "$DIR/cuda_emu.o" "$DIR/kernels.o"

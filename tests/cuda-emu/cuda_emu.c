@@ -38,9 +38,28 @@ CUresult cuDeviceGetCount(int *n) { *n = 1; return CUDA_SUCCESS; }
 CUresult cuDeviceGet(CUdevice *d, int ordinal) { *d = 0; return ordinal ? 101 : CUDA_SUCCESS; }
 CUresult cuCtxGetDevice(CUdevice *d) { *d = 0; return CUDA_SUCCESS; }
 
+/* The emulated compute capability: 9.0, or $D3EMU_CC ("6.1"): precision=auto
+ * chooses fp16 from 7.0 on (tensor cores). */
+static void compute_capability(int *major, int *minor)
+{
+    const char *cc = getenv("D3EMU_CC");
+    if (!cc || sscanf(cc, "%d.%d", major, minor) != 2) {
+        *major = 9;
+        *minor = 0;
+    }
+}
+
 CUresult cuDeviceGetAttribute(int *v, CUdevice_attribute attr, CUdevice dev)
 {
-    *v = attr == CU_DEVICE_ATTRIBUTE_TEXTURE_ALIGNMENT ? 512 : 1;
+    int major, minor;
+
+    compute_capability(&major, &minor);
+    switch ((int)attr) {
+    case CU_DEVICE_ATTRIBUTE_TEXTURE_ALIGNMENT: *v = 512;   break;
+    case 75: /* CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR */ *v = major; break;
+    case 76: /* CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR */ *v = minor; break;
+    default: *v = 1;
+    }
     return CUDA_SUCCESS;
 }
 
@@ -52,8 +71,7 @@ CUresult cuDeviceGetName(char *name, int len, CUdevice dev)
 
 CUresult cuDeviceComputeCapability(int *major, int *minor, CUdevice dev)
 {
-    *major = 9;
-    *minor = 0;
+    compute_capability(major, minor);
     return CUDA_SUCCESS;
 }
 

@@ -3,23 +3,33 @@
  * (cuda_emu.c): the functions libavfilter/deep3d_cudnn.h declares, each
  * defined with that header's type, computing on "device" memory that is host
  * memory. Convolutions and transposed convolutions (backward data) are plain
- * loops in float over NCHW tensors, with cuDNN's alpha / beta semantics
- * (beta == 0: the output is not read). The algorithm queries offer a
- * tensor-core result first, which deep3d must skip, then an FMA one with a
- * small workspace, which deep3d must allocate and pass.
+ * loops in float over NCHW or NHWC tensors, with cuDNN's alpha / beta
+ * semantics (beta == 0: the output is not read). Tensors and filters of
+ * CUDNN_DATA_HALF are read as half and widened to float, computed in float
+ * (cuDNN's "pseudo half", float compute type) and rounded to nearest even on
+ * store, with the conversion of libavfilter/deep3d_half.h. The algorithm
+ * queries offer a tensor-core result first, which deep3d must skip in fp32
+ * (running it on float tensors is an error here: that would be TF32) and may
+ * take in fp16, then an FMA one with a small workspace, which deep3d must
+ * allocate and pass.
  */
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "libavfilter/deep3d_cudnn.h"
+#include "libavfilter/deep3d_half.h"
 
 #define EMU_WORKSPACE 4096
 
 struct cudnnContext { void *stream; };
-struct cudnnTensorStruct { int n, c, h, w; };
-struct cudnnFilterStruct { int k, c, h, w; };
-struct cudnnConvolutionStruct { int pad_h, pad_w, u, v, dil_h, dil_w, math; };
+/* type: CUDNN_DATA_FLOAT or _HALF; nhwc: the memory order (filters: KRSC) */
+struct cudnnTensorStruct { int n, c, h, w, type, nhwc; };
+struct cudnnFilterStruct { int k, c, h, w, type, nhwc; };
+struct cudnnConvolutionStruct { int pad_h, pad_w, u, v, dil_h, dil_w, math, compute; };
+
+#define TENSOR_ALGO 1   /* the tensor-core result of the algorithm queries */
 
 #define CHECKED(name, required) t##name name;
 DEEP3D_CUDNN_FUNCTIONS(CHECKED)
@@ -48,31 +58,69 @@ cudnnStatus_t cudnnDestroyFilterDescriptor(cudnnFilterDescriptor_t d) { free(d);
 cudnnStatus_t cudnnCreateConvolutionDescriptor(cudnnConvolutionDescriptor_t *d) { ALLOC(struct cudnnConvolutionStruct, d); return 0; }
 cudnnStatus_t cudnnDestroyConvolutionDescriptor(cudnnConvolutionDescriptor_t d) { free(d); return 0; }
 
+static int format_ok(cudnnTensorFormat_t format, cudnnDataType_t type)
+{
+    return (format == CUDNN_TENSOR_NCHW || format == CUDNN_TENSOR_NHWC) &&
+           (type == CUDNN_DATA_FLOAT || type == CUDNN_DATA_HALF);
+}
+
 cudnnStatus_t cudnnSetTensor4dDescriptor(cudnnTensorDescriptor_t d, cudnnTensorFormat_t format,
                                          cudnnDataType_t type, int n, int c, int h, int w)
 {
-    if (format != CUDNN_TENSOR_NCHW || type != CUDNN_DATA_FLOAT || n < 1 || c < 1 || h < 1 || w < 1)
+    if (!format_ok(format, type) || n < 1 || c < 1 || h < 1 || w < 1)
         return 3000;
-    *d = (struct cudnnTensorStruct){ n, c, h, w };
+    *d = (struct cudnnTensorStruct){ n, c, h, w, type, format == CUDNN_TENSOR_NHWC };
     return 0;
 }
 
 cudnnStatus_t cudnnSetFilter4dDescriptor(cudnnFilterDescriptor_t d, cudnnDataType_t type,
                                          cudnnTensorFormat_t format, int k, int c, int h, int w)
 {
-    if (format != CUDNN_TENSOR_NCHW || type != CUDNN_DATA_FLOAT || k < 1 || c < 1 || h < 1 || w < 1)
+    if (!format_ok(format, type) || k < 1 || c < 1 || h < 1 || w < 1)
         return 3000;
-    *d = (struct cudnnFilterStruct){ k, c, h, w };
+    *d = (struct cudnnFilterStruct){ k, c, h, w, type, format == CUDNN_TENSOR_NHWC };
     return 0;
+}
+
+/* Element (n, c, y, x) of a tensor of C x H x W in either memory order. */
+static size_t at(int nhwc, int C, int H, int W, int n, int c, int y, int x)
+{
+    return nhwc ? (((size_t)n * H + y) * W + x) * C + c : (((size_t)n * C + c) * H + y) * W + x;
+}
+#define AT_T(t, n, ch, y, x) at((t)->nhwc, (t)->c, (t)->h, (t)->w, n, ch, y, x)
+#define AT_F(f, k, ch, y, x) at((f)->nhwc, (f)->c, (f)->h, (f)->w, k, ch, y, x)
+
+static float load(const void *p, int type, size_t i)
+{
+    return type == CUDNN_DATA_HALF ? ff_deep3d_half_to_float(((const uint16_t *)p)[i]) :
+                                     ((const float *)p)[i];
+}
+
+static void store(void *p, int type, size_t i, float v)
+{
+    if (type == CUDNN_DATA_HALF)
+        ((uint16_t *)p)[i] = ff_deep3d_float_to_half(v);
+    else
+        ((float *)p)[i] = v;
+}
+
+/* What cuDNN would run: one data type throughout, a float compute type for
+ * float data, and no tensor cores (TF32) on float data, which deep3d skips. */
+static int types_ok(const cudnnConvolutionDescriptor_t c, int algo, const cudnnTensorDescriptor_t x,
+                    const cudnnFilterDescriptor_t w, const cudnnTensorDescriptor_t y)
+{
+    return x->type == w->type && x->type == y->type &&
+           (x->type == CUDNN_DATA_HALF || (c->compute == CUDNN_DATA_FLOAT && algo != TENSOR_ALGO));
 }
 
 cudnnStatus_t cudnnSetConvolution2dDescriptor(cudnnConvolutionDescriptor_t d, int pad_h, int pad_w,
                                               int u, int v, int dil_h, int dil_w,
                                               cudnnConvolutionMode_t mode, cudnnDataType_t type)
 {
-    if (mode != CUDNN_CROSS_CORRELATION || type != CUDNN_DATA_FLOAT || u < 1 || v < 1)
+    if (mode != CUDNN_CROSS_CORRELATION || (type != CUDNN_DATA_FLOAT && type != CUDNN_DATA_HALF) ||
+        u < 1 || v < 1)
         return 3000;
-    *d = (struct cudnnConvolutionStruct){ pad_h, pad_w, u, v, dil_h, dil_w, CUDNN_DEFAULT_MATH };
+    *d = (struct cudnnConvolutionStruct){ pad_h, pad_w, u, v, dil_h, dil_w, CUDNN_DEFAULT_MATH, type };
     return 0;
 }
 
@@ -109,7 +157,7 @@ static int shapes_ok(const cudnnConvolutionDescriptor_t c, const cudnnTensorDesc
 #define PERF_RESULTS(perf, returned, requested, conv)                               \
     do {                                                                            \
         memset(perf, 0, sizeof(*perf) * (requested < 2 ? requested : 2));           \
-        perf[0].algo = 1;                                                           \
+        perf[0].algo = TENSOR_ALGO;                                                 \
         perf[0].mathType = CUDNN_TENSOR_OP_MATH;                                    \
         if (requested > 1) {                                                        \
             perf[1].algo = 0;                                                       \
@@ -178,16 +226,19 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t h, const void *alpha_p,
                                       cudnnConvolutionFwdAlgo_t algo, void *ws, size_t ws_size,
                                       const void *beta_p, const cudnnTensorDescriptor_t yd, void *yv)
 {
-    const float *x = xv, *w = wv, alpha = *(const float *)alpha_p, beta = *(const float *)beta_p;
-    float *y = yv;
+    /* alpha and beta are float for float and half data alike */
+    const float alpha = *(const float *)alpha_p, beta = *(const float *)beta_p;
 
     if (!shapes_ok(c, xd, wd, yd) || !workspace_ok(ws, ws_size))
         return 2000;
+    if (!types_ok(c, algo, xd, wd, yd))
+        return 3000;
     for (int n = 0; n < yd->n; n++)
         for (int k = 0; k < yd->c; k++)
             for (int oy = 0; oy < yd->h; oy++)
                 for (int ox = 0; ox < yd->w; ox++) {
-                    float acc = 0.0f, *out = &y[((n * yd->c + k) * yd->h + oy) * yd->w + ox];
+                    size_t out = AT_T(yd, n, k, oy, ox);
+                    float acc = 0.0f;
                     for (int ch = 0; ch < xd->c; ch++)
                         for (int ky = 0; ky < wd->h; ky++)
                             for (int kx = 0; kx < wd->w; kx++) {
@@ -195,10 +246,11 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t h, const void *alpha_p,
                                 int ix = ox * c->v - c->pad_w + kx * c->dil_w;
                                 if (iy < 0 || iy >= xd->h || ix < 0 || ix >= xd->w)
                                     continue;
-                                acc += x[((n * xd->c + ch) * xd->h + iy) * xd->w + ix] *
-                                       w[((k * wd->c + ch) * wd->h + ky) * wd->w + kx];
+                                acc += load(xv, xd->type, AT_T(xd, n, ch, iy, ix)) *
+                                       load(wv, wd->type, AT_F(wd, k, ch, ky, kx));
                             }
-                    *out = alpha * acc + (beta != 0.0f ? beta * *out : 0.0f);
+                    store(yv, yd->type, out, alpha * acc +
+                          (beta != 0.0f ? beta * load(yv, yd->type, out) : 0.0f));
                 }
     return 0;
 }
@@ -211,12 +263,15 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t h, const void *alpha_p,
                                            size_t ws_size, const void *beta_p,
                                            const cudnnTensorDescriptor_t dxd, void *dxv)
 {
-    const float *dy = dyv, *w = wv, alpha = *(const float *)alpha_p, beta = *(const float *)beta_p;
+    const float alpha = *(const float *)alpha_p, beta = *(const float *)beta_p;
     size_t n_dx = (size_t)dxd->n * dxd->c * dxd->h * dxd->w;
-    float *dx = dxv, *acc;
+    float *acc;
 
     if (!shapes_ok(c, dxd, wd, dyd) || !workspace_ok(ws, ws_size))
         return 2000;
+    if (!types_ok(c, algo, dxd, wd, dyd))
+        return 3000;
+    /* acc is in dx's memory order */
     if (!(acc = calloc(n_dx, sizeof(*acc))))
         return 4003;
     /* scatter: dx[c][oy*u - pad + ky][...] += dy[k][oy][ox] * w[k][c][ky][kx] */
@@ -224,7 +279,7 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t h, const void *alpha_p,
         for (int k = 0; k < dyd->c; k++)
             for (int oy = 0; oy < dyd->h; oy++)
                 for (int ox = 0; ox < dyd->w; ox++) {
-                    float g = dy[((n * dyd->c + k) * dyd->h + oy) * dyd->w + ox];
+                    float g = load(dyv, dyd->type, AT_T(dyd, n, k, oy, ox));
                     for (int ch = 0; ch < dxd->c; ch++)
                         for (int ky = 0; ky < wd->h; ky++)
                             for (int kx = 0; kx < wd->w; kx++) {
@@ -232,12 +287,13 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t h, const void *alpha_p,
                                 int ix = ox * c->v - c->pad_w + kx * c->dil_w;
                                 if (iy < 0 || iy >= dxd->h || ix < 0 || ix >= dxd->w)
                                     continue;
-                                acc[((n * dxd->c + ch) * dxd->h + iy) * dxd->w + ix] +=
-                                    g * w[((k * wd->c + ch) * wd->h + ky) * wd->w + kx];
+                                acc[AT_T(dxd, n, ch, iy, ix)] +=
+                                    g * load(wv, wd->type, AT_F(wd, k, ch, ky, kx));
                             }
                 }
     for (size_t i = 0; i < n_dx; i++)
-        dx[i] = alpha * acc[i] + (beta != 0.0f ? beta * dx[i] : 0.0f);
+        store(dxv, dxd->type, i, alpha * acc[i] +
+              (beta != 0.0f ? beta * load(dxv, dxd->type, i) : 0.0f));
     free(acc);
     return 0;
 }

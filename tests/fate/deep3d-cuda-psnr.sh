@@ -2,11 +2,12 @@
 # CUDA output of deep3d against its CPU output, for the FATE_HW tests of
 # tests/fate/deep3d.mak.
 #
-# Usage: deep3d-cuda-psnr.sh FFMPEG MIN_DB SIZE FORMAT DEEP3D_OPTIONS
+# Usage: deep3d-cuda-psnr.sh FFMPEG MIN_DB SIZE FORMAT DEEP3D_OPTIONS [upload]
 #
 # testsrc2 of SIZE in FORMAT goes through deep3d twice: on the CPU (software
 # frames, device=cpu) and on the GPU (hwupload: CUDA frames in and out,
-# device=cuda), and the downloaded GPU frames are compared with the CPU ones
+# device=cuda; with "upload", software frames in and out, which the filter
+# uploads and downloads itself), and the GPU frames are compared with the CPU ones
 # by the psnr filter. Every plane of every frame must reach MIN_DB; "inf"
 # asks for identical frames. Prints one line per frame and a summary; exits
 # non-zero on a failure, or when no frame was compared.
@@ -15,7 +16,7 @@
 # opened): tests/unit/test_cuda.sh uses it to check this script on a machine
 # without a GPU.
 set -u
-ffmpeg=$1 min=$2 size=$3 fmt=$4 opts=$5
+ffmpeg=$1 min=$2 size=$3 fmt=$4 opts=$5 how=${6:-frames}
 
 # psnr takes planar formats: compare semi-planar ones deinterleaved (lossless)
 case $fmt in
@@ -29,7 +30,11 @@ if [ -n "${DEEP3D_PSNR_GPU_CHAIN:-}" ]; then
     gpu=$DEEP3D_PSNR_GPU_CHAIN
 else
     hw="-init_hw_device cuda=gpu -filter_hw_device gpu"
-    gpu="hwupload,deep3d=$opts:device=cuda,hwdownload,format=$fmt"
+    if [ "$how" = upload ]; then
+        gpu="deep3d=$opts:device=cuda"
+    else
+        gpu="hwupload,deep3d=$opts:device=cuda,hwdownload,format=$fmt"
+    fi
 fi
 
 graph="testsrc2=s=$size:r=5:d=1,format=$fmt,split[a][b];"

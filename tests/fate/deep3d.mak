@@ -9,8 +9,10 @@
 # against the Python reference with tolerances, on any machine.
 
 DEEP3D_SRC   = testsrc2=s=96x64:r=5:d=1
-DEEP3D_FCN   = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-fcn.safetensors:threads=1
-DEEP3D_ORIG  = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-original.safetensors:threads=1
+# device=cpu: these checksums are the CPU path's, also on a machine with a GPU
+# (deep3d-cuda-psnr.sh sets the device after these options for its GPU branch)
+DEEP3D_FCN   = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-fcn.safetensors:threads=1:device=cpu
+DEEP3D_ORIG  = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-original.safetensors:threads=1:device=cpu
 DEEP3D_CRC   = $(call FILTERFRAMECRC, TESTSRC2 FORMAT DEEP3D)
 
 # Every layout and anaglyph, 8-bit 4:2:0, rendered by the network.
@@ -70,6 +72,13 @@ $(eval $(call FATE_DEEP3D_SAME_TEST,swap-ab2r,:mode=ab2r:swap=1,ab2l))
 # the output does not depend on how the work is split between threads
 $(eval $(call FATE_DEEP3D_SAME_TEST,threads-3,:threads=3,sbsl))
 
+# The built-in default model (no model option) gives the frames of the file it is made from.
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-builtin-model
+fate-deep3d-builtin-model: CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=threads=1:device=cpu:mode=sbs2l
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-builtin-model-file
+fate-deep3d-builtin-model-file: CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=model=$(SRC_PATH)/tests/deep3d/deep3d-default.safetensors:threads=1:device=cpu:mode=sbs2l
+fate-deep3d-builtin-model-file: REF = $(SRC_PATH)/tests/ref/fate/deep3d-builtin-model
+
 # Options that change the rendering, the original topology, the depth picture.
 define FATE_DEEP3D_OPTION_TEST
 FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-$(1)
@@ -81,6 +90,43 @@ $(eval $(call FATE_DEEP3D_OPTION_TEST,renormalize,$(DEEP3D_FCN):renormalize=1))
 $(eval $(call FATE_DEEP3D_OPTION_TEST,depth,$(DEEP3D_FCN):mode=depth))
 $(eval $(call FATE_DEEP3D_OPTION_TEST,original-sbsl,$(DEEP3D_ORIG)))
 $(eval $(call FATE_DEEP3D_OPTION_TEST,original-ab2r,$(DEEP3D_ORIG):mode=ab2r))
+
+# Temporal smoothing, scene-cut reset, dilation, automatic convergence and the
+# hard renderer (issue 7). testsrc2 moves, so smoothing and its motion weight
+# change the frames; each option has its own test.
+$(eval $(call FATE_DEEP3D_OPTION_TEST,smooth,$(DEEP3D_FCN):smooth=4))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,smooth-motion,$(DEEP3D_FCN):smooth=4:motion=2))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,smooth-depth,$(DEEP3D_FCN):smooth=4:mode=depth))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,dilate,$(DEEP3D_FCN):dilate=2))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,dilate-depth,$(DEEP3D_FCN):dilate=2:mode=depth))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,render-hard,$(DEEP3D_FCN):render=hard))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,conv-auto,$(DEEP3D_FCN):convergence=auto))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,conv-auto-limits,$(DEEP3D_FCN):convergence=auto:conv_smooth=0:conv_percentile=50:max_popout=0.2:max_depth=0.3))
+$(eval $(call FATE_DEEP3D_OPTION_TEST,temporal-all,$(DEEP3D_FCN):smooth=8:dilate=1:render=hard:convergence=auto:mode=sbs2l))
+# the temporal path is single-threaded and in a fixed order: threads change nothing
+define FATE_DEEP3D_SAME_OPT_TEST
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-$(1)
+fate-deep3d-$(1): CMD = framecrc -lavfi $(DEEP3D_SRC),format=$(4),deep3d=$(DEEP3D_FCN)$(2)
+fate-deep3d-$(1): REF = $(SRC_PATH)/tests/ref/fate/deep3d-$(3)
+endef
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-threads-3,:smooth=4:threads=3,smooth,yuv420p))
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,temporal-all-threads-2,:smooth=8:dilate=1:render=hard:convergence=auto:mode=sbs2l:threads=2,temporal-all,yuv420p))
+# with a network-independent shift (strength 0, 12 whole samples) the hard
+# renderer gives exactly the soft renderer's frames
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,hard-shift-irr,:strength=0:renormalize=1:convergence=12.5:render=hard:mode=irr,shift-yuv420p-irr,yuv420p))
+# smooth=0 is the per-frame filter (the default smooths: smooth=8); with the
+# reset options set it is the same, and so is a scenecut of 1 level on moving
+# testsrc2 (every frame resets the state)
+$(eval $(call FATE_DEEP3D_OPTION_TEST,smooth-0,$(DEEP3D_FCN):smooth=0))
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-0-resets,:smooth=0:scenecut=5:motion=3,smooth-0,yuv420p))
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-scenecut,:smooth=4:scenecut=1,smooth-0,yuv420p))
+$(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-default,:smooth=8,layout-sbsl,yuv420p))
+
+# A hard cut between two real pictures (tests/data/README.md) resets the
+# state on the cut frame, and a timestamp gap resets it (deep3d-reset.sh).
+FATE_DEEP3D-$(call ALLYES, IMAGE2_DEMUXER PNG_DECODER CROP_FILTER SELECT_FILTER FORMAT_FILTER DEEP3D_FILTER FRAMEMD5_MUXER) += fate-deep3d-reset
+fate-deep3d-reset: CMD = run $(SRC_PATH)/tests/fate/deep3d-reset.sh $(TARGET_PATH)/ffmpeg$(PROGSSUF)$(EXESUF) \
+    $(SRC_PATH)/tests/deep3d/cut-astronaut-coffee.png $(DEEP3D_FCN):smooth=8
 
 # Odd sizes: a squeezed layout drops the unpaired column / row; full layouts
 # of axes without chroma subsampling take any size.
@@ -121,25 +167,64 @@ ifneq ($(CONFIG_CUDA_LLVM)$(CONFIG_CUDA_NVCC),)
 # every layout of the GPU path in every sw_format it takes, fp32: 50 dB
 define FATE_DEEP3D_CUDA_TEST
 FATE_DEEP3D_CUDA-$(DEEP3D_HW) += fate-deep3d-cuda-$(1)-$(2)
-fate-deep3d-cuda-$(1)-$(2): CMD = $(DEEP3D_PSNR) 50 96x64 $(1) $(DEEP3D_FCN):mode=$(2)
+fate-deep3d-cuda-$(1)-$(2): CMD = $(DEEP3D_PSNR) 50 96x64 $(1) $(DEEP3D_FCN):precision=fp32:mode=$(2)
 endef
 $(foreach F,nv12 p010le yuv420p yuv444p,$(foreach L,sbsl sbsr sbs2l sbs2r abl abr ab2l ab2r ml mr,$(eval $(call FATE_DEEP3D_CUDA_TEST,$(F),$(L)))))
 
+# these name their precision (the default, auto, is fp16 on GPUs with tensor cores)
 define FATE_DEEP3D_CUDA_OPTION_TEST
 FATE_DEEP3D_CUDA-$(DEEP3D_HW) += fate-deep3d-cuda-$(1)
-fate-deep3d-cuda-$(1): CMD = $(DEEP3D_PSNR) $(2) $(3) $(4) $(5)
+fate-deep3d-cuda-$(1): CMD = $(DEEP3D_PSNR) $(2) $(3) $(4) $(5) $(6)
 endef
-$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,flat,inf,96x64,nv12,$(DEEP3D_FCN):strength=0:renormalize=1))
-$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,swap,50,96x64,nv12,$(DEEP3D_FCN):swap=1:mode=sbs2l))
-$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,strength-2.5,50,96x64,yuv420p,$(DEEP3D_FCN):strength=2.5))
-$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,convergence,50,96x64,p010le,$(DEEP3D_FCN):convergence=-3))
-$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,renormalize,50,96x64,nv12,$(DEEP3D_FCN):renormalize=1))
-$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,original,50,96x64,nv12,$(DEEP3D_ORIG)))
-$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,original-ab2r,50,96x64,yuv444p,$(DEEP3D_ORIG):mode=ab2r))
-$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,odd-sbs2l,50,99x33,yuv444p,$(DEEP3D_FCN):mode=sbs2l))
-$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,odd-ab2l,50,98x34,nv12,$(DEEP3D_FCN):mode=ab2l))
-$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,720p,50,1280x720,nv12,$(DEEP3D_FCN)))
-$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,720p-p010,50,1280x720,p010le,$(DEEP3D_ORIG):mode=sbs2r))
+DEEP3D_FCN32  = $(DEEP3D_FCN):precision=fp32
+DEEP3D_ORIG32 = $(DEEP3D_ORIG):precision=fp32
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,flat,inf,96x64,nv12,$(DEEP3D_FCN32):strength=0:renormalize=1))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,swap,50,96x64,nv12,$(DEEP3D_FCN32):swap=1:mode=sbs2l))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,strength-2.5,50,96x64,yuv420p,$(DEEP3D_FCN32):strength=2.5))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,convergence,50,96x64,p010le,$(DEEP3D_FCN32):convergence=-3))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,renormalize,50,96x64,nv12,$(DEEP3D_FCN32):renormalize=1))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,original,50,96x64,nv12,$(DEEP3D_ORIG32)))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,original-ab2r,50,96x64,yuv444p,$(DEEP3D_ORIG32):mode=ab2r))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,odd-sbs2l,50,99x33,yuv444p,$(DEEP3D_FCN32):mode=sbs2l))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,odd-ab2l,50,98x34,nv12,$(DEEP3D_FCN32):mode=ab2l))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,720p,50,1280x720,nv12,$(DEEP3D_FCN32)))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,720p-p010,50,1280x720,p010le,$(DEEP3D_ORIG32):mode=sbs2r))
+# software frames on the GPU: the filter uploads and downloads them itself
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,upload-nv12,50,96x64,nv12,$(DEEP3D_FCN32),upload))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,upload-yuv420p-ab2l,50,99x34,yuv420p,$(DEEP3D_FCN32):mode=ab2l,upload))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,upload-p010-sbs2r,50,96x64,p010le,$(DEEP3D_ORIG32):mode=sbs2r,upload))
+# the temporal steps, dilation, auto convergence and render=hard on the GPU
+# (docs/temporal.md): every frame of the clip, CPU against GPU
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,smooth,50,96x64,nv12,$(DEEP3D_FCN32):smooth=4))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,smooth-motion,50,96x64,yuv420p,$(DEEP3D_FCN32):smooth=4:motion=2))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,smooth-scenecut,50,96x64,p010le,$(DEEP3D_FCN32):smooth=4:scenecut=1))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,dilate,50,96x64,nv12,$(DEEP3D_FCN32):dilate=2))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,render-hard,50,96x64,yuv444p,$(DEEP3D_FCN32):render=hard))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,render-hard-p010,50,98x34,p010le,$(DEEP3D_FCN32):render=hard:mode=sbs2r))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,render-hard-shift,inf,96x64,nv12,$(DEEP3D_FCN32):strength=0:renormalize=1:convergence=12.5:render=hard))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,conv-auto,50,96x64,nv12,$(DEEP3D_FCN32):convergence=auto))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,conv-auto-limits,50,96x64,yuv420p,$(DEEP3D_FCN32):convergence=auto:conv_smooth=0:conv_percentile=50:max_popout=0.2:max_depth=0.3))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,temporal-all,50,96x64,nv12,$(DEEP3D_FCN32):smooth=8:dilate=1:render=hard:convergence=auto:mode=sbs2l))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,temporal-720p,50,1280x720,nv12,$(DEEP3D_FCN32):smooth=8:dilate=2:convergence=auto))
+
+# fp16 (half NHWC network, tensor-core algorithms allowed): 38 dB against the
+# CPU path, in every sw_format, a full and a squeezed layout of each axis and a
+# mono one, and both topologies (the original's FC head is reordered for NHWC)
+DEEP3D_FCN16  = $(DEEP3D_FCN):precision=fp16
+DEEP3D_ORIG16 = $(DEEP3D_ORIG):precision=fp16
+define FATE_DEEP3D_CUDA_FP16_TEST
+FATE_DEEP3D_CUDA-$(DEEP3D_HW) += fate-deep3d-cuda-fp16-$(1)-$(2)
+fate-deep3d-cuda-fp16-$(1)-$(2): CMD = $(DEEP3D_PSNR) 38 96x64 $(1) $(DEEP3D_FCN16):mode=$(2)
+endef
+$(foreach F,nv12 p010le yuv420p yuv444p,$(foreach L,sbsl sbs2r abr ab2l mr,$(eval $(call FATE_DEEP3D_CUDA_FP16_TEST,$(F),$(L)))))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,fp16-original,38,96x64,nv12,$(DEEP3D_ORIG16)))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,fp16-original-ab2r,38,96x64,yuv444p,$(DEEP3D_ORIG16):mode=ab2r))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,fp16-strength-2.5,38,96x64,yuv420p,$(DEEP3D_FCN16):strength=2.5))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,fp16-odd-ab2l,38,98x34,nv12,$(DEEP3D_FCN16):mode=ab2l))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,fp16-720p,38,1280x720,nv12,$(DEEP3D_FCN16)))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,fp16-upload-p010-sbs2r,38,96x64,p010le,$(DEEP3D_ORIG16):mode=sbs2r,upload))
+# the default: fp16 on a GPU with tensor cores, fp32 elsewhere; 38 dB holds for both
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,auto,38,96x64,nv12,$(DEEP3D_FCN):precision=auto:mode=sbs2l))
 endif
 $(FATE_DEEP3D_CUDA-yes): CMP = null
 

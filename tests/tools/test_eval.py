@@ -67,6 +67,23 @@ class EvalFilterTest(unittest.TestCase):
             ed = ev.filter_depth(path, spec, L)
             self.assertLess(float(np.abs(ed).max()), 0.02)  # the mean of planes -4..4
 
+    def test_repeat_and_extra_options(self) -> None:
+        """run_filter(repeat=n) scores the last of n identical frames; extra options reach the filter."""
+        rng = np.random.default_rng(5)
+        L = np.clip(ref.synthetic_image(rng, 32, 64).transpose(1, 2, 0), 0, 255).astype(np.uint8)
+        model = os.path.join(naive.TOOLS_DIR, "..", "tests", "data", "deep3d-tiny-fcn.safetensors")
+        self.assertEqual(ev.deep3d_opts("a:b", "smooth=8", mode="right"),
+                         "deep3d=model=a\\:b:smooth=8:mode=right")
+        one = ev.run_filter(L, [ev.deep3d_opts(model, "smooth=0", mode="right")])[0]
+        last = ev.run_filter(L, [ev.deep3d_opts(model, "smooth=0", mode="right")], repeat=3)[0]
+        np.testing.assert_array_equal(one, last)
+        # a still picture: the smoothed volume is the per-frame one, up to float rounding
+        smooth = ev.run_filter(L, [ev.deep3d_opts(model, "smooth=8", mode="right")], repeat=3)[0]
+        self.assertLessEqual(int(np.abs(smooth.astype(int) - one).max()), 1)
+        hard = ev.run_filter(L, [ev.deep3d_opts(model, "render=hard", mode="right", strength="4")])[0]
+        soft = ev.run_filter(L, [ev.deep3d_opts(model, "render=soft", mode="right", strength="4")])[0]
+        self.assertGreater(int(np.abs(hard.astype(int) - soft).max()), 0)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -18,13 +18,22 @@
  *   to load cuDNN (ENOSYS without it) and then to the device (EINVAL: not
  *   initialised), never to a host copy.
  *
+ * - The half conversions of the fp16 network (deep3d_half.h): every half
+ *   survives a round trip, ties round to even, overflow gives infinity,
+ *   subnormals are kept; and every 4093rd float against the compiler's
+ *   _Float16 where it has one.
+ * - The precision option: listed with its values, a bad value refused.
+ *
  * Usage: test_cuda MODEL.safetensors [CUDNN_LIBRARY]
  * Prints one "ok"/"not ok" line per check and ends with "N passed, M failed".
  */
 
 #define _POSIX_C_SOURCE 200112L /* setenv */
 
+#include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +42,14 @@
 #include "libavfilter/avfilter.h"
 #include "libavfilter/buffersink.h"
 #include "libavfilter/buffersrc.h"
+#include "libavfilter/deep3d_cuda.h"
 #include "libavfilter/deep3d_cudnn.h"
+#include "libavfilter/deep3d_half.h"
 #include "libavutil/error.h"
 #include "libavutil/frame.h"
 #include "libavutil/hwcontext.h"
 #include "libavutil/log.h"
+#include "libavutil/macros.h"
 #include "libavutil/mem.h"
 #include "libavutil/opt.h"
 #include "libavutil/pixdesc.h"
@@ -52,9 +64,13 @@ static void skip(const char *what)
 }
 
 /* Messages up to INFO are collected; the tests look for the words users see. */
+static int nb_errors;   ///< lines at error level or worse since logbuf was cleared
+
 static void log_cb(void *avcl, int level, const char *fmt, va_list vl)
 {
     size_t len = strlen(logbuf);
+    if (level <= AV_LOG_ERROR)
+        nb_errors++;
     if (level > AV_LOG_INFO || len >= sizeof(logbuf) - 1)
         return;
     vsnprintf(logbuf + len, sizeof(logbuf) - len, fmt, vl);
@@ -235,6 +251,139 @@ static void test_help(void)
     check(cuda && lib, "options: device=cuda and cudnn are listed");
 }
 
+/* ---- half precision ---- */
+
+static float bits_to_float(uint32_t x)
+{
+    float f;
+    memcpy(&f, &x, sizeof(f));
+    return f;
+}
+
+static void test_half(void)
+{
+    static const struct { float f; uint16_t h; const char *what; } cases[] = {
+        { 0.0f,                    0x0000, "0" },
+        { -0.0f,                   0x8000, "-0" },
+        { 1.0f,                    0x3c00, "1" },
+        { -2.5f,                   0xc100, "-2.5" },
+        { 1.0f + 0x1p-11f,         0x3c00, "1 + 2^-11: a tie, to even (down)" },
+        { 1.0f + 3 * 0x1p-11f,     0x3c02, "1 + 3 * 2^-11: a tie, to even (up)" },
+        { 1.0f + 0x1p-11f + 0x1p-20f, 0x3c01, "just above a tie: up" },
+        { 0.1f,                    0x2e66, "0.1" },
+        { 65504.0f,                0x7bff, "65504, the largest half" },
+        { 65519.0f,                0x7bff, "65519: rounds down to 65504" },
+        { 65520.0f,                0x7c00, "65520: a tie, to even, which is infinity" },
+        { 1e10f,                   0x7c00, "1e10: infinity" },
+        { -1e10f,                  0xfc00, "-1e10: -infinity" },
+        { INFINITY,                0x7c00, "infinity" },
+        { 0x1p-14f,                0x0400, "2^-14, the smallest normal" },
+        { 0x1p-24f,                0x0001, "2^-24, the smallest subnormal" },
+        { 1023 * 0x1p-24f,         0x03ff, "the largest subnormal" },
+        { 1023.5f * 0x1p-24f,      0x0400, "a tie below 2^-14: to even, the smallest normal" },
+        { 1.5f * 0x1p-24f,         0x0002, "1.5 * 2^-24: a tie, to even (up)" },
+        { 2.5f * 0x1p-24f,         0x0002, "2.5 * 2^-24: a tie, to even (down)" },
+        { 0x1p-25f,                0x0000, "2^-25: a tie, to even (0)" },
+        { 0x1p-25f * 1.0001f,      0x0001, "just above 2^-25: 2^-24" },
+        { -0x1p-26f,               0x8000, "-2^-26: -0" },
+        { 0x1p-149f,               0x0000, "the smallest float subnormal: 0" },
+    };
+    int bad = 0, first = -1;
+
+    for (int i = 0; i < FF_ARRAY_ELEMS(cases); i++) {
+        uint16_t h = ff_deep3d_float_to_half(cases[i].f);
+        check(h == cases[i].h, "half: %s: %g -> 0x%04x (want 0x%04x)", cases[i].what,
+              cases[i].f, h, cases[i].h);
+    }
+    check(isnan(ff_deep3d_half_to_float(ff_deep3d_float_to_half(NAN))) &&
+          (ff_deep3d_float_to_half(NAN) & 0x7c00) == 0x7c00, "half: NaN stays NaN");
+
+    /* every half that is not a NaN, there and back */
+    for (uint32_t h = 0; h < 0x10000; h++) {
+        float f = ff_deep3d_half_to_float(h);
+        if ((h & 0x7c00) == 0x7c00 && (h & 0x3ff))
+            continue;
+        if (ff_deep3d_float_to_half(f) != h && !bad++)
+            first = h;
+    }
+    check(!bad, "half: all 63488 non-NaN halves survive a round trip (%d do not; first: 0x%04x)",
+          bad, bad ? first : 0);
+    check(ff_deep3d_half_to_float(0x0001) == 0x1p-24f && ff_deep3d_half_to_float(0x8400) == -0x1p-14f &&
+          ff_deep3d_half_to_float(0x7bff) == 65504.0f && isinf(ff_deep3d_half_to_float(0xfc00)),
+          "half: to float, subnormal, normal, largest and infinite values");
+
+#ifdef __FLT16_MAX__
+    /* the compiler's conversion (round to nearest even, IEEE) over the whole float range */
+    bad = 0;
+    for (uint64_t x = 0; x <= 0xffffffffu; x += 4093) {
+        float f = bits_to_float(x);
+        _Float16 ref = (_Float16)f;
+        uint16_t want;
+        if (isnan(f))
+            continue;
+        memcpy(&want, &ref, sizeof(want));
+        if (ff_deep3d_float_to_half(f) != want && !bad++)
+            first = x;
+    }
+    check(!bad, "half: 1049344 floats over the whole range convert as _Float16 does (%d differ; "
+          "first: 0x%08x)", bad, bad ? first : 0);
+#else
+    (void)bits_to_float;
+    printf("ok - half: against _Float16 # skip: the compiler has no _Float16\n");
+    passed++;
+#endif
+}
+
+/* The precision option: its values listed with help; a bad one refused. */
+static void test_precision_option(void)
+{
+    const AVFilter *f = avfilter_get_by_name("deep3d");
+    const AVOption *opt = NULL;
+    int found = 0, helped = 1;
+    AVFilterGraph *graph;
+    AVFilterContext *ctx = NULL;
+    char args[1200];
+    int ret;
+
+    for (const AVOption *o = f && f->priv_class ? f->priv_class->option : NULL; o && o->name; o++) {
+        if (!strcmp(o->name, "precision") && o->type == AV_OPT_TYPE_INT)
+            opt = o;
+        if (o->type == AV_OPT_TYPE_CONST && o->unit && !strcmp(o->unit, "precision")) {
+            found |= !strcmp(o->name, "auto") ? 1 : !strcmp(o->name, "fp32") ? 2 :
+                     !strcmp(o->name, "fp16") ? 4 : 8;
+            helped &= o->help && *o->help;
+        }
+    }
+    check(opt && opt->unit && !strcmp(opt->unit, "precision") && opt->help && found == 7 && helped &&
+          opt->default_val.i64 == DEEP3D_PRECISION_AUTO,
+          "options: precision listed with auto, fp32 and fp16, each with help; auto by default");
+
+    for (int i = 0; i < 5; i++) {
+        static const char *const vals[] = { "auto", "fp32", "fp16", "fp8", "3" };
+        static const int want[] = { DEEP3D_PRECISION_AUTO, DEEP3D_PRECISION_FP32,
+                                    DEEP3D_PRECISION_FP16, -1, -1 };
+        int64_t v = -1;
+
+        graph = avfilter_graph_alloc();
+        if (!graph) {
+            check(0, "precision=%s: no memory", vals[i]);
+            continue;
+        }
+        snprintf(args, sizeof(args), "model=%s:precision=%s", model, vals[i]);
+        logbuf[0] = 0;
+        ret = avfilter_graph_create_filter(&ctx, f, "deep3d", args, NULL, graph);
+        if (ret >= 0)
+            av_opt_get_int(ctx->priv, "precision", 0, &v);
+        if (want[i] >= 0)
+            check(ret >= 0 && v == want[i], "options: precision=%s parses (%s, value %"PRId64")",
+                  vals[i], av_err2str(ret), v);
+        else
+            check(ret < 0 && logged("precision"), "options: precision=%s refused (%s) with a "
+                  "message naming the option", vals[i], av_err2str(ret));
+        avfilter_graph_free(&graph);
+    }
+}
+
 /* Software frames with a device option: which device runs, or which error. */
 static void test_software(const char *extra, int want, const char *want_msg)
 {
@@ -244,11 +393,18 @@ static void test_software(const char *extra, int want, const char *want_msg)
 
     snprintf(args, sizeof(args), "model=%s:mode=sbsl%s", model, extra);
     logbuf[0] = 0;
+    nb_errors = 0;
     ret = graph_open(&g, AV_PIX_FMT_YUV420P, AV_PIX_FMT_NONE, 32, 16, args);
     if (ret >= 0)
         ret = run_one(&g, 32, 16);
     check(ret == want && logged(want_msg), "software frames, '%s': %s (want %s) and '%s' in the "
           "log", extra, av_err2str(ret), av_err2str(want), want_msg);
+    if (want >= 0) {
+        /* a fallback is quiet: one line names the device, nothing at error level */
+        const char *first = strstr(logbuf, "device: ");
+        check(!nb_errors && first && !strstr(first + 1, "device: "), "software frames, '%s': "
+              "one device line and no error (%d error lines)", extra, nb_errors);
+    }
     graph_close(&g);
 }
 
@@ -297,17 +453,25 @@ int main(int argc, char **argv)
                     "$DEEP3D_CUDNN");
     test_load_real();
 
+    test_half();
+
     /* the device option on software frames */
     test_help();
+    test_precision_option();
+    /* on the CPU the option is accepted and changes nothing */
+    test_software(":device=cpu:precision=fp16", 0, "device: cpu (requested)");
     test_software("", 0, "device: cpu (auto");
-    test_software(":device=auto", 0, "device: cpu (auto");
+    /* without a driver, the reason is given; with one (a GPU machine), it depends on the GPU */
+    test_software(":device=auto", 0, ff_deep3d_cuda_driver_present() ? "device: " :
+                  "device: cpu (auto: no CUDA driver;");
     test_software(":device=auto:cudnn=/nonexistent/libcudnn.so.9", 0, "device: cpu (auto");
     test_software(":device=cpu", 0, "device: cpu (requested)");
     test_software(":device=cuda:cudnn=/nonexistent/libcudnn.so.9", AVERROR(ENOSYS),
                   "device=cuda: the GPU path needs cuDNN 9");
     if (cudnn) {
+        /* software frames go to the GPU when there is one: here, no CUDA driver */
         snprintf(extra, sizeof(extra), ":device=cuda:cudnn=%s", cudnn);
-        test_software(extra, AVERROR(EINVAL), "device=cuda needs CUDA frames, got yuv420p");
+        test_software(extra, AVERROR(ENOSYS), "device=cuda: the GPU path cannot run yuv420p");
     } else {
         test_software(":device=cuda", AVERROR(ENOSYS), "device=cuda: the GPU path needs cuDNN 9");
     }

@@ -117,16 +117,81 @@ else
         notok "FATE_HW on the emulator: $n of $listed tests reported"
     fi
     rm -f "$OUT"/tests/data/fate/deep3d-cuda-*.rep
+    # device=auto on software frames: the GPU when the driver and cuDNN are there (frames
+    # uploaded and downloaded by the filter), else the CPU with one info line and no error
+    emu_run() { # emu_run CUDNN GRAPH: ffmpeg's log at info level
+        LD_LIBRARY_PATH=$EMU${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} DEEP3D_CUDNN=$1 \
+            "$OUT/ffmpeg" -nostdin -hide_banner -nostats -loglevel info -lavfi "$2" -f null - 2>&1
+    }
+    log=$(emu_run "$EMU/libcudnn.so.9" "testsrc2=s=96x64:r=5:d=0.4,format=nv12,deep3d=model=$MODEL")
+    if echo "$log" | grep -q 'device: cuda (.*auto: software frames uploaded and downloaded)'; then
+        ok "device=auto, software nv12 with a driver and cuDNN: the GPU path, uploaded"
+    else
+        notok "device=auto, software nv12 with a driver and cuDNN: $(echo "$log" | grep -i 'device\|error' | head -n 3)"
+    fi
+    for case in "nv12 /nonexistent/libcudnn.so.9 no_cuDNN_9" "rgb24 $EMU/libcudnn.so.9 the_GPU_path_has_no_mode=sbsl_on_rgb24_frames"; do
+        set -- $case
+        log=$(emu_run "$2" "testsrc2=s=96x64:r=5:d=0.4,format=$1,deep3d=model=$MODEL")
+        if [ "$(echo "$log" | grep -c "device: cpu (auto: ${3//_/ };")" = 1 ] &&
+           ! echo "$log" | grep -qi 'error\|cannot'; then
+            ok "device=auto, software $1 (${3//_/ }): the CPU, one info line saying why, no error"
+        else
+            notok "device=auto, software $1 (${3//_/ }): $(echo "$log" | head -n 5)"
+        fi
+    done
+    # precision: what runs, and why, on the device line; D3EMU_CC sets the emulated
+    # compute capability (9.0 by default)
+    g="testsrc2=s=96x64:r=5:d=0.2,format=nv12,deep3d=model=$MODEL"
+    for case in "9.0 auto fp16_NHWC_(auto:_compute_capability_9.0,_tensor_cores)" \
+                "7.0 auto fp16_NHWC_(auto:_compute_capability_7.0,_tensor_cores)" \
+                "6.1 auto fp32_(auto:_compute_capability_6.1,_no_tensor_cores)" \
+                "6.1 fp16 fp16_NHWC_(requested)" "9.0 fp32 fp32_(requested)"; do
+        set -- $case
+        log=$(D3EMU_CC=$1 emu_run "$EMU/libcudnn.so.9" "$g:precision=$2")
+        if echo "$log" | grep -qF "device: cuda (deep3d host CUDA emulator, cuDNN 9.19.0, ${3//_/ }, "; then
+            ok "precision=$2 at compute capability $1: ${3//_/ }"
+        else
+            notok "precision=$2 at compute capability $1: $(echo "$log" | grep -i 'device\|error' | head -n 3)"
+        fi
+    done
+    # a filter value beyond the half range: fp16 refuses it, auto falls back to fp32
+    big=$BUILD/check/cuda-emu/big-weight.safetensors
+    /usr/bin/env python3 - "$MODEL" "$big" <<'PY'
+import json, struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+n = struct.unpack('<Q', b[:8])[0]
+off = 8 + n + json.loads(b[8:8 + n])['conv2_1_weight']['data_offsets'][0]
+b[off:off + 4] = struct.pack('<f', 1e6)
+open(sys.argv[2], 'wb').write(b)
+PY
+    log=$(emu_run "$EMU/libcudnn.so.9" "testsrc2=s=96x64:r=5:d=0.2,format=nv12,deep3d=model=$big:device=cuda:precision=fp16")
+    if echo "$log" | grep -qF "precision=fp16: conv2_1 holds 1e+06, beyond the half range"; then
+        ok "precision=fp16 refuses a filter beyond the half range, naming it"
+    else
+        notok "precision=fp16 with a filter beyond the half range: $(echo "$log" | head -n 3)"
+    fi
+    log=$(emu_run "$EMU/libcudnn.so.9" "testsrc2=s=96x64:r=5:d=0.2,format=nv12,deep3d=model=$big")
+    if echo "$log" | grep -qF "fp32 (auto: conv2_1 holds 1e+06, beyond the half range)"; then
+        ok "precision=auto with a filter beyond the half range: fp32, saying why"
+    else
+        notok "precision=auto with a filter beyond the half range: $(echo "$log" | grep -i 'device\|error' | head -n 3)"
+    fi
     # a network of real width (the compact benchmark model: 256x160, 17 planes, up to
-    # 128 channels) at 640x360, with the same comparison
+    # 128 channels) at 640x360, with the same comparison, in both precisions
     compact=$BUILD/check/cuda-emu/compact.safetensors
     if /usr/bin/env python3 "$TOP/bench/make_bench_model.py" --arch fcn --input 256x160 \
-           --channels 16,32,64,128,128 --convs 1,1,1,1,1 --disparity -8:8 "$compact" &&
-       res=$(LD_LIBRARY_PATH=$EMU${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} DEEP3D_CUDNN=$EMU/libcudnn.so.9 \
-             "$psnr" "$OUT/ffmpeg" 50 640x360 nv12 "model=$compact:mode=sbs2l" | tail -n 1); then
-        ok "compact network, 640x360 nv12 sbs2l on the host CUDA emulator: $res"
+           --channels 16,32,64,128,128 --convs 1,1,1,1,1 --disparity -8:8 "$compact"; then
+        for case in "fp32 50" "fp16 38"; do
+            set -- $case
+            if res=$(LD_LIBRARY_PATH=$EMU${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} DEEP3D_CUDNN=$EMU/libcudnn.so.9 \
+                     "$psnr" "$OUT/ffmpeg" "$2" 640x360 nv12 "model=$compact:mode=sbs2l:precision=$1" | tail -n 1); then
+                ok "compact network, $1, 640x360 nv12 sbs2l on the host CUDA emulator: $res"
+            else
+                notok "compact network, $1, 640x360 nv12 sbs2l on the host CUDA emulator: ${res:-failed}"
+            fi
+        done
     else
-        notok "compact network, 640x360 nv12 sbs2l on the host CUDA emulator: ${res:-failed}"
+        notok "compact network: make_bench_model.py failed"
     fi
 fi
 

@@ -193,7 +193,7 @@ static void test_layout(enum AVPixelFormat fmt, const Layout *l, int w, int h)
     Graph g;
     int ret, bad = 0;
 
-    snprintf(args, sizeof(args), "model=%s:strength=0:renormalize=1:mode=%s", model, l->name);
+    snprintf(args, sizeof(args), "model=%s:device=cpu:strength=0:renormalize=1:mode=%s", model, l->name);
     if (!in || !out || (ret = graph_open(&g, fmt, w, h, args)) < 0) {
         check(0, "%s %s %dx%d: graph setup", fn, l->name, w, h);
         goto end;
@@ -309,7 +309,7 @@ static void test_interleave(enum AVPixelFormat fmt, int right_on_even, int swap,
     Graph g;
     int ret, bad = 0;
 
-    snprintf(args, sizeof(args), "model=%s:strength=0:renormalize=1:convergence=%g:swap=%d:mode=%s",
+    snprintf(args, sizeof(args), "model=%s:device=cpu:strength=0:renormalize=1:convergence=%g:swap=%d:mode=%s",
              model, convergence, swap, mode);
     if (!in || !out || (ret = graph_open(&g, fmt, w, h, args)) < 0) {
         check(0, "%s %s swap=%d %dx%d: graph setup", d->name, mode, swap, w, h);
@@ -383,7 +383,7 @@ static unsigned ana_exact(int mode, int c, const unsigned *v, unsigned maxval)
 
 static const char *conv_args(char *buf, size_t size, const char *mode, double convergence)
 {
-    snprintf(buf, size, "model=%s:strength=0:renormalize=1:convergence=%g:mode=%s",
+    snprintf(buf, size, "model=%s:device=cpu:strength=0:renormalize=1:convergence=%g:mode=%s",
              model, convergence, mode);
     return buf;
 }
@@ -690,7 +690,7 @@ static void test_config_error(enum AVPixelFormat fmt, const char *mode, int w, i
     Graph g;
     int ret;
 
-    snprintf(args, sizeof(args), "model=%s:mode=%s", model, mode);
+    snprintf(args, sizeof(args), "model=%s:device=cpu:mode=%s", model, mode);
     ret = graph_open(&g, fmt, w, h, args);
     check(ret == AVERROR(EINVAL), "%s %s %dx%d refused at configuration (%s)",
           av_get_pix_fmt_name(fmt), mode, w, h, av_err2str(ret));
@@ -707,7 +707,7 @@ static void test_size_change(void)
 
     char args[1200];
 
-    snprintf(args, sizeof(args), "model=%s:mode=sbs", model);
+    snprintf(args, sizeof(args), "model=%s:device=cpu:mode=sbs", model);
     if (a && b && out && graph_open(&g, AV_PIX_FMT_YUV420P, 32, 16, args) >= 0) {
         ret = av_buffersrc_add_frame(g.src, a);
         if (ret >= 0)
@@ -802,7 +802,7 @@ static void test_replaces_side_data(const char *mode, int want_type, int want_fl
     char args[1200];
     Graph g;
 
-    snprintf(args, sizeof(args), "model=%s:mode=%s", model, mode);
+    snprintf(args, sizeof(args), "model=%s:device=cpu:mode=%s", model, mode);
     if (in && out && (s3d_in = av_stereo3d_create_side_data(in)) &&
         graph_open(&g, AV_PIX_FMT_YUV420P, 32, 16, args) >= 0) {
         s3d_in->type = AV_STEREO3D_CHECKERBOARD;
@@ -826,8 +826,11 @@ static void test_init_error(const char *args, int want, const char *what)
 {
     Graph g;
     int ret = graph_open(&g, AV_PIX_FMT_YUV420P, 32, 16, args);
-    check(ret == want, "%s: '%s' refused with %s (got %s)", what, args, av_err2str(want),
-          av_err2str(ret));
+    if (want)
+        check(ret == want, "%s: '%s' refused with %s (got %s)", what, args, av_err2str(want),
+              av_err2str(ret));
+    else
+        check(ret == 0, "%s: '%s' accepted (got %s)", what, args, av_err2str(ret));
     graph_close(&g);
 }
 
@@ -870,7 +873,12 @@ int main(int argc, char **argv)
     test_config_error(AV_PIX_FMT_GRAY8,   "ab2l",  1, 1);
     test_config_error(AV_PIX_FMT_GRAY8,   "sbsl",  600000, 128); /* output over the size limit */
 
-    test_init_error("mode=sbs", AVERROR(EINVAL), "no model");
+    /* without model= the built-in default model runs */
+    test_init_error("mode=sbs", 0, "no model (the built-in one)");
+    /* convergence: a number within +-50, or the named constant auto (a sentinel beyond) */
+    test_init_error("convergence=auto", 0, "automatic convergence");
+    test_init_error("convergence=60", AVERROR(ERANGE), "convergence between 50 and auto");
+    test_init_error("convergence=-51", AVERROR(ERANGE), "convergence below -50");
     test_init_error("model=/nonexistent/deep3d.safetensors", AVERROR(ENOENT), "missing model file");
     test_init_error("model=/dev/null", AVERROR_INVALIDDATA, "empty model file");
 
