@@ -5,8 +5,8 @@
 # scaled to 960x540 yuv420p is written once to a raw file; each configuration
 # then converts it to side-by-side with the interim default model
 # (weights/deep3d-default.safetensors, 1.08 GFLOP/frame), -f null. The
-# configurations run interleaved, RUNS rounds, so a change in the machine's
-# load hits all of them alike. Per run: wall time per frame (-benchmark rtime)
+# configurations run interleaved, RUNS rounds, each round starting at another
+# configuration, so a change in the machine's load hits all of them alike. Per run: wall time per frame (-benchmark rtime)
 # and the filter's own stage timers (-v verbose). Medians over the runs.
 # The added cost is reported as a ratio to smooth=0 from the same rounds, and
 # as the temporal stage's own time (deep3d's timer around the temporal steps
@@ -30,8 +30,12 @@ raw=$WORK/vtest-960x540-$FRAMES.yuv
 CONFIGS=${CONFIGS:-"smooth=0 smooth=8 smooth=8:convergence=auto smooth=8:dilate=2 smooth=0:render=hard smooth=8:dilate=2:convergence=auto:render=hard"}
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 declare -A wall stage temporal
+read -r -a configs <<< "$CONFIGS"
+n=${#configs[@]}
 for ((r = 0; r < RUNS; r++)); do
-    for c in $CONFIGS; do
+    # each round starts at another configuration: no position in the round is favoured
+    for ((j = 0; j < n; j++)); do
+        c=${configs[$(((r + j) % n))]}
         log=$("$BIN" -nostdin -hide_banner -benchmark -v verbose -f rawvideo -pix_fmt yuv420p \
               -s 960x540 -framerate 25 -i "$raw" -vf "deep3d=model=$MODEL:mode=sbs:$c" -f null - 2>&1)
         rt=$(echo "$log" | sed -n 's/.*rtime=\([0-9.]*\)s.*/\1/p' | tail -n 1)

@@ -319,3 +319,13 @@ void ff_deep3d_anaglyph_free(Deep3DAnaglyph **pa)
     av_frame_free(&a->rgb[1]);
     av_freep(pa);
 }
+
+int ff_deep3d_anaglyph_matrix(enum Deep3DAnaglyphType type, float m[3][6])
+{
+    if (type < 0 || type >= DEEP3D_ANAGLYPH_NB)
+        return AVERROR(EINVAL);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 6; j++)
+            m[i][j] = (double)coefs[type][i][j] / ONE;
+    return 0;
+}

@@ -66,4 +66,10 @@ int ff_deep3d_anaglyph_render(Deep3DAnaglyph *a, void *log_ctx, AVFrame *out,
 
 void ff_deep3d_anaglyph_free(Deep3DAnaglyph **a);
 
+/**
+ * The mix of type as floats, for the GPU path: rows output R, G, B; columns
+ * left R, G, B, then right R, G, B. AVERROR(EINVAL) for an unknown type.
+ */
+int ff_deep3d_anaglyph_matrix(enum Deep3DAnaglyphType type, float m[3][6]);
+
 #endif /* AVFILTER_DEEP3D_ANAGLYPH_H */

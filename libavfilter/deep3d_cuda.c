@@ -24,8 +24,10 @@
  * (deep3d_cuda_net.c), the rendered eye is drawn by the selection kernel
  * straight into its place in the output frame (or into an eye-sized frame
  * first when the layout squeezes the eyes), and the packing kernel places
- * the other eye. Parameters (weights, shift tables) are the only host to
- * device copies, made once at configuration.
+ * the other eye. Interleaved rows and anaglyphs take both eyes as frames of
+ * the input size and combine them in one kernel; the depth picture is drawn
+ * from the probabilities alone. Parameters (weights, shift tables) are the
+ * only host to device copies, made once at configuration.
  */
 
 #include <math.h>
@@ -49,6 +51,7 @@
 #include "libavutil/time.h"
 
 #include "cuda/load_helper.h"
+#include "deep3d_anaglyph.h"
 #include "deep3d_cuda.h"
 #include "deep3d_cuda_net.h"
 #include "deep3d_cudnn.h"
@@ -56,6 +59,8 @@
 #include "deep3d_input.h"
 
 #define CHECK_CU(x) FF_CUDA_CHECK_DL(c->log_ctx, c->cu, x)
+/* floats in the anaglyph parameter block: mix 3 x 6, inverse 3 x 3, colour 8 */
+#define ANAGLYPH_PARAMS 35
 #define BLOCK_X 32
 #define BLOCK_Y 8
 
@@ -68,6 +73,7 @@ struct Deep3DCuda {
     Deep3DPack pack;
     Deep3DSelectParams sel;
     int swap;
+    int output;                 ///< enum Deep3DCudaOutput
 
     AVBufferRef *device_ref;
     AVCUDADeviceContext *hwctx;
@@ -76,10 +82,11 @@ struct Deep3DCuda {
     Deep3DCudaNet *net;
     CUmodule module;
     CUfunction input, select, pack_eye;     ///< for this format's sample container
+    CUfunction interleave, depth_pic, anaglyph, anaglyph_chroma;
     CUfunction scene_rows, smooth, expected, dilate, hard;
 
     AVBufferRef *out_frames;    ///< the output pool (packed size)
-    AVBufferRef *eye_frames;    ///< squeezed layouts: the rendered eye at input size
+    AVBufferRef *eye_frames;    ///< the rendered eye at input size, unless drawn in place
     AVFrame *eye;
 
     CUdeviceptr net_input, probs;
@@ -105,6 +112,15 @@ struct Deep3DCuda {
     enum AVColorRange color_range;
     int colour_set;
 
+    /* anaglyphs: the mix, the frame's matrix and its inverse (AK_* of
+     * cuda/deep3d_cuda.cu), uploaded when the matrix or range changes */
+    float mix[3][6];
+    CUdeviceptr anaglyph_params;
+    CUdeviceptr anaglyph_uv;    ///< subsampled chroma: u, v of the mix at full resolution
+    enum AVColorSpace mix_colorspace;
+    enum AVColorRange mix_range;
+    int mix_set;
+
     /* throughput, for benchmarks: the work is asynchronous, so the clock
      * stops when the stream has drained, at free */
     int64_t nb_frames, t_first;
@@ -114,11 +130,6 @@ int ff_deep3d_cuda_format_supported(enum AVPixelFormat fmt)
 {
     return fmt == AV_PIX_FMT_NV12 || fmt == AV_PIX_FMT_P010 ||
            fmt == AV_PIX_FMT_YUV420P || fmt == AV_PIX_FMT_YUV444P;
-}
-
-int ff_deep3d_cuda_layout_supported(enum Deep3DLayout layout)
-{
-    return layout >= DEEP3D_LAYOUT_SBSL && layout <= DEEP3D_LAYOUT_MR;
 }
 
 int ff_deep3d_cuda_driver_present(void)
@@ -250,6 +261,18 @@ static int load_kernels(Deep3DCuda *c)
         (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->expected, c->module, "deep3d_expected"))) < 0 ||
         (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->dilate, c->module, "deep3d_dilate"))) < 0)
         return ret;
+    snprintf(name, sizeof(name), "deep3d_interleave_%s", suffix);
+    if ((ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->interleave, c->module, name))) < 0)
+        return ret;
+    snprintf(name, sizeof(name), "deep3d_depth_%s", suffix);
+    if ((ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->depth_pic, c->module, name))) < 0)
+        return ret;
+    snprintf(name, sizeof(name), "deep3d_anaglyph_%s", suffix);
+    if ((ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->anaglyph, c->module, name))) < 0)
+        return ret;
+    snprintf(name, sizeof(name), "deep3d_anaglyph_chroma_%s", suffix);
+    if ((ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->anaglyph_chroma, c->module, name))) < 0)
+        return ret;
     snprintf(name, sizeof(name), "deep3d_pack_%s", suffix);
     return CHECK_CU(c->cu->cuModuleGetFunction(&c->pack_eye, c->module, name));
 }
@@ -282,6 +305,31 @@ static int temporal_alloc(Deep3DCuda *c)
     return 0;
 }
 
+/* The anaglyph kernels' parameter block and, for subsampled chroma, the
+ * full-resolution u and v of the mix. */
+static int anaglyph_alloc(Deep3DCuda *c)
+{
+    int ret;
+
+    if (c->output != DEEP3D_CUDA_ANAGLYPH)
+        return 0;
+    if ((ret = dev_alloc(c, &c->anaglyph_params, ANAGLYPH_PARAMS * sizeof(float),
+                         "the anaglyph matrices")) < 0)
+        return ret;
+    if (c->chroma_w != c->pack.in_w || c->chroma_h != c->pack.in_h)
+        return dev_alloc(c, &c->anaglyph_uv, 2 * (size_t)c->pack.in_w * c->pack.in_h *
+                         sizeof(float), "the anaglyph chroma");
+    return 0;
+}
+
+/* Whether the rendered eye needs a frame of its own: squeezed before packing,
+ * or combined with the input by the interleaving or anaglyph kernel. */
+static int eye_frame_needed(const Deep3DCuda *c)
+{
+    return c->pack.half_w || c->pack.half_h || c->pack.interleave ||
+           c->output == DEEP3D_CUDA_ANAGLYPH;
+}
+
 int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *cfg,
                         AVBufferRef *in_frames, AVBufferRef **out_frames)
 {
@@ -301,10 +349,6 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
                "hwdownload for the CPU path).\n", av_get_pix_fmt_name(in_fc->sw_format));
         return AVERROR(EINVAL);
     }
-    if (!ff_deep3d_cuda_layout_supported(cfg->pack->layout)) {
-        av_log(log_ctx, AV_LOG_ERROR, "This layout is not implemented on CUDA frames yet.\n");
-        return AVERROR(ENOSYS);
-    }
     if (in_fc->device_ctx->type != AV_HWDEVICE_TYPE_CUDA) {
         av_log(log_ctx, AV_LOG_ERROR, "The input frames are not on a CUDA device.\n");
         return AVERROR(EINVAL);
@@ -319,6 +363,12 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     c->pack    = *cfg->pack;
     c->sel     = cfg->select;
     c->swap    = cfg->swap;
+    c->output  = cfg->output;
+    if (c->output == DEEP3D_CUDA_ANAGLYPH &&
+        (ret = ff_deep3d_anaglyph_matrix(cfg->anaglyph, c->mix)) < 0) {
+        av_log(log_ctx, AV_LOG_ERROR, "Unknown anaglyph type %d.\n", cfg->anaglyph);
+        goto fail;
+    }
     c->hwctx   = hwctx;
     c->render_hard = cfg->render_hard;
     c->time_base   = cfg->time_base;
@@ -355,7 +405,7 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     ret = frames_init(c, &c->out_frames, in_fc->sw_format, c->pack.out_w, c->pack.out_h);
     if (ret < 0)
         goto fail;
-    if (c->pack.half_w || c->pack.half_h) {
+    if (eye_frame_needed(c)) {
         c->eye = av_frame_alloc();
         if (!c->eye) {
             ret = AVERROR(ENOMEM);
@@ -380,7 +430,8 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
         (ret = dev_alloc(c, &c->probs, (size_t)m->nb_prob * m->in_w * m->in_h * sizeof(float),
                          "the probabilities")) < 0 ||
         (ret = upload_params(c)) < 0 ||
-        (ret = temporal_alloc(c)) < 0)
+        (ret = temporal_alloc(c)) < 0 ||
+        (ret = anaglyph_alloc(c)) < 0)
         goto fail;
     CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
     pushed = 0;
@@ -553,34 +604,195 @@ static uint8_t *slot(const AVFrame *out, const Deep3DPackPlane *pl, int i, int r
     return out->data[i] + (ptrdiff_t)y * out->linesize[i] + (ptrdiff_t)x * pl->bytes_per_pixel;
 }
 
+static int run_interleave(Deep3DCuda *c, AVFrame *out, const AVFrame *left,
+                          const AVFrame *right)
+{
+    const Deep3DPack *p = &c->pack;
+    const AVFrame *even = p->right_on_even ? right : left;
+    const AVFrame *odd  = p->right_on_even ? left : right;
+    int ret;
+
+    for (int i = 0; i < p->nb_planes; i++) {
+        const Deep3DPackPlane *pl = &p->planes[i];
+        CUdeviceptr e = (CUdeviceptr)even->data[i], o = (CUdeviceptr)odd->data[i];
+        CUdeviceptr d = (CUdeviceptr)out->data[i];
+        int ep = even->linesize[i], op = odd->linesize[i], dp = out->linesize[i];
+        int w = pl->eye_w, h = pl->eye_h, comps = pl->bytes_per_pixel / pl->elem_size;
+        int sub_y = pl->sub_y, luma_h = p->in_h, shift = pl->shift;
+        void *args[] = { &e, &ep, &o, &op, &d, &dp, &w, &h, &comps, &sub_y, &luma_h, &shift };
+
+        ret = CHECK_CU(c->cu->cuLaunchKernel(c->interleave, FFALIGN(w, BLOCK_X) / BLOCK_X,
+                                             FFALIGN(h, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,
+                                             1, 0, c->hwctx->stream, args, NULL));
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}
+
+/*
+ * The parameter block of the anaglyph kernels for the colour of the frame
+ * (c->colour, set by run_input): the mix, the inverse of the YUV to RGB
+ * matrix of ff_deep3d_colour_init() and that matrix's offsets and scales.
+ * Synchronous, after the stream has drained: the previous frame's kernels
+ * may still read the old block.
+ */
+static int anaglyph_params(Deep3DCuda *c)
+{
+    const Deep3DColour *k = &c->colour;
+    /* rgb = A (y, u, v): A = [1 0 crv; 1 cgu cgv; 1 cbu 0] */
+    double a[3][3] = { { 1, 0, k->crv }, { 1, k->cgu, k->cgv }, { 1, k->cbu, 0 } };
+    double det = a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) -
+                 a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
+                 a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+    float host[ANAGLYPH_PARAMS];
+    int ret;
+
+    if (c->mix_set && c->mix_colorspace == c->colorspace && c->mix_range == c->color_range)
+        return 0;
+    if (fabs(det) < 1e-9) {
+        av_log(c->log_ctx, AV_LOG_ERROR, "The colour matrix cannot be inverted.\n");
+        return AVERROR(EINVAL);
+    }
+    memcpy(host, c->mix, sizeof(c->mix));
+    /* the inverse by cofactors: inv[i][j] = C[j][i] / det */
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            int r0 = (j + 1) % 3, r1 = (j + 2) % 3, c0 = (i + 1) % 3, c1 = (i + 2) % 3;
+            host[18 + 3 * i + j] = (a[r0][c0] * a[r1][c1] - a[r0][c1] * a[r1][c0]) / det;
+        }
+    host[27] = k->y_off; host[28] = k->y_mul; host[29] = k->c_off; host[30] = k->c_mul;
+    host[31] = k->crv;   host[32] = k->cgu;   host[33] = k->cgv;   host[34] = k->cbu;
+    if ((ret = CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuMemcpyHtoD(c->anaglyph_params, host, sizeof(host)))) < 0)
+        return ret;
+    c->mix_colorspace = c->colorspace;
+    c->mix_range      = c->color_range;
+    c->mix_set        = 1;
+    return 0;
+}
+
+/* The anaglyph of left and right into out (one eye's size), YUV -> RGB ->
+ * mix -> YUV per pixel; subsampled chroma in a second pass. */
+static int run_anaglyph(Deep3DCuda *c, AVFrame *out, const AVFrame *left,
+                        const AVFrame *right)
+{
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(c->sw_format);
+    const AVFrame *f[3] = { left, right, out };
+    CUdeviceptr py[3], pu[3], pv[3];
+    int pitch_y[3], pitch_c[3], ret;
+    int w = c->pack.in_w, h = c->pack.in_h, cw = c->chroma_w, ch = c->chroma_h;
+    int sub_x = desc->log2_chroma_w, sub_y = desc->log2_chroma_h, uv_comps = c->uv_comps;
+    int shift = c->shift, maxval = (1 << c->depth) - 1;
+
+    if ((ret = anaglyph_params(c)) < 0)
+        return ret;
+    for (int i = 0; i < 3; i++) {
+        py[i] = (CUdeviceptr)f[i]->data[0];
+        pu[i] = (CUdeviceptr)f[i]->data[1];
+        pv[i] = (CUdeviceptr)f[i]->data[uv_comps == 2 ? 1 : 2];
+        pitch_y[i] = f[i]->linesize[0];
+        pitch_c[i] = f[i]->linesize[1];
+    }
+    {
+        void *args[] = { &py[0], &pu[0], &pv[0], &pitch_y[0], &pitch_c[0],
+                         &py[1], &pu[1], &pv[1], &pitch_y[1], &pitch_c[1],
+                         &py[2], &pu[2], &pv[2], &pitch_y[2], &pitch_c[2],
+                         &w, &h, &cw, &ch, &sub_x, &sub_y, &uv_comps, &shift, &maxval,
+                         &c->anaglyph_params, &c->anaglyph_uv };
+        ret = CHECK_CU(c->cu->cuLaunchKernel(c->anaglyph, FFALIGN(w, BLOCK_X) / BLOCK_X,
+                                             FFALIGN(h, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,
+                                             1, 0, c->hwctx->stream, args, NULL));
+        if (ret < 0 || (!sub_x && !sub_y))
+            return ret;
+    }
+    {
+        void *args[] = { &c->anaglyph_uv, &w, &h, &pu[2], &pv[2], &pitch_c[2], &cw, &ch,
+                         &sub_x, &sub_y, &uv_comps, &shift, &maxval, &c->anaglyph_params };
+        return CHECK_CU(c->cu->cuLaunchKernel(c->anaglyph_chroma, FFALIGN(cw, BLOCK_X) / BLOCK_X,
+                                              FFALIGN(ch, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X,
+                                              BLOCK_Y, 1, 0, c->hwctx->stream, args, NULL));
+    }
+}
+
+/* The depth picture into out (one eye's size): luma from the probabilities,
+ * chroma neutral. */
+static int run_depth(Deep3DCuda *c, AVFrame *out)
+{
+    const Deep3DPack *p = &c->pack;
+    int ret;
+
+    for (int i = 0; i < p->nb_planes; i++) {
+        const Deep3DPackPlane *pl = &p->planes[i];
+        CUdeviceptr d = (CUdeviceptr)out->data[i];
+        int dp = out->linesize[i], w = pl->w, h = pl->h;
+        int comps = pl->bytes_per_pixel / pl->elem_size, shift = pl->shift;
+        int maxval = (1 << c->depth) - 1, chroma = i > 0;
+        int nw = c->sel.net_w, nh = c->sel.net_h, D = c->sel.nb_disp;
+        void *args[] = { &d, &dp, &w, &h, &comps, &shift, &maxval, &chroma, &c->probs,
+                         &nw, &nh, &D };
+
+        ret = CHECK_CU(c->cu->cuLaunchKernel(c->depth_pic, FFALIGN(w, BLOCK_X) / BLOCK_X,
+                                             FFALIGN(h, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,
+                                             1, 0, c->hwctx->stream, args, NULL));
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}
+
+/* Network, temporal steps and (render=hard) the expected disparity of in. */
+static int run_network(Deep3DCuda *c, const AVFrame *in)
+{
+    int ret;
+
+    if ((ret = run_input(c, in)) < 0 ||
+        (ret = ff_deep3d_cuda_net_forward(c->net, c->net_input, c->probs)) < 0)
+        return ret;
+    if (c->temporal && (ret = run_temporal(c, in)) < 0)
+        return ret;
+    /* the depth picture reads the probabilities, as on the CPU path */
+    if (c->render_hard && c->output != DEEP3D_CUDA_DEPTH && (ret = run_expected(c, c->probs)) < 0)
+        return ret;
+    return 0;
+}
+
 static int render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
 {
     const Deep3DPack *p = &c->pack;
+    /* both eyes whole, combined by one kernel: interleaved rows, anaglyphs */
+    int combined = p->interleave || c->output == DEEP3D_CUDA_ANAGLYPH;
     /* with swap, the rendered eye takes the left slot and the input the right one */
-    int rendered_shown = c->swap ? p->has_left : p->has_right;
+    int rendered_shown = combined || (c->swap ? p->has_left : p->has_right);
     int input_shown    = c->swap ? p->has_right : p->has_left;
-    int squeezed = p->half_w || p->half_h, ret;
+    int to_eye = eye_frame_needed(c), ret;
 
+    if (c->output == DEEP3D_CUDA_DEPTH) {
+        if ((ret = run_network(c, in)) < 0)
+            return ret;
+        return run_depth(c, out);
+    }
     if (rendered_shown) {
-        if ((ret = run_input(c, in)) < 0 ||
-            (ret = ff_deep3d_cuda_net_forward(c->net, c->net_input, c->probs)) < 0)
-            return ret;
-        if (c->temporal && (ret = run_temporal(c, in)) < 0)
-            return ret;
-        if (c->render_hard && (ret = run_expected(c, c->probs)) < 0)
+        if ((ret = run_network(c, in)) < 0)
             return ret;
         for (int i = 0; i < p->nb_planes; i++) {
             const Deep3DPackPlane *pl = &p->planes[i];
             int (*run)(Deep3DCuda *, const Deep3DPackPlane *, const uint8_t *, int, uint8_t *, int) =
                 c->render_hard ? run_hard : run_select;
-            /* a full-size eye is rendered in place; a squeezed one is packed below */
-            ret = squeezed ? run(c, pl, in->data[i], in->linesize[i],
-                                 c->eye->data[i], c->eye->linesize[i]) :
-                             run(c, pl, in->data[i], in->linesize[i],
-                                 slot(out, pl, i, !c->swap), out->linesize[i]);
+            /* a full-size eye shown as it is is rendered in place */
+            ret = to_eye ? run(c, pl, in->data[i], in->linesize[i],
+                               c->eye->data[i], c->eye->linesize[i]) :
+                           run(c, pl, in->data[i], in->linesize[i],
+                               slot(out, pl, i, !c->swap), out->linesize[i]);
             if (ret < 0)
                 return ret;
         }
+    }
+    if (combined) {
+        const AVFrame *left  = c->swap ? c->eye : in;
+        const AVFrame *right = c->swap ? in : c->eye;
+        return p->interleave ? run_interleave(c, out, left, right) :
+                               run_anaglyph(c, out, left, right);
     }
     for (int i = 0; i < p->nb_planes; i++) {
         const Deep3DPackPlane *pl = &p->planes[i];
@@ -588,7 +800,7 @@ static int render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
             (ret = run_pack(c, pl, in->data[i], in->linesize[i],
                             slot(out, pl, i, c->swap), out->linesize[i])) < 0)
             return ret;
-        if (rendered_shown && squeezed &&
+        if (rendered_shown && to_eye &&
             (ret = run_pack(c, pl, c->eye->data[i], c->eye->linesize[i],
                             slot(out, pl, i, !c->swap), out->linesize[i])) < 0)
             return ret;
@@ -648,8 +860,9 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
             CHECK_CU(c->cu->cuMemFree(c->probs));
         if (c->params)
             CHECK_CU(c->cu->cuMemFree(c->params));
-        for (int i = 0; i < 5; i++) {
-            CUdeviceptr *b[] = { &c->state, &c->prev_in, &c->ed, &c->rows, &c->hard_scratch };
+        for (int i = 0; i < 7; i++) {
+            CUdeviceptr *b[] = { &c->state, &c->prev_in, &c->ed, &c->rows, &c->hard_scratch,
+                                 &c->anaglyph_params, &c->anaglyph_uv };
             if (*b[i])
                 CHECK_CU(c->cu->cuMemFree(*b[i]));
         }

@@ -46,8 +46,8 @@
  * GPU and come out as AV_PIX_FMT_CUDA frames of the packed layout, from the
  * filter's own frame pool, with the input's sw_format: no frame data ever
  * crosses host memory. Formats: nv12, p010, yuv420p, yuv444p. Layouts: the
- * side-by-side, above-below and mono ones (sbsl ... mr); interleaved rows,
- * anaglyphs and the depth picture are CPU-only for now.
+ * stereo layouts (side by side, above-below, mono, interleaved rows), the
+ * depth picture and the anaglyphs.
  */
 
 typedef struct Deep3DCuda Deep3DCuda;
@@ -57,6 +57,13 @@ enum Deep3DPrecision {
     DEEP3D_PRECISION_AUTO,      ///< fp16 where the GPU has tensor cores, else fp32
     DEEP3D_PRECISION_FP32,
     DEEP3D_PRECISION_FP16,
+};
+
+/** What the GPU path draws: the mode option beyond the stereo layouts. */
+enum Deep3DCudaOutput {
+    DEEP3D_CUDA_STEREO,     ///< both eyes packed into the layout of cfg->pack
+    DEEP3D_CUDA_DEPTH,      ///< the depth picture (cfg->pack planned as mono: one eye)
+    DEEP3D_CUDA_ANAGLYPH,   ///< an anaglyph of cfg->anaglyph (cfg->pack planned as mono)
 };
 
 typedef struct Deep3DCudaConfig {
@@ -69,13 +76,12 @@ typedef struct Deep3DCudaConfig {
     int render_hard;            ///< render=hard instead of the selection layer
     AVRational time_base, frame_rate;       ///< of the input link (timestamp resets)
     int precision;              ///< enum Deep3DPrecision
+    int output;                 ///< enum Deep3DCudaOutput
+    int anaglyph;               ///< enum Deep3DAnaglyphType, for DEEP3D_CUDA_ANAGLYPH
 } Deep3DCudaConfig;
 
 /** Nonzero if CUDA frames of this sw_format can be processed. */
 int ff_deep3d_cuda_format_supported(enum AVPixelFormat sw_format);
-
-/** Nonzero if the layout is implemented on CUDA frames. */
-int ff_deep3d_cuda_layout_supported(enum Deep3DLayout layout);
 
 /**
  * Nonzero if the CUDA driver library can be loaded: a quiet check before
@@ -95,7 +101,7 @@ int ff_deep3d_cuda_probe(void *log_ctx, const char *cudnn_path);
  * Set up the GPU path for frames of in_frames (an AVHWFramesContext of a
  * CUDA device): load cuDNN, build the network, the kernels and the output
  * frame pool, returned in *out_frames (a new reference, for the output link).
- * Errors: AVERROR(EINVAL) for an unsupported sw_format or layout or an
+ * Errors: AVERROR(EINVAL) for an unsupported sw_format or an
  * uninitialised device, AVERROR(ENOSYS) without cuDNN, AVERROR(ENOMEM) when
  * the GPU memory does not suffice, AVERROR_EXTERNAL for a failing CUDA/cuDNN
  * call; each with an error message.

@@ -281,7 +281,11 @@ static Deep3DSelectParams select_params(const Deep3DContext *s)
     };
 }
 
-static av_unused const char *mode_name(int mode);
+/* The layout planned for a mode: one eye's picture for the depth and the anaglyphs. */
+static enum Deep3DLayout mode_layout(int mode)
+{
+    return mode >= DEEP3D_LAYOUT_NB ? DEEP3D_LAYOUT_ML : mode;
+}
 
 static int temporal_on(const Deep3DContext *s)
 {
@@ -297,6 +301,26 @@ static Deep3DTemporalParams temporal_params(const Deep3DContext *s)
         .max_popout = s->max_popout, .max_depth = s->max_depth, .strength = s->strength,
     };
 }
+
+#if DEEP3D_HAVE_CUDA
+/* The GPU path's configuration for s: the depth picture and the anaglyphs are
+ * drawn at one eye's size, planned as the mono layout as on the CPU path. */
+static Deep3DCudaConfig cuda_config(Deep3DContext *s, const Deep3DTemporalParams *tp,
+                                    AVFilterLink *inlink)
+{
+    return (Deep3DCudaConfig){
+        .model = s->model, .pack = &s->pack, .select = select_params(s),
+        .swap = s->swap, .cudnn_path = s->cudnn_path,
+        .temporal = temporal_on(s) ? tp : NULL,
+        .render_hard = s->render == DEEP3D_RENDER_HARD,
+        .time_base = inlink->time_base, .frame_rate = ff_filter_link(inlink)->frame_rate,
+        .precision = s->precision,
+        .output = s->mode == DEEP3D_MODE_DEPTH ? DEEP3D_CUDA_DEPTH :
+                  IS_ANAGLYPH(s->mode) ? DEEP3D_CUDA_ANAGLYPH : DEEP3D_CUDA_STEREO,
+        .anaglyph = IS_ANAGLYPH(s->mode) ? s->mode - DEEP3D_MODE_ARCG : 0,
+    };
+}
+#endif
 
 /* CUDA frames: everything on the GPU, CUDA frames out (deep3d_cuda.c). */
 static int config_cuda(AVFilterLink *outlink)
@@ -323,20 +347,14 @@ static int config_cuda(AVFilterLink *outlink)
         return AVERROR(EINVAL);
     }
     in_fc = (AVHWFramesContext *)inl->hw_frames_ctx->data;
-    if (s->mode >= DEEP3D_LAYOUT_NB || !ff_deep3d_cuda_layout_supported(s->mode)) {
-        av_log(ctx, AV_LOG_ERROR, "mode=%s is not implemented on CUDA frames yet (sbsl, sbsr, "
-               "sbs2l, sbs2r, abl, abr, ab2l, ab2r, ml and mr are); add hwdownload,format=%s "
-               "before deep3d for the CPU path.\n", mode_name(s->mode),
-               av_get_pix_fmt_name(in_fc->sw_format));
-        return AVERROR(ENOSYS);
-    }
     if (!ff_deep3d_cuda_format_supported(in_fc->sw_format)) {
         av_log(ctx, AV_LOG_ERROR, "CUDA frames of %s are not supported: the GPU path takes "
                "nv12, p010le, yuv420p and yuv444p (convert with scale_cuda=format=nv12, or "
                "hwdownload for the CPU path).\n", av_get_pix_fmt_name(in_fc->sw_format));
         return AVERROR(EINVAL);
     }
-    ret = ff_deep3d_pack_init(&s->pack, ctx, s->mode, in_fc->sw_format, inlink->w, inlink->h);
+    ret = ff_deep3d_pack_init(&s->pack, ctx, mode_layout(s->mode), in_fc->sw_format, inlink->w,
+                              inlink->h);
     if (ret < 0)
         return ret;
 
@@ -345,14 +363,7 @@ static int config_cuda(AVFilterLink *outlink)
     ff_deep3d_cuda_free(&s->cuda);
     av_buffer_unref(&outl->hw_frames_ctx);
     tp = temporal_params(s);
-    cfg = (Deep3DCudaConfig){
-        .model = s->model, .pack = &s->pack, .select = select_params(s),
-        .swap = s->swap, .cudnn_path = s->cudnn_path,
-        .temporal = temporal_on(s) ? &tp : NULL,
-        .render_hard = s->render == DEEP3D_RENDER_HARD,
-        .time_base = inlink->time_base, .frame_rate = inl->frame_rate,
-        .precision = s->precision,
-    };
+    cfg = cuda_config(s, &tp, inlink);
     ret = ff_deep3d_cuda_init(&s->cuda, ctx, &cfg, inl->hw_frames_ctx, &outl->hw_frames_ctx);
     if (ret < 0) {
         /* falling back to the CPU would copy every frame through host memory */
@@ -402,13 +413,11 @@ static int config_upload_device(AVFilterLink *outlink, int quiet)
     char desc[512];
     int ret;
 
-    if (s->mode >= DEEP3D_LAYOUT_NB || !ff_deep3d_cuda_layout_supported(s->mode) ||
-        !ff_deep3d_cuda_format_supported(inlink->format)) {
-        snprintf(s->gpu_why, sizeof(s->gpu_why), "the GPU path has no mode=%s on %s frames",
-                 mode_name(s->mode), av_get_pix_fmt_name(inlink->format));
-        av_log(ctx, level, "The GPU path does not implement mode=%s on %s frames (it takes "
-               "nv12, p010le, yuv420p, yuv444p and the stereo layouts).\n", mode_name(s->mode),
-               av_get_pix_fmt_name(inlink->format));
+    if (!ff_deep3d_cuda_format_supported(inlink->format)) {
+        snprintf(s->gpu_why, sizeof(s->gpu_why), "the GPU path takes no %s frames",
+                 av_get_pix_fmt_name(inlink->format));
+        av_log(ctx, level, "The GPU path does not take %s frames (it takes nv12, p010le, "
+               "yuv420p and yuv444p).\n", av_get_pix_fmt_name(inlink->format));
         return AVERROR(ENOSYS);
     }
     if (ctx->hw_device_ctx &&
@@ -445,22 +454,15 @@ static int config_upload_device(AVFilterLink *outlink, int quiet)
     fc->width     = inlink->w;
     fc->height    = inlink->h;
     if ((ret = av_hwframe_ctx_init(s->upload_frames)) < 0 ||
-        (ret = ff_deep3d_pack_init(&s->pack, ctx, s->mode, inlink->format, inlink->w,
-                                   inlink->h)) < 0) {
+        (ret = ff_deep3d_pack_init(&s->pack, ctx, mode_layout(s->mode), inlink->format,
+                                   inlink->w, inlink->h)) < 0) {
         snprintf(s->gpu_why, sizeof(s->gpu_why), "no CUDA frames of this size (%s)",
                  av_err2str(ret));
         goto fail;
     }
 
     tp = temporal_params(s);
-    cfg = (Deep3DCudaConfig){
-        .model = s->model, .pack = &s->pack, .select = select_params(s),
-        .swap = s->swap, .cudnn_path = s->cudnn_path,
-        .temporal = temporal_on(s) ? &tp : NULL,
-        .render_hard = s->render == DEEP3D_RENDER_HARD,
-        .time_base = inlink->time_base, .frame_rate = ff_filter_link(inlink)->frame_rate,
-        .precision = s->precision,
-    };
+    cfg = cuda_config(s, &tp, inlink);
     ret = ff_deep3d_cuda_init(&s->cuda, log_ctx, &cfg, s->upload_frames, &s->upload_out);
     if (ret < 0) {
         snprintf(s->gpu_why, sizeof(s->gpu_why), "the GPU path failed to start (%s)",
@@ -534,7 +536,7 @@ static int config_output(AVFilterLink *outlink)
     AVFilterLink *inlink  = ctx->inputs[0];
     Deep3DContext *s      = ctx->priv;
     const Deep3DModel *m  = s->model;
-    enum Deep3DLayout layout = s->mode >= DEEP3D_LAYOUT_NB ? DEEP3D_LAYOUT_ML : s->mode;
+    enum Deep3DLayout layout = mode_layout(s->mode);
     size_t scratch = 0;
     char why[200] = "auto: no CUDA path in this build";
     int ret;
@@ -808,8 +810,9 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
     if (ret < 0)
         goto fail;
     av_frame_remove_side_data(out, AV_FRAME_DATA_STEREO3D);
-    /* An anaglyph is one ordinary picture to a player: no stereo side data. */
-    if (!s->anaglyph) {
+    /* An anaglyph is one ordinary picture to a player: no stereo side data
+     * (s->anaglyph is the CPU path's only). */
+    if (!IS_ANAGLYPH(s->mode)) {
         s3d = av_stereo3d_create_side_data(out);
         if (!s3d) {
             ret = AVERROR(ENOMEM);
@@ -913,15 +916,6 @@ static const AVClass deep3d_class = {
     /* device=auto's quiet GPU probe lowers the errors it provokes to verbose */
     .log_level_offset_offset = OFFSET(log_level_offset),
 };
-
-static av_unused const char *mode_name(int mode)
-{
-    for (const AVOption *o = deep3d_options; o->name; o++)
-        if (o->type == AV_OPT_TYPE_CONST && o->unit && !strcmp(o->unit, "mode") &&
-            o->default_val.i64 == mode)
-            return o->name;
-    return "?";
-}
 
 static const AVFilterPad deep3d_inputs[] = {
     {

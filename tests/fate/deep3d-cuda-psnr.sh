@@ -2,12 +2,14 @@
 # CUDA output of deep3d against its CPU output, for the FATE_HW tests of
 # tests/fate/deep3d.mak.
 #
-# Usage: deep3d-cuda-psnr.sh FFMPEG MIN_DB SIZE FORMAT DEEP3D_OPTIONS [upload]
+# Usage: deep3d-cuda-psnr.sh FFMPEG MIN_DB SIZE FORMAT DEEP3D_OPTIONS [frames|upload [SCALE]]
 #
 # testsrc2 of SIZE in FORMAT goes through deep3d twice: on the CPU (software
 # frames, device=cpu) and on the GPU (hwupload: CUDA frames in and out,
 # device=cuda; with "upload", software frames in and out, which the filter
 # uploads and downloads itself), and the GPU frames are compared with the CPU ones
+# (SCALE: options of a scale filter making the pictures, e.g. to tag another
+# colour matrix or range)
 # by the psnr filter. Every plane of every frame must reach MIN_DB; "inf"
 # asks for identical frames. Prints one line per frame and a summary; exits
 # non-zero on a failure, or when no frame was compared.
@@ -16,7 +18,7 @@
 # opened): tests/unit/test_cuda.sh uses it to check this script on a machine
 # without a GPU.
 set -u
-ffmpeg=$1 min=$2 size=$3 fmt=$4 opts=$5 how=${6:-frames}
+ffmpeg=$1 min=$2 size=$3 fmt=$4 opts=$5 how=${6:-frames} scale=${7:-}
 
 # psnr takes planar formats: compare semi-planar ones deinterleaved (lossless)
 case $fmt in
@@ -37,7 +39,7 @@ else
     fi
 fi
 
-graph="testsrc2=s=$size:r=5:d=1,format=$fmt,split[a][b];"
+graph="testsrc2=s=$size:r=5:d=1,${scale:+scale=$scale,}format=$fmt,split[a][b];"
 graph="${graph}[a]deep3d=$opts:device=cpu,format=${cmpfmt}[cpu];"
 graph="${graph}[b]$gpu,format=${cmpfmt}[gpu];[gpu][cpu]psnr=stats_file=-"
 

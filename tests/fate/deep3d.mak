@@ -125,7 +125,7 @@ $(eval $(call FATE_DEEP3D_SAME_OPT_TEST,smooth-default,:smooth=8,layout-sbsl,yuv
 # A hard cut between two real pictures (tests/data/README.md) resets the
 # state on the cut frame, and a timestamp gap resets it (deep3d-reset.sh).
 FATE_DEEP3D-$(call ALLYES, IMAGE2_DEMUXER PNG_DECODER CROP_FILTER SELECT_FILTER FORMAT_FILTER DEEP3D_FILTER FRAMEMD5_MUXER) += fate-deep3d-reset
-fate-deep3d-reset: CMD = run $(SRC_PATH)/tests/fate/deep3d-reset.sh $(TARGET_PATH)/ffmpeg$(PROGSSUF)$(EXESUF) \
+fate-deep3d-reset: CMD = $(SRC_PATH)/tests/fate/deep3d-reset.sh $(TARGET_PATH)/ffmpeg$(PROGSSUF)$(EXESUF) \
     $(SRC_PATH)/tests/deep3d/cut-astronaut-coffee.png $(DEEP3D_FCN):smooth=8
 
 # Odd sizes: a squeezed layout drops the unpaired column / row; full layouts
@@ -169,7 +169,7 @@ define FATE_DEEP3D_CUDA_TEST
 FATE_DEEP3D_CUDA-$(DEEP3D_HW) += fate-deep3d-cuda-$(1)-$(2)
 fate-deep3d-cuda-$(1)-$(2): CMD = $(DEEP3D_PSNR) 50 96x64 $(1) $(DEEP3D_FCN):precision=fp32:mode=$(2)
 endef
-$(foreach F,nv12 p010le yuv420p yuv444p,$(foreach L,sbsl sbsr sbs2l sbs2r abl abr ab2l ab2r ml mr,$(eval $(call FATE_DEEP3D_CUDA_TEST,$(F),$(L)))))
+$(foreach F,nv12 p010le yuv420p yuv444p,$(foreach L,sbsl sbsr sbs2l sbs2r abl abr ab2l ab2r ml mr irl irr depth arcg arch arcc arcd,$(eval $(call FATE_DEEP3D_CUDA_TEST,$(F),$(L)))))
 
 # these name their precision (the default, auto, is fp16 on GPUs with tensor cores)
 define FATE_DEEP3D_CUDA_OPTION_TEST
@@ -206,6 +206,34 @@ $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,conv-auto,50,96x64,nv12,$(DEEP3D_FCN3
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,conv-auto-limits,50,96x64,yuv420p,$(DEEP3D_FCN32):convergence=auto:conv_smooth=0:conv_percentile=50:max_popout=0.2:max_depth=0.3))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,temporal-all,50,96x64,nv12,$(DEEP3D_FCN32):smooth=8:dilate=1:render=hard:convergence=auto:mode=sbs2l))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,temporal-720p,50,1280x720,nv12,$(DEEP3D_FCN32):smooth=8:dilate=2:convergence=auto))
+# the depth picture with the temporal steps acting on its probabilities, swap
+# (which changes nothing in it) and render=hard (which does not apply to it);
+# interleaved rows with swap and with odd heights (hwupload and hwdownload copy
+# floor(H/2) chroma rows, so the last chroma row of 4:2:0, which covers one
+# luma row, is not compared here)
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,depth-smooth-dilate,50,96x64,nv12,$(DEEP3D_FCN32):mode=depth:smooth=4:dilate=1))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,depth-swap-hard,50,96x64,p010le,$(DEEP3D_FCN32):mode=depth:swap=1:render=hard))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,depth-upload,50,98x34,yuv420p,$(DEEP3D_FCN32):mode=depth,upload))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,irl-swap,50,96x64,nv12,$(DEEP3D_FCN32):mode=irl:swap=1))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,irr-odd,50,98x35,yuv420p,$(DEEP3D_FCN32):mode=irr))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,irl-odd-p010-hard,50,96x35,p010le,$(DEEP3D_FCN32):mode=irl:render=hard))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,irr-upload-smooth,50,96x64,nv12,$(DEEP3D_FCN32):mode=irr:smooth=4,upload))
+# anaglyphs: YUV -> RGB -> mix -> YUV in float on the GPU, through 16-bit RGB
+# with libswscale on the CPU; not bit-exact, 53 dB and more here (8-bit)
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,arcd-swap,50,96x64,nv12,$(DEEP3D_FCN32):mode=arcd:swap=1))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,arcc-odd,50,98x35,yuv420p,$(DEEP3D_FCN32):mode=arcc))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,arch-odd-444,50,99x33,yuv444p,$(DEEP3D_FCN32):mode=arch))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,arcg-upload-p010,50,96x64,p010le,$(DEEP3D_FCN32):mode=arcg,upload))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,arcd-720p,50,1280x720,nv12,$(DEEP3D_FCN32):mode=arcd:smooth=4))
+# the frame's matrix and range (scale tags them): full-range BT.709, BT.2020
+define FATE_DEEP3D_CUDA_COLOUR_TEST
+FATE_DEEP3D_CUDA-$(DEEP3D_HW_SCALE) += fate-deep3d-cuda-$(1)
+fate-deep3d-cuda-$(1): CMD = $(DEEP3D_PSNR) 50 96x64 $(2) $(DEEP3D_FCN32):mode=$(3) frames $(4)
+endef
+DEEP3D_HW_SCALE = $(if $(DEEP3D_HW),$(call ALLYES, SCALE_FILTER))
+$(eval $(call FATE_DEEP3D_CUDA_COLOUR_TEST,arcd-bt709-full,nv12,arcd,out_range=full:out_color_matrix=bt709))
+$(eval $(call FATE_DEEP3D_CUDA_COLOUR_TEST,arcc-bt2020-p010,p010le,arcc,out_range=limited:out_color_matrix=bt2020))
+$(eval $(call FATE_DEEP3D_CUDA_COLOUR_TEST,arch-full-444,yuv444p,arch,out_range=full))
 
 # fp16 (half NHWC network, tensor-core algorithms allowed): 38 dB against the
 # CPU path, in every sw_format, a full and a squeezed layout of each axis and a

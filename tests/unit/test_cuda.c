@@ -432,6 +432,7 @@ int main(int argc, char **argv)
     };
     static const char *const gpu_modes[] = {
         "sbsl", "sbsr", "sbs2l", "sbs2r", "abl", "abr", "ab2l", "ab2r", "ml", "mr",
+        "irl", "irr", "depth", "arcg", "arch", "arcc", "arcd",
     };
     char extra[1200];
 
@@ -479,12 +480,6 @@ int main(int argc, char **argv)
     /* CUDA frames: what the GPU path refuses before touching the device */
     test_cuda_frames(AV_PIX_FMT_NV12, 64, 32, ":device=cpu", AVERROR(EINVAL),
                      "device=cpu cannot take CUDA frames");
-    for (int i = 0; i < 4; i++) {
-        static const char *const modes[] = { "arcd", "irl", "irr", "depth" };
-        snprintf(extra, sizeof(extra), ":mode=%s", modes[i]);
-        test_cuda_frames(AV_PIX_FMT_NV12, 64, 32, extra, AVERROR(ENOSYS),
-                         "is not implemented on CUDA frames yet");
-    }
     test_cuda_frames(AV_PIX_FMT_YUV444P16, 64, 32, "", AVERROR(EINVAL),
                      "CUDA frames of yuv444p16le are not supported");
     test_cuda_frames(AV_PIX_FMT_BGR0, 64, 32, "", AVERROR(EINVAL),
@@ -492,9 +487,9 @@ int main(int argc, char **argv)
     test_cuda_frames(AV_PIX_FMT_NV12, 63, 32, ":mode=sbsl", AVERROR(EINVAL),
                      "needs a width divisible by 2");
 
-    /* every supported sw_format and layout reaches cuDNN, then the device */
+    /* every supported sw_format and mode reaches cuDNN, then the device */
     for (int f = 0; f < 4; f++) {
-        for (int l = 0; l < 10; l++) {
+        for (int l = 0; l < FF_ARRAY_ELEMS(gpu_modes); l++) {
             snprintf(extra, sizeof(extra), ":mode=%s:cudnn=/nonexistent/libcudnn.so.9",
                      gpu_modes[l]);
             test_cuda_frames(gpu_fmts[f], 64, 32, extra, AVERROR(ENOSYS),

@@ -129,7 +129,7 @@ else
     else
         notok "device=auto, software nv12 with a driver and cuDNN: $(echo "$log" | grep -i 'device\|error' | head -n 3)"
     fi
-    for case in "nv12 /nonexistent/libcudnn.so.9 no_cuDNN_9" "rgb24 $EMU/libcudnn.so.9 the_GPU_path_has_no_mode=sbsl_on_rgb24_frames"; do
+    for case in "nv12 /nonexistent/libcudnn.so.9 no_cuDNN_9" "rgb24 $EMU/libcudnn.so.9 the_GPU_path_takes_no_rgb24_frames"; do
         set -- $case
         log=$(emu_run "$2" "testsrc2=s=96x64:r=5:d=0.4,format=$1,deep3d=model=$MODEL")
         if [ "$(echo "$log" | grep -c "device: cpu (auto: ${3//_/ };")" = 1 ] &&
@@ -137,6 +137,26 @@ else
             ok "device=auto, software $1 (${3//_/ }): the CPU, one info line saying why, no error"
         else
             notok "device=auto, software $1 (${3//_/ }): $(echo "$log" | head -n 5)"
+        fi
+    done
+    # the same stereo side data as the CPU path in every mode (none for anaglyphs): each
+    # frame's showinfo line, CPU against CUDA frames (3 frames each)
+    side() { # side CHAIN: one line per frame, its Stereo 3D side data or "none"
+        LD_LIBRARY_PATH=$EMU${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} DEEP3D_CUDNN=$EMU/libcudnn.so.9 \
+            "$OUT/ffmpeg" -nostdin -hide_banner -nostats -loglevel info -init_hw_device cuda=gpu \
+            -filter_hw_device gpu -lavfi "testsrc2=s=96x64:r=5:d=0.6,format=nv12,$1,showinfo" \
+            -f null - 2>&1 |
+            awk '/Parsed_showinfo.* n: *[0-9]/ { if (f) print s; f = 1; s = "none" }
+                 /side data - Stereo 3D/ { sub(/.*Stereo 3D: /, ""); s = $0 }
+                 END { if (f) print s }'
+    }
+    for mode in sbsl sbs2r abr ab2l ml mr irl irr depth arcg arcd; do
+        cpu=$(side "deep3d=model=$MODEL:device=cpu:mode=$mode")
+        gpu=$(side "hwupload,deep3d=model=$MODEL:device=cuda:mode=$mode,hwdownload,format=nv12")
+        if [ "$(echo "$gpu" | grep -c .)" -eq 3 ] && [ "$cpu" = "$gpu" ]; then
+            ok "mode=$mode on CUDA frames: the CPU path's side data ($(echo "$gpu" | head -n 1))"
+        else
+            notok "mode=$mode on CUDA frames: side data '$gpu', CPU '$cpu'"
         fi
     done
     # precision: what runs, and why, on the device line; D3EMU_CC sets the emulated
