@@ -6,7 +6,7 @@ FFMPEG  = $(FFOUT)/ffmpeg
 JOBS   ?= $(shell nproc)
 export BUILD
 
-.PHONY: all build deps sources ffmpeg check demo bench check-sanitize clean distclean help
+.PHONY: all build deps sources ffmpeg check demo bench check-sanitize fuzz clean distclean help
 
 all: build
 
@@ -16,6 +16,7 @@ help:
 	@echo "make check   - build if needed, run unit tests, deep3d FATE tests and FATE"
 	@echo "make bench   - CPU benchmark; results in bench/results/"
 	@echo "make check-sanitize - the unit and deep3d FATE tests on an ASan+UBSan build"
+	@echo "make fuzz    - each libFuzzer target for FUZZ_SECONDS (default 60) on that build"
 	@echo "make clean   - remove the FFmpeg build tree (keeps downloads)"
 
 deps:
@@ -43,10 +44,15 @@ demo: build
 bench: build
 	@bench/run.sh
 
-# A second FFmpeg build with AddressSanitizer and UndefinedBehaviorSanitizer,
-# in its own tree; runs our unit tests and the deep3d FATE tests.
+# A second FFmpeg build (clang) with AddressSanitizer, UndefinedBehaviorSanitizer
+# and libFuzzer's coverage hooks, in its own tree; runs our unit tests and the
+# deep3d FATE tests. `make fuzz` runs the fuzz targets (tests/fuzz) on it.
 check-sanitize: sources
 	@BUILD=$(BUILD)/sanitize scripts/sanitize-check.sh
+
+FUZZ_SECONDS ?= 60
+fuzz: sources
+	@SAN_BUILD=$(BUILD)/sanitize FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 clean:
 	rm -rf $(FFOUT) $(BUILD)/ffmpeg

@@ -27,6 +27,7 @@
 
 #include "config.h"
 #include "libavutil/avstring.h"
+#include "libavutil/common.h"
 #include "libavutil/error.h"
 #include "libavutil/intfloat.h"
 #include "libavutil/intreadwrite.h"
@@ -223,6 +224,11 @@ static int parse_metadata(Loader *l, const Deep3DJSON *meta)
     META(s, "deep3d.disparity_width");
     if (parse_int(s, 1, 65536, &m->disp_width) < 0)
         return invalid(l->log_ctx, "deep3d.disparity_width '%s' is not in 1..65536", s);
+    /* A plane shifting by more than the whole width renders nothing of the
+     * picture; the largest shift also sizes the selection's row buffers. */
+    if (FFMAX(FFABS(m->disp_min), FFABS(m->disp_max)) > m->disp_width)
+        return invalid(l->log_ctx, "disparities %d..%d shift by more than the disparity width %d",
+                       m->disp_min, m->disp_max, m->disp_width);
 
     META(s, "deep3d.color_order");
     if (!strcmp(s, "bgr") || !strcmp(s, "rgb"))

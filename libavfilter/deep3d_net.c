@@ -27,6 +27,7 @@
  * threads.
  */
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -410,6 +411,14 @@ static int softmax_job(void *arg, int jobnr, int nb_jobs)
 
     for (int p0 = start; p0 < end; p0 += SOFTMAX_CHUNK) {
         int n = FFMIN(SOFTMAX_CHUNK, end - p0);
+        /* Finite but huge weights can overflow the logits to inf or NaN; held
+         * in the float range (NaN to -FLT_MAX), the softmax stays a
+         * distribution and no NaN reaches the float-to-int conversions. */
+        for (int k = 0; k < a->c; k++) {
+            float *restrict v = a->data + (size_t)k * a->hw + p0;
+            for (int i = 0; i < n; i++)
+                v[i] = FFMIN(FFMAX(v[i], -FLT_MAX), FLT_MAX);
+        }
         memcpy(mx, a->data + p0, n * sizeof(*mx));
         for (int k = 1; k < a->c; k++) {
             const float *restrict v = a->data + (size_t)k * a->hw + p0;
@@ -520,26 +529,56 @@ double ff_deep3d_net_macs(const Deep3DModel *m)
     return macs;
 }
 
+/* Floats of every activation buffer (the filter's input and probabilities
+ * included), from the hyperparameters alone; the loader's limits keep every
+ * term far below SIZE_MAX. */
+static size_t activation_floats(const Deep3DModel *m, int nb_threads, size_t *trunk, size_t *pool)
+{
+    size_t h = m->in_h, w = m->in_w, hw = (size_t)m->in_h * m->in_w;
+    int K = m->nb_prob;
+
+    *trunk = *pool = 0;
+    for (int s = 0; s < DEEP3D_STAGES; s++) {
+        *trunk = FFMAX(*trunk, (size_t)m->stage_channels[s] * h * w);
+        h /= 2;
+        w /= 2;
+        *pool = FFMAX(*pool, (size_t)FFMAX(m->stage_channels[s], K) * h * w);
+    }
+    /* sum and up (5/4 K hw), the filter's probs (K hw) and input (3 hw) */
+    return 2 * *trunk + 3 * *pool + (size_t)K * hw * 9 / 4 + 3 * hw +
+           (size_t)FFMAX(1, nb_threads) * SCRATCH_FLOATS;
+}
+
+static int check_size(void *log_ctx, const Deep3DModel *m, int nb_threads)
+{
+    size_t trunk, pool, total = activation_floats(m, nb_threads, &trunk, &pool);
+
+    if (total > MAX_ACTIVATION_BYTES / sizeof(float)) {
+        av_log(log_ctx, AV_LOG_ERROR, "The network (input %dx%d, %d planes, up to %d channels) "
+               "needs %zu MiB of activations with %d jobs; the limit is %zu MiB.\n",
+               m->in_w, m->in_h, m->nb_prob, FFMAX(FFMAX3(m->stage_channels[0], m->stage_channels[1],
+               m->stage_channels[2]), FFMAX(m->stage_channels[3], m->stage_channels[4])),
+               total * sizeof(float) >> 20, FFMAX(1, nb_threads), MAX_ACTIVATION_BYTES >> 20);
+        return AVERROR(EINVAL);
+    }
+    return 0;
+}
+
+int ff_deep3d_net_check(void *log_ctx, const Deep3DModel *m)
+{
+    return check_size(log_ctx, m, 1);
+}
+
 int ff_deep3d_net_init(Deep3DNet **pnet, void *log_ctx, const Deep3DModel *m, int nb_threads)
 {
     Deep3DNet *net;
-    size_t trunk = 0, pool = 0, h = m->in_h, w = m->in_w, total;
+    size_t trunk, pool;
     int K = m->nb_prob, ret;
 
     *pnet = NULL;
-    for (int s = 0; s < DEEP3D_STAGES; s++) {
-        trunk = FFMAX(trunk, (size_t)m->stage_channels[s] * h * w);
-        h /= 2;
-        w /= 2;
-        pool = FFMAX(pool, (size_t)FFMAX(m->stage_channels[s], K) * h * w);
-    }
-    total = 2 * trunk + 3 * pool + (size_t)K * m->in_h * m->in_w * 5 / 4 +
-            (size_t)nb_threads * SCRATCH_FLOATS;
-    if (total * sizeof(float) > MAX_ACTIVATION_BYTES) {
-        av_log(log_ctx, AV_LOG_ERROR, "The network needs %zu MiB of activations; the limit is "
-               "%zu MiB.\n", total * sizeof(float) >> 20, MAX_ACTIVATION_BYTES >> 20);
-        return AVERROR(EINVAL);
-    }
+    if ((ret = check_size(log_ctx, m, nb_threads)) < 0)
+        return ret;
+    activation_floats(m, nb_threads, &trunk, &pool);
 
     net = av_mallocz(sizeof(*net));
     if (!net)

@@ -35,6 +35,13 @@ typedef void (Deep3DExecute)(void *opaque, Deep3DJobFunc *job, void *arg, int nb
 typedef struct Deep3DNet Deep3DNet;
 
 /**
+ * Check, from the hyperparameters alone, that the activations of one job fit
+ * the limit of ff_deep3d_net_init(); run at model load so an absurd model is
+ * refused before any frame. Logs and returns AVERROR(EINVAL) if not.
+ */
+int ff_deep3d_net_check(void *log_ctx, const Deep3DModel *m);
+
+/**
  * Prepare the forward pass of model m for up to nb_threads parallel jobs:
  * buffers are allocated here, once. Refuses (AVERROR(EINVAL)) networks whose
  * activations would need more than 2 GiB.

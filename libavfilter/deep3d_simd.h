@@ -30,8 +30,20 @@
  * reductions and FFmpeg compiles in ISO C mode (no FMA contraction), so every
  * version computes bit-identical results.
  */
+/* clang 14 names the resolver of an external target_clones function
+ * "name.ifunc" and emits no "name" (an undefined reference when another file
+ * calls it, e.g. ff_deep3d_expected_disparity): no clones before clang 15. */
+
+/* GCC does not contract a * b + c into an FMA in ISO C mode; clang does by
+ * default wherever FMA exists (the AVX2 and AVX-512 clones), which changes
+ * the last bits. Off, clang builds give GCC's results (and FATE's). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #if defined(__x86_64__) && defined(__ELF__) && \
-    ((defined(__GNUC__) && __GNUC__ >= 6) || (defined(__clang__) && __clang_major__ >= 14)) && \
+    ((defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 6) || \
+     (defined(__clang__) && __clang_major__ >= 15)) && \
     !defined(__SANITIZE_ADDRESS__)
 #if defined(__clang__)
 #define DEEP3D_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))

@@ -206,6 +206,10 @@ static av_cold int init(AVFilterContext *ctx)
     }
     if (ret < 0)
         return ret;
+    /* absurd hyperparameters fail here, not at the first frame's allocation */
+    ret = ff_deep3d_net_check(ctx, s->model);
+    if (ret < 0)
+        return ret;
     av_log(ctx, AV_LOG_VERBOSE, "model %s: arch %s, input %dx%d, %d disparity planes "
            "(%d..%d px at width %d), %zu weights\n", s->model_path ? s->model_path : "built-in",
            s->model->arch == DEEP3D_ARCH_ORIGINAL ? "original" : "fcn",

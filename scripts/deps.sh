@@ -5,10 +5,13 @@ set -euo pipefail
 
 PKGS=(
     make gcc clang nasm pkg-config dpkg-dev xz-utils ca-certificates  # toolchain, CUDA via clang
+    g++                                                              # the host CUDA emulator (tests)
+    libclang-rt-14-dev                                               # ASan/UBSan/libFuzzer runtimes (make check-sanitize, make fuzz)
     zlib1g-dev                                                       # the only linked system lib
     libx264-dev                                                      # ships libx264.a (linked statically)
     libopenblas-dev                                                  # CBLAS; ships libopenblas.a (linked statically)
     python3 python3-numpy                                            # unit tests of the tools
+    python3-hypothesis                                               # property tests of the .params reader
     python3-torch                                                    # training pipeline tests (CPU build)
 )
 

@@ -46,10 +46,12 @@ EXTRA=$(sed -n 's/^EXTRALIBS-avcodec=//p; s/^EXTRALIBS-avfilter=//p; s/^EXTRALIB
 LDFLAGS=$(sed -n 's/^LDFLAGS=//p' "$OUT/ffbuild/config.mak")
 SAN_FLAGS=
 [ -n "${SANITIZE:-}" ] && SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+# the compiler of the FFmpeg build (CC=clang for the sanitizer build)
+CC=${CC:-cc}
 for t in "$TOP"/tests/unit/test_*.c; do
     name=$(basename "$t" .c)
     log=$LOGDIR/$name.log
-    if ! cc -O1 -g -std=c17 -Wall $SAN_FLAGS -I"$OUT" -I"$SRC" -o "$LOGDIR/$name" "$t" "${LINK[@]}" $LDFLAGS $EXTRA \
+    if ! "$CC" -O1 -g -std=c17 -Wall $SAN_FLAGS -I"$OUT" -I"$SRC" -o "$LOGDIR/$name" "$t" "${LINK[@]}" $LDFLAGS $EXTRA \
             > "$log" 2>&1; then
         echo "check: $name failed to build:"; tail -n 20 "$log"
         failed=$((failed + 1)); failures+=("$name")

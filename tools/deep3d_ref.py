@@ -169,6 +169,11 @@ def parse_spec(metadata: dict[str, str]) -> ModelSpec:
         raise ModelFormatError(
             f"metadata deep3d.disparity_max: D = {dmax - dmin + 1} planes is outside 2..256")
     dwidth = _parse_int("deep3d.disparity_width", _get(metadata, "deep3d.disparity_width"), 1, 65536)
+    if max(abs(dmin), abs(dmax)) > dwidth:
+        # a plane that shifts by more than the whole width renders nothing of the picture,
+        # and its shift (times strength, at the output width) sizes the filter's row buffers
+        raise ModelFormatError(f"metadata deep3d.disparity_width: disparities {dmin}..{dmax} shift "
+                               f"by more than the width {dwidth}")
     color = _get(metadata, "deep3d.color_order")
     if color not in COLOR_ORDERS:
         raise ModelFormatError(f"metadata deep3d.color_order: {color!r} is not bgr or rgb")

@@ -10,8 +10,8 @@ TOP=$(cd "$HERE/../.." && pwd)
 DIR=$1 NVINC=$2
 read -r -a EXTRA <<< "${3:-}"
 mkdir -p "$DIR"
-c++ -std=c++17 -O2 -g -fPIC -Wall "${EXTRA[@]}" -I"$TOP/cuda" -I"$TOP/libavfilter" -c "$HERE/kernels.cpp" -o "$DIR/kernels.o"
-cc -std=c11 -O2 -g -fPIC -Wall -Wno-unused-parameter "${EXTRA[@]}" -I"$NVINC" -c "$HERE/cuda_emu.c" \
+"${CXX:-c++}" -std=c++17 -O2 -g -fPIC -Wall "${EXTRA[@]}" -I"$TOP/cuda" -I"$TOP/libavfilter" -c "$HERE/kernels.cpp" -o "$DIR/kernels.o"
+"${CC:-cc}" -std=c11 -O2 -g -fPIC -Wall -Wno-unused-parameter "${EXTRA[@]}" -I"$NVINC" -c "$HERE/cuda_emu.c" \
     -o "$DIR/cuda_emu.o"
-c++ -shared "${EXTRA[@]}" -o "$DIR/libcuda.so.1" "$DIR/cuda_emu.o" "$DIR/kernels.o"
-cc -std=c11 -O2 -g -fPIC -Wall -shared "${EXTRA[@]}" -I"$TOP" "$HERE/cudnn_emu.c" -o "$DIR/libcudnn.so.9"
+"${CXX:-c++}" -shared "${EXTRA[@]}" -o "$DIR/libcuda.so.1" "$DIR/cuda_emu.o" "$DIR/kernels.o"
+"${CC:-cc}" -std=c11 -O2 -g -fPIC -Wall -shared "${EXTRA[@]}" -I"$TOP" "$HERE/cudnn_emu.c" -o "$DIR/libcudnn.so.9"

@@ -76,6 +76,8 @@ class SpecTest(unittest.TestCase):
         md = dict(ORIGINAL_MD, **{"deep3d.disparity_min": "-128", "deep3d.disparity_max": "127"})
         self.assertEqual(ref.parse_spec(md).K, 257)
         self.assertBad({"deep3d.disparity_width": "0"}, "deep3d.disparity_width")
+        # -15..16 at width 15: plane 16 would shift by more than the whole picture
+        self.assertBad({"deep3d.disparity_width": "15"}, "deep3d.disparity_width", "more than the width")
 
     def test_unknown_arch_and_keys(self) -> None:
         self.assertBad({"deep3d.arch": "vgg"}, "deep3d.arch", "vgg")

@@ -26,6 +26,7 @@
 #include "libavfilter/avfilter.h"
 #include "libavfilter/buffersink.h"
 #include "libavfilter/buffersrc.h"
+#include "libavfilter/deep3d_pack.h"
 #include "libavutil/frame.h"
 #include "libavutil/imgutils.h"
 #include "libavutil/mem.h"
@@ -726,6 +727,72 @@ static void test_size_change(void)
 
 /* A frame that already says it is stereo gets our side data, not its own;
  * an anaglyph (want_type < 0) gets none: it is not frame-packed stereo. */
+/* A mid-stream change of pixel format is refused like a change of size. */
+static void test_format_change(void)
+{
+    AVFrame *a = make_frame(AV_PIX_FMT_YUV420P, 32, 16, 0);
+    AVFrame *b = make_frame(AV_PIX_FMT_YUV444P, 32, 16, 1);
+    AVFrame *out = av_frame_alloc();
+    char args[1200];
+    Graph g;
+    int ret = -1, ret2 = -1;
+
+    snprintf(args, sizeof(args), "model=%s:mode=sbs", model);
+    if (a && b && out && graph_open(&g, AV_PIX_FMT_YUV420P, 32, 16, args) >= 0) {
+        ret = run_graph(&g, a, out);
+        av_frame_unref(out);
+        ret2 = run_graph(&g, b, out);
+        graph_close(&g);
+    }
+    check(ret >= 0 && ret2 == AVERROR(EINVAL), "mid-stream format change refused (%d, %d)", ret, ret2);
+    av_frame_free(&a);
+    av_frame_free(&b);
+    av_frame_free(&out);
+}
+
+/* A pixel format deep3d does not take: converted by the graph when automatic
+ * conversion is on, a failed configuration when it is off. */
+static void test_unsupported_format(void)
+{
+    AVFrame *in = make_frame(AV_PIX_FMT_YUV410P, 32, 16, 0);
+    AVFrame *out = av_frame_alloc();
+    char args[1200];
+    Graph g;
+    int ret;
+
+    snprintf(args, sizeof(args), "model=%s:mode=sbs", model);
+    ret = graph_open(&g, AV_PIX_FMT_YUV410P, 32, 16, args);
+    if (ret >= 0 && in && out)
+        ret = run_graph(&g, in, out);
+    check(ret >= 0 && out && out->width == 64 && out->height == 16 &&
+          ff_deep3d_pack_format_supported(out->format),
+          "yuv410p input is converted by the graph to a format deep3d takes (%s, %s)",
+          av_err2str(ret), out ? av_get_pix_fmt_name(out->format) : "?");
+    graph_close(&g);
+    memset(&g, 0, sizeof(g));
+    g.graph = avfilter_graph_alloc();
+    if (g.graph) {
+        AVFilterContext *d3 = NULL;
+        char src_args[128];
+        avfilter_graph_set_auto_convert(g.graph, AVFILTER_AUTO_CONVERT_NONE);
+        snprintf(src_args, sizeof(src_args), "video_size=32x16:pix_fmt=%d:time_base=1/25",
+                 AV_PIX_FMT_YUV410P);
+        ret = avfilter_graph_create_filter(&g.src, avfilter_get_by_name("buffer"), "in", src_args, NULL, g.graph);
+        if (ret >= 0)
+            ret = avfilter_graph_create_filter(&d3, avfilter_get_by_name("deep3d"), "d", args, NULL, g.graph);
+        if (ret >= 0)
+            ret = avfilter_graph_create_filter(&g.sink, avfilter_get_by_name("buffersink"), "out", NULL, NULL, g.graph);
+        if (ret >= 0 && (ret = avfilter_link(g.src, 0, d3, 0)) >= 0 &&
+            (ret = avfilter_link(d3, 0, g.sink, 0)) >= 0)
+            ret = avfilter_graph_config(g.graph, NULL);
+        check(ret < 0, "yuv410p without automatic conversion: the graph fails to configure (%s)",
+              av_err2str(ret));
+        graph_close(&g);
+    }
+    av_frame_free(&in);
+    av_frame_free(&out);
+}
+
 static void test_replaces_side_data(const char *mode, int want_type, int want_flags)
 {
     AVFrame *in = make_frame(AV_PIX_FMT_YUV420P, 32, 16, 0), *out = av_frame_alloc();
@@ -857,6 +924,8 @@ int main(int argc, char **argv)
     }
 
     test_size_change();
+    test_format_change();
+    test_unsupported_format();
     test_replaces_side_data("abr", AV_STEREO3D_TOPBOTTOM, AV_STEREO3D_FLAG_INVERT);
     test_replaces_side_data("irr", AV_STEREO3D_LINES, AV_STEREO3D_FLAG_INVERT);
     test_replaces_side_data("arcd", -1, 0);
