@@ -44,7 +44,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 host=$(hostname)
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
 flags=$(grep -o -w -E 'avx512f|avx512_bf16|amx_tile|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')
-out=$TOP/bench/results/cpu-$(date +%Y-%m-%d).md
+out=$TOP/bench/results/cpu-$(date -u +%Y-%m-%d-%H%M).md
 {
     echo "# deep3d CPU benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
@@ -58,8 +58,10 @@ out=$TOP/bench/results/cpu-$(date +%Y-%m-%d).md
     echo "- $RUNS runs per row, medians; frames per run: $FRAMES_540 at 540p, $FRAMES_1080 at 1080p"
     echo "- command: \`make bench\` (bench/run.sh)"
     echo
-    echo "| model | GFLOP/frame | input | fps | input ms | network ms | selection ms | packing ms | network GFLOP/s | % of SGEMM peak | peak RSS MiB |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    echo "- the filter's defaults apply (temporal smoothing smooth=8 is on: the temporal column)"
+    echo
+    echo "| model | GFLOP/frame | input | fps | input ms | network ms | temporal ms | selection ms | packing ms | network GFLOP/s | % of SGEMM peak | peak RSS MiB |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 } > "$out"
 
 for model in original compact builtin; do
@@ -76,18 +78,19 @@ for model in original compact builtin; do
             rtime=$(echo "$log" | sed -n 's/.*rtime=\([0-9.]*\)s.*/\1/p')
             rss=$(echo "$log" | sed -n 's/.*maxrss=\([0-9]*\)KiB.*/\1/p')
             gmac=$(echo "$log" | sed -n 's/.*, \([0-9.]*\) GMAC\/frame.*/\1/p' | head -n 1)
-            stages=$(echo "$log" | sed -n 's/.*ms per frame: input \([0-9.]*\) network \([0-9.]*\) selection \([0-9.]*\) packing \([0-9.]*\).*/\1 \2 \3 \4/p')
+            stages=$(echo "$log" | sed -n 's/.*ms per frame: input \([0-9.]*\) network \([0-9.]*\) temporal \([0-9.]*\) selection \([0-9.]*\) packing \([0-9.]*\).*/\1 \2 \3 \4 \5/p')
+            [ -n "$stages" ] || { echo "bench: no stage times in the log of $model $size" >&2; exit 1; }
             echo "$(awk -v f="$frames" -v t="$rtime" 'BEGIN { print f / t }') $stages $rss $gmac" >> "$WORK/runs.txt"
         done
         col() { awk -v c="$1" '{ print $c }' "$WORK/runs.txt" | median; }
-        fps=$(col 1); t_in=$(col 2); t_net=$(col 3); t_sel=$(col 4); t_pack=$(col 5)
-        rss=$(awk '{ print $6 }' "$WORK/runs.txt" | sort -g | tail -n 1)
-        gmac=$(col 7)
+        fps=$(col 1); t_in=$(col 2); t_net=$(col 3); t_tmp=$(col 4); t_sel=$(col 5); t_pack=$(col 6)
+        rss=$(awk '{ print $7 }' "$WORK/runs.txt" | sort -g | tail -n 1)
+        gmac=$(col 8)
         awk -v m="$model" -v g="$gmac" -v s="$size" -v fps="$fps" -v a="$t_in" -v n="$t_net" \
-            -v sel="$t_sel" -v p="$t_pack" -v rss="$rss" -v peak="$peak" 'BEGIN {
+            -v t="$t_tmp" -v sel="$t_sel" -v p="$t_pack" -v rss="$rss" -v peak="$peak" 'BEGIN {
             gf = 2 * g / (n / 1000);
-            printf "| %s | %.2f | %s | %.2f | %.2f | %.1f | %.1f | %.2f | %.0f | %.0f%% | %.0f |\n",
-                   m, 2 * g, s, fps, a, n, sel, p, gf, 100 * gf / peak, rss / 1024 }' >> "$out"
+            printf "| %s | %.2f | %s | %.2f | %.2f | %.1f | %.2f | %.1f | %.2f | %.0f | %.0f%% | %.0f |\n",
+                   m, 2 * g, s, fps, a, n, t, sel, p, gf, 100 * gf / peak, rss / 1024 }' >> "$out"
     done
 done
 
