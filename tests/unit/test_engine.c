@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "libavfilter/deep3d_model.h"
 #include "libavfilter/deep3d_net.h"
 #include "libavfilter/deep3d_select.h"
@@ -31,41 +32,9 @@
 #include "libavutil/log.h"
 #include "libavutil/mem.h"
 
-
 static float *read_f32(const char *dir, const char *name, size_t n)
 {
-    char path[1024];
-    float *buf = av_malloc_array(n ? n : 1, sizeof(float));
-    FILE *f;
-    int ok;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    if (!buf || !(f = fopen(path, "rb"))) {
-        av_free(buf);
-        return NULL;
-    }
-    /* exactly n floats: one more byte means a shape mismatch */
-    ok = fread(buf, sizeof(float), n, f) == n && fgetc(f) == EOF;
-    fclose(f);
-    if (!ok)
-        av_freep(&buf);
-    return buf;
-}
-
-/* Jobs in sequence, in an order that is not 0..n-1, so partitions must not
- * depend on the order in which jobs run. */
-static void serial_execute(void *opaque, Deep3DJobFunc *job, void *arg, int nb_jobs)
-{
-    for (int i = nb_jobs - 1; i >= 0; i--)
-        job(arg, i, nb_jobs);
-}
-
-static double max_abs_diff(const float *a, const float *b, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++)
-        m = FFMAX(m, fabs((double)a[i] - b[i]));
-    return m;
+    return (float *)read_exact(dir, name, "", n * sizeof(float));
 }
 
 int main(int argc, char **argv)

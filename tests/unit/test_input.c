@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "libavfilter/deep3d_input.h"
 #include "libavfilter/deep3d_model.h"
 #include "libavfilter/deep3d_net.h"
@@ -36,45 +37,12 @@
 #include "libavutil/mem.h"
 #include "libavutil/pixdesc.h"
 
-static uint8_t *read_file(const char *dir, const char *name, const char *suffix, size_t want)
-{
-    char path[1024];
-    uint8_t *buf = av_malloc(want ? want : 1);
-    FILE *f;
-    int ok;
-
-    snprintf(path, sizeof(path), "%s/%s%s", dir, name, suffix);
-    if (!buf || !(f = fopen(path, "rb"))) {
-        av_free(buf);
-        return NULL;
-    }
-    ok = fread(buf, 1, want, f) == want && fgetc(f) == EOF;
-    fclose(f);
-    if (!ok)
-        av_freep(&buf);
-    return buf;
-}
-
-static void serial_execute(void *opaque, Deep3DJobFunc *job, void *arg, int nb_jobs)
-{
-    for (int i = 0; i < nb_jobs; i++)
-        job(arg, i, nb_jobs);
-}
-
-static double max_abs_diff(const float *a, const float *b, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++)
-        m = FFMAX(m, fabs((double)a[i] - b[i]));
-    return m;
-}
-
 /* A frame of the given format filled from FFmpeg's tightly packed rawvideo. */
 static AVFrame *load_frame(const char *dir, const char *name, enum AVPixelFormat fmt, int w, int h)
 {
     AVFrame *f = av_frame_alloc();
     int size = av_image_get_buffer_size(fmt, w, h, 1);
-    uint8_t *raw = size > 0 ? read_file(dir, name, ".raw", size) : NULL;
+    uint8_t *raw = size > 0 ? read_exact(dir, name, ".raw", size) : NULL;
     const uint8_t *src[4];
     int src_ls[4];
 
@@ -146,8 +114,8 @@ int main(int argc, char **argv)
             continue;
         fmt = av_get_pix_fmt(fmt_name);
         f = load_frame(dir, name, fmt, w, h);
-        ref_in    = (float *)read_file(dir, name, ".input.f32", n_in * sizeof(float));
-        ref_probs = (float *)read_file(dir, name, ".probs.f32", n_prob * sizeof(float));
+        ref_in    = (float *)read_exact(dir, name, ".input.f32", n_in * sizeof(float));
+        ref_probs = (float *)read_exact(dir, name, ".probs.f32", n_prob * sizeof(float));
         if (!f || !ref_in || !ref_probs) {
             check(0, "%s: read the frame and its reference data", name);
         } else {

@@ -57,25 +57,21 @@ run_model() {
         count "$("$BIN" "$model" "$dir" "$jobs" | grep -v '^[0-9]* passed')"
     done
     while read -r fr fname fmt w h range matrix; do
-        local in_opts=()
+        local in_opts=() run mode jobs cmp
         [ "$range" != unknown ] && in_opts+=(-color_range "$range")
         [ "$matrix" != unknown ] && in_opts+=(-colorspace "$matrix")
-        if "$FFMPEG" -nostdin -v error -f rawvideo -pix_fmt "$fmt" -s "${w}x$h" "${in_opts[@]}" \
-                -i "$dir/$fname.raw" -vf "deep3d=model=$model:mode=right:threads=1:device=cpu" \
-                -f rawvideo -pix_fmt "$fmt" -y "$dir/$fname.eye.raw" 2> "$dir/$fname.ffmpeg.log"; then
-            count "$("$PY" "$TOP/tools/make_frame_fixture.py" compare-eye --model "$model" \
-                     --dir "$dir" --name "$fname" --eye "$dir/$fname.eye.raw" 2>&1)"
-        else
-            not_ok "$name/$fname: ffmpeg deep3d failed: $(head -c 300 "$dir/$fname.ffmpeg.log")"
-        fi
-        if "$FFMPEG" -nostdin -v error -f rawvideo -pix_fmt "$fmt" -s "${w}x$h" "${in_opts[@]}" \
-                -i "$dir/$fname.raw" -vf "deep3d=model=$model:mode=depth:threads=2:device=cpu" \
-                -f rawvideo -pix_fmt "$fmt" -y "$dir/$fname.depth.raw" 2> "$dir/$fname.ffmpeg.log"; then
-            count "$("$PY" "$TOP/tools/make_frame_fixture.py" compare-depth --model "$model" \
-                     --dir "$dir" --name "$fname" --eye "$dir/$fname.depth.raw" 2>&1)"
-        else
-            not_ok "$name/$fname: ffmpeg deep3d mode=depth failed: $(head -c 300 "$dir/$fname.ffmpeg.log")"
-        fi
+        # mode=right with 1 job, mode=depth with 2: each against its reference
+        for run in "right 1 eye" "depth 2 depth"; do
+            read -r mode jobs cmp <<< "$run"
+            if "$FFMPEG" -nostdin -v error -f rawvideo -pix_fmt "$fmt" -s "${w}x$h" "${in_opts[@]}" \
+                    -i "$dir/$fname.raw" -vf "deep3d=model=$model:mode=$mode:threads=$jobs:device=cpu" \
+                    -f rawvideo -pix_fmt "$fmt" -y "$dir/$fname.$mode.raw" 2> "$dir/$fname.ffmpeg.log"; then
+                count "$("$PY" "$TOP/tools/make_frame_fixture.py" "compare-$cmp" --model "$model" \
+                         --dir "$dir" --name "$fname" --eye "$dir/$fname.$mode.raw" 2>&1)"
+            else
+                not_ok "$name/$fname: ffmpeg deep3d mode=$mode failed: $(head -c 300 "$dir/$fname.ffmpeg.log")"
+            fi
+        done
     done < "$dir/frames.txt"
 }
 
