@@ -33,6 +33,7 @@
 #include "libavutil/log.h"
 #include "libavutil/mem.h"
 #include "libavutil/pixdesc.h"
+#include "../unit/deep3d_graph.h"
 
 #ifndef DEEP3D_FUZZ_DATA_DIR
 #define DEEP3D_FUZZ_DATA_DIR "tests/data"
@@ -105,8 +106,6 @@ static int graph_open(Graph *g, enum AVPixelFormat fmt, int w, int h, int graph_
                       const char *args)
 {
     char src_args[128];
-    AVFilterContext *deep3d;
-    int ret;
 
     g->graph = avfilter_graph_alloc();
     if (!g->graph)
@@ -114,16 +113,7 @@ static int graph_open(Graph *g, enum AVPixelFormat fmt, int w, int h, int graph_
     g->graph->nb_threads = graph_threads;
     snprintf(src_args, sizeof(src_args), "video_size=%dx%d:pix_fmt=%d:time_base=1/25:"
              "pixel_aspect=1/1", w, h, fmt);
-    if ((ret = avfilter_graph_create_filter(&g->src, avfilter_get_by_name("buffer"), "in",
-                                            src_args, NULL, g->graph)) < 0 ||
-        (ret = avfilter_graph_create_filter(&deep3d, avfilter_get_by_name("deep3d"), "deep3d",
-                                            args, NULL, g->graph)) < 0 ||
-        (ret = avfilter_graph_create_filter(&g->sink, avfilter_get_by_name("buffersink"), "out",
-                                            NULL, NULL, g->graph)) < 0 ||
-        (ret = avfilter_link(g->src, 0, deep3d, 0)) < 0 ||
-        (ret = avfilter_link(deep3d, 0, g->sink, 0)) < 0)
-        return ret;
-    return avfilter_graph_config(g->graph, NULL);
+    return deep3d_graph_build(g->graph, &g->src, &g->sink, src_args, args);
 }
 
 static int is_supported(enum AVPixelFormat fmt)

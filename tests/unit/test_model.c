@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "deep3d_graph.h"
 #include "libavfilter/avfilter.h"
 #include "libavfilter/buffersink.h"
 #include "libavfilter/buffersrc.h"
@@ -178,7 +179,7 @@ static void test_huge_weights(void)
     long begin = -1, end = -1;
     File f = copy_file(original.size);
     AVFilterGraph *graph = avfilter_graph_alloc();
-    AVFilterContext *src = NULL, *d3 = NULL, *sink = NULL;
+    AVFilterContext *src = NULL, *sink = NULL;
     AVFrame *in = av_frame_alloc(), *out = av_frame_alloc();
     FILE *fp = NULL;
     int fd = -1, ret = AVERROR(ENOMEM), ok_frames = 0;
@@ -200,15 +201,8 @@ static void test_huge_weights(void)
         avfilter_graph_free(&graph);
         if (!(graph = avfilter_graph_alloc()))
             break;
-        if ((ret = avfilter_graph_create_filter(&src, avfilter_get_by_name("buffer"), "in",
-                                                "video_size=64x32:pix_fmt=yuv420p:time_base=1/25",
-                                                NULL, graph)) < 0 ||
-            (ret = avfilter_graph_create_filter(&d3, avfilter_get_by_name("deep3d"), "d", args,
-                                                NULL, graph)) < 0 ||
-            (ret = avfilter_graph_create_filter(&sink, avfilter_get_by_name("buffersink"), "out",
-                                                NULL, NULL, graph)) < 0 ||
-            (ret = avfilter_link(src, 0, d3, 0)) < 0 || (ret = avfilter_link(d3, 0, sink, 0)) < 0 ||
-            (ret = avfilter_graph_config(graph, NULL)) < 0)
+        if ((ret = deep3d_graph_build(graph, &src, &sink,
+                                      "video_size=64x32:pix_fmt=yuv420p:time_base=1/25", args)) < 0)
             break;
         av_frame_unref(in);
         in->format = AV_PIX_FMT_YUV420P;
