@@ -72,7 +72,8 @@ struct Deep3DCuda {
     void *log_ctx;
     const Deep3DModel *m;
     Deep3DPack pack;
-    Deep3DSelectParams sel;
+    Deep3DSelectParams sel;     ///< this frame's: the user's shift, or auto convergence's
+    float strength, convergence;    ///< the user's
     int swap;
     int output;                 ///< enum Deep3DCudaOutput
 
@@ -317,7 +318,7 @@ static int anaglyph_alloc(Deep3DCuda *c)
 {
     int ret;
 
-    if (c->output != DEEP3D_CUDA_ANAGLYPH)
+    if (c->output != DEEP3D_OUTPUT_ANAGLYPH)
         return 0;
     if ((ret = dev_alloc(c, &c->anaglyph_params, ANAGLYPH_PARAMS * sizeof(float),
                          "the anaglyph matrices")) < 0)
@@ -333,7 +334,7 @@ static int anaglyph_alloc(Deep3DCuda *c)
 static int eye_frame_needed(const Deep3DCuda *c)
 {
     return c->pack.half_w || c->pack.half_h || c->pack.interleave ||
-           c->output == DEEP3D_CUDA_ANAGLYPH;
+           c->output == DEEP3D_OUTPUT_ANAGLYPH;
 }
 
 int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *cfg,
@@ -367,17 +368,19 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     c->log_ctx = log_ctx;
     c->m       = m;
     c->pack    = *cfg->pack;
-    c->sel     = cfg->select;
+    c->sel     = ff_deep3d_render_params(m, cfg->strength, cfg->convergence, cfg->renormalize);
+    c->strength    = cfg->strength;
+    c->convergence = cfg->convergence;
     c->swap    = cfg->swap;
     c->output  = cfg->output;
     c->batch   = FFMAX(cfg->batch, 1);
-    if (c->output == DEEP3D_CUDA_ANAGLYPH &&
+    if (c->output == DEEP3D_OUTPUT_ANAGLYPH &&
         (ret = ff_deep3d_anaglyph_matrix(cfg->anaglyph, c->mix)) < 0) {
         av_log(log_ctx, AV_LOG_ERROR, "Unknown anaglyph type %d.\n", cfg->anaglyph);
         goto fail;
     }
     c->hwctx   = hwctx;
-    c->render_hard = cfg->render_hard;
+    c->render_hard = cfg->render == DEEP3D_RENDER_HARD;
     c->time_base   = cfg->time_base;
     c->frame_rate  = cfg->frame_rate;
     if (cfg->temporal) {
@@ -598,10 +601,14 @@ static int run_temporal(Deep3DCuda *c, const AVFrame *in)
     if (ret < 0)
         return ret;
     if (c->tp.auto_conv) {
+        Deep3DAutoConv conv;
         if ((ret = CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream))) < 0 ||
             (ret = CHECK_CU(c->cu->cuMemcpyDtoH(c->ed_host, c->ed, npix * sizeof(float)))) < 0)
             return ret;
-        ff_deep3d_temporal_auto_conv(c->temporal, c->log_ctx, c->ed_host, fresh, &c->sel);
+        conv = ff_deep3d_temporal_auto_conv(c->temporal, c->log_ctx, c->ed_host, fresh,
+                                            c->strength);
+        c->sel.strength    = c->strength * conv.gain;
+        c->sel.convergence = conv.convergence;
         if ((ret = upload_params(c)) < 0)
             return ret;
     }
@@ -770,7 +777,7 @@ static int network_needed(const Deep3DCuda *c)
 {
     const Deep3DPack *p = &c->pack;
 
-    return c->output != DEEP3D_CUDA_STEREO || p->interleave ||
+    return c->output != DEEP3D_OUTPUT_STEREO || p->interleave ||
            (c->swap ? p->has_left : p->has_right);
 }
 
@@ -804,7 +811,7 @@ static int run_network(Deep3DCuda *c, const AVFrame *in)
     if (c->temporal && (ret = run_temporal(c, in)) < 0)
         return ret;
     /* the depth picture reads the probabilities, as on the CPU path */
-    if (c->render_hard && c->output != DEEP3D_CUDA_DEPTH && (ret = run_expected(c, c->probs)) < 0)
+    if (c->render_hard && c->output != DEEP3D_OUTPUT_DEPTH && (ret = run_expected(c, c->probs)) < 0)
         return ret;
     return 0;
 }
@@ -813,13 +820,13 @@ static int render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
 {
     const Deep3DPack *p = &c->pack;
     /* both eyes whole, combined by one kernel: interleaved rows, anaglyphs */
-    int combined = p->interleave || c->output == DEEP3D_CUDA_ANAGLYPH;
+    int combined = p->interleave || c->output == DEEP3D_OUTPUT_ANAGLYPH;
     /* with swap, the rendered eye takes the left slot and the input the right one */
     int rendered_shown = combined || (c->swap ? p->has_left : p->has_right);
     int input_shown    = c->swap ? p->has_right : p->has_left;
     int to_eye = eye_frame_needed(c), ret;
 
-    if (c->output == DEEP3D_CUDA_DEPTH) {
+    if (c->output == DEEP3D_OUTPUT_DEPTH) {
         if ((ret = run_network(c, in)) < 0)
             return ret;
         return run_depth(c, out);
@@ -892,6 +899,30 @@ int ff_deep3d_cuda_render_batch(Deep3DCuda *c, AVFrame *const *out, AVFrame *con
 int ff_deep3d_cuda_render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
 {
     return ff_deep3d_cuda_render_batch(c, &out, (AVFrame *const *)&in, 1);
+}
+
+int ff_deep3d_cuda_set_shift(Deep3DCuda *c, float strength, float convergence)
+{
+    CUcontext dummy;
+    int ret;
+
+    if (strength == c->strength && convergence == c->convergence)
+        return 0;
+    c->strength    = strength;
+    c->convergence = convergence;
+    /* auto convergence sets both per frame from the user's strength */
+    if (c->tp.auto_conv && c->temporal)
+        return 0;
+    c->sel.strength    = strength;
+    c->sel.convergence = convergence;
+    if ((ret = CHECK_CU(c->cu->cuCtxPushCurrent(c->hwctx->cuda_ctx))) < 0)
+        return ret;
+    /* the frames queued before read the old tables */
+    ret = CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream));
+    if (ret >= 0)
+        ret = upload_params(c);
+    CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
+    return ret;
 }
 
 int ff_deep3d_cuda_batch(const Deep3DCuda *c)
