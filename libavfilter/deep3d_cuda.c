@@ -57,6 +57,7 @@
 #include "deep3d_cudnn.h"
 #include "deep3d_temporal.h"
 #include "deep3d_input.h"
+#include "deep3d_shift.h"
 
 #define CHECK_CU(x) FF_CUDA_CHECK_DL(c->log_ctx, c->cu, x)
 /* floats in the anaglyph parameter block: mix 3 x 6, inverse 3 x 3, colour 8 */
@@ -207,9 +208,10 @@ static int frames_init(Deep3DCuda *c, AVBufferRef **pref, enum AVPixelFormat sw_
  */
 static void shift_table(const Deep3DSelectParams *p, int w, int32_t *si, float *sf)
 {
+    Deep3DShift sh = ff_deep3d_shift(p, w);
+
     for (int k = 0; k < p->nb_disp; k++) {
-        double d = p->disp_min + k;
-        double s = (d * p->strength / p->disp_width + p->convergence / 100) * w;
+        double s = (p->disp_min + k) * sh.gain + sh.offset;
         double a = floor(-s);
         si[k] = (int32_t)a;
         sf[k] = (float)(-s - a);
@@ -612,11 +614,10 @@ static int run_hard(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *src
     CUdeviceptr src = (CUdeviceptr)src_p, dst = (CUdeviceptr)dst_p;
     int w = pl->w, h = pl->h, comps = pl->bytes_per_pixel / pl->elem_size, shift = pl->shift;
     int maxval = (1 << c->depth) - 1, nw = c->sel.net_w, nh = c->sel.net_h;
-    /* as deep3d_hard.c: shift = E[d] * k + c, in this plane's samples */
-    double k  = (double)c->sel.strength / c->sel.disp_width * w;
-    double cv = c->sel.convergence / 100.0 * w;
+    /* as deep3d_hard.c: shift = E[d] * gain + offset, in this plane's samples */
+    Deep3DShift sh = ff_deep3d_shift(&c->sel, w);
     void *args[] = { &src, &src_pitch, &dst, &dst_pitch, &w, &h, &comps, &shift, &maxval,
-                     &c->ed, &nw, &nh, &k, &cv, &c->hard_scratch };
+                     &c->ed, &nw, &nh, &sh.gain, &sh.offset, &c->hard_scratch };
 
     return launch_1d(c, c->hard, h, args);
 }
