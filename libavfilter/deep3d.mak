@@ -11,7 +11,7 @@ OBJS-$(CONFIG_DEEP3D_FILTER)                 += vf_deep3d.o deep3d_input.o deep3
 ifeq ($(CONFIG_CUDA)$(CONFIG_FFNVCODEC),yesyes)
 ifneq ($(CONFIG_CUDA_LLVM)$(CONFIG_CUDA_NVCC),)
 OBJS-$(CONFIG_DEEP3D_FILTER)                 += deep3d_cuda.o deep3d_cuda_net.o deep3d_cudnn.o \
-                                                deep3d_upload.o \
+                                                deep3d_upload.o deep3d_source_deep3d_cuda.o \
                                                 deep3d_cuda.ptx.o deep3d_cuda_net.ptx.o \
                                                 cuda/load_helper.o
 endif

@@ -53,8 +53,6 @@
 #include "cuda/load_helper.h"
 #include "deep3d_anaglyph.h"
 #include "deep3d_cuda.h"
-#include "deep3d_cuda_net.h"
-#include "deep3d_cudnn.h"
 #include "deep3d_temporal.h"
 #include "deep3d_input.h"
 #include "deep3d_shift.h"
@@ -80,8 +78,8 @@ struct Deep3DCuda {
     AVBufferRef *device_ref;
     AVCUDADeviceContext *hwctx;
     CudaFunctions *cu;
-    Deep3DCudnn *dnn;
-    Deep3DCudaNet *net;
+    Deep3DSource *source;       ///< the depth; its GPU engine is initialised here
+    int source_ready;           ///< the engine is to be freed
     CUmodule module;
     CUfunction input, select, pack_eye;     ///< for this format's sample container
     CUfunction interleave, depth_pic, anaglyph, anaglyph_chroma;
@@ -152,12 +150,15 @@ int ff_deep3d_cuda_driver_present(void)
     return lib != NULL;
 }
 
-int ff_deep3d_cuda_probe(void *log_ctx, const char *cudnn_path)
+int ff_deep3d_cuda_probe(void *log_ctx, const Deep3DSource *src, const char *cudnn_path)
 {
-    Deep3DCudnn *dnn;
-    int ret = ff_deep3d_cudnn_load(&dnn, log_ctx, cudnn_path);
-    ff_deep3d_cudnn_free(&dnn);
-    return ret;
+    Deep3DSourceDeviceConfig cfg = { .cudnn_path = cudnn_path };
+
+    if (!src->ops->device) {
+        av_log(log_ctx, AV_LOG_ERROR, "The %s depth source has no GPU engine.\n", src->ops->name);
+        return AVERROR(ENOSYS);
+    }
+    return src->ops->device->probe(log_ctx, &cfg);
 }
 
 static int dev_alloc(Deep3DCuda *c, CUdeviceptr *p, size_t bytes, const char *what)
@@ -342,7 +343,11 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
 {
     AVHWFramesContext *in_fc = (AVHWFramesContext *)in_frames->data;
     const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(in_fc->sw_format);
-    const Deep3DModel *m = cfg->model;
+    const Deep3DModel *m = cfg->source->geometry;
+    Deep3DSourceDeviceConfig dcfg = {
+        .cudnn_path = cfg->cudnn_path, .precision = cfg->precision,
+        .batch = FFMAX(cfg->batch, 1),
+    };
     AVCUDADeviceContext *hwctx;
     Deep3DCuda *c;
     CUcontext dummy;
@@ -361,12 +366,14 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
         return AVERROR(EINVAL);
     }
     hwctx = in_fc->device_ctx->hwctx;
+    dcfg.hwctx = hwctx;
 
     c = av_mallocz(sizeof(*c));
     if (!c)
         return AVERROR(ENOMEM);
     c->log_ctx = log_ctx;
     c->m       = m;
+    c->source  = cfg->source;
     c->pack    = *cfg->pack;
     c->sel     = ff_deep3d_render_params(m, cfg->strength, cfg->convergence, cfg->renormalize);
     c->strength    = cfg->strength;
@@ -401,9 +408,9 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
         goto fail;
     }
 
-    /* cuDNN first: its absence is the likelier failure, and the one to report */
-    ret = ff_deep3d_cudnn_load(&c->dnn, log_ctx, cfg->cudnn_path);
-    if (ret < 0)
+    /* the source's runtime (cuDNN) first: its absence is the likelier failure, and the
+     * one to report */
+    if ((ret = ff_deep3d_cuda_probe(log_ctx, cfg->source, cfg->cudnn_path)) < 0)
         goto fail;
     if (!hwctx->internal || !hwctx->internal->cuda_dl) {
         av_log(log_ctx, AV_LOG_ERROR, "The CUDA device of the input frames is not initialised.\n");
@@ -432,9 +439,9 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     if (ret < 0)
         goto fail;
     pushed = 1;
-    if ((ret = load_kernels(c)) < 0 ||
-        (ret = ff_deep3d_cuda_net_init(&c->net, log_ctx, m, hwctx, c->dnn,
-                                       cfg->precision, c->batch)) < 0 ||
+    c->source_ready = 1;
+    if ((ret = c->source->ops->device->init(c->source, log_ctx, &dcfg)) < 0 ||
+        (ret = load_kernels(c)) < 0 ||
         (ret = dev_alloc(c, &c->batch_input, (size_t)c->batch * 3 * m->in_w * m->in_h *
                          sizeof(float), "the network input")) < 0 ||
         (ret = dev_alloc(c, &c->batch_probs, (size_t)c->batch * m->nb_prob * m->in_w *
@@ -797,7 +804,7 @@ static int run_batch(Deep3DCuda *c, AVFrame *const *in, int nb)
             return ret;
     }
     use_slot(c, 0);
-    return ff_deep3d_cuda_net_forward(c->net, c->batch_input, c->batch_probs);
+    return c->source->ops->device->run(c->source, c->batch_input, c->batch_probs, nb);
 }
 
 /* Temporal steps and (render=hard) the expected disparity of in, whose
@@ -932,13 +939,13 @@ int ff_deep3d_cuda_batch(const Deep3DCuda *c)
 
 void ff_deep3d_cuda_describe(const Deep3DCuda *c, char *buf, size_t size)
 {
-    char name[256] = "?";
+    const Deep3DSourceDeviceOps *dev = c->source->ops->device;
+    char name[256] = "?", engine[256];
 
     c->cu->cuDeviceGetName(name, sizeof(name), c->hwctx->internal->cuda_device);
-    snprintf(buf, size, "%s, cuDNN %d.%d.%d, %s, %zu MiB of GPU memory", name,
-             c->dnn->version / 10000, c->dnn->version / 100 % 100, c->dnn->version % 100,
-             ff_deep3d_cuda_net_precision(c->net),
-             (c->device_bytes + ff_deep3d_cuda_net_device_bytes(c->net)) >> 20);
+    dev->describe(c->source, engine, sizeof(engine));
+    snprintf(buf, size, "%s, %s, %zu MiB of GPU memory", name, engine,
+             (c->device_bytes + dev->device_bytes(c->source)) >> 20);
 }
 
 void ff_deep3d_cuda_free(Deep3DCuda **pc)
@@ -957,7 +964,8 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
                    "frame to the end of the last one's work: %.1f fps\n", c->nb_frames, t,
                    t > 0 ? c->nb_frames / t : 0);
         }
-        ff_deep3d_cuda_net_free(&c->net);
+        if (c->source_ready)
+            c->source->ops->device->uninit(c->source);
         if (c->batch_input)
             CHECK_CU(c->cu->cuMemFree(c->batch_input));
         if (c->batch_probs)
@@ -974,7 +982,6 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
             CHECK_CU(c->cu->cuModuleUnload(c->module));
         CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
     }
-    ff_deep3d_cudnn_free(&c->dnn);
     if (c->temporal) {
         int64_t frames, resets;
         ff_deep3d_temporal_stats(c->temporal, &frames, &resets);

@@ -32,6 +32,7 @@
 #include "deep3d_model.h"
 #include "deep3d_pack.h"
 #include "deep3d_render.h"
+#include "deep3d_source.h"
 #include "deep3d_select.h"
 #include "deep3d_temporal.h"
 
@@ -61,7 +62,7 @@ enum Deep3DPrecision {
 };
 
 typedef struct Deep3DCudaConfig {
-    const Deep3DModel *model;   ///< the Deep3D source's model; must outlive the Deep3DCuda
+    Deep3DSource *source;       ///< the depth, with a GPU engine; must outlive the Deep3DCuda
     const Deep3DPack *pack;     ///< the layout planned for the frames' sw_format (copied)
     float strength, convergence;    ///< the user's; ff_deep3d_cuda_set_shift() changes them
     int renormalize;
@@ -88,10 +89,11 @@ int ff_deep3d_cuda_format_supported(enum AVPixelFormat sw_format);
 int ff_deep3d_cuda_driver_present(void);
 
 /**
- * Check that cuDNN 9 can be loaded (device=cuda at init, before any frame):
- * AVERROR(ENOSYS) with a message saying why not.
+ * Check that src has a GPU engine and that its runtime (cuDNN 9) can be
+ * loaded (device=cuda at init, before any frame): AVERROR(ENOSYS) with a
+ * message saying why not.
  */
-int ff_deep3d_cuda_probe(void *log_ctx, const char *cudnn_path);
+int ff_deep3d_cuda_probe(void *log_ctx, const Deep3DSource *src, const char *cudnn_path);
 
 /**
  * Set up the GPU path for frames of in_frames (an AVHWFramesContext of a

@@ -28,6 +28,7 @@
 #include "libavutil/mem.h"
 #include "libavutil/time.h"
 
+#include "deep3d_cuda.h"
 #include "deep3d_default_model.h"
 #include "deep3d_input.h"
 #include "deep3d_model.h"
@@ -133,6 +134,10 @@ static void deep3d_close(Deep3DSource *src)
     ff_deep3d_model_free(&d->model);
 }
 
+#if DEEP3D_HAVE_CUDA
+extern const Deep3DSourceDeviceOps ff_deep3d_source_deep3d_device;
+#endif
+
 const Deep3DSourceOps ff_deep3d_source_deep3d = {
     .name      = "deep3d",
     .priv_size = sizeof(Deep3DSourceDeep3D),
@@ -141,4 +146,7 @@ const Deep3DSourceOps ff_deep3d_source_deep3d = {
     .run       = deep3d_run,
     .describe  = deep3d_describe,
     .close     = deep3d_close,
+#if DEEP3D_HAVE_CUDA
+    .device    = &ff_deep3d_source_deep3d_device,
+#endif
 };

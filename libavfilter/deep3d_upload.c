@@ -25,7 +25,7 @@
 #include "video.h"
 
 int ff_deep3d_upload_init(Deep3DUpload *u, AVFilterContext *ctx, void *log_ctx,
-                          const char *cudnn_path, int quiet, char *why, size_t why_size)
+                          const Deep3DSource *src, const char *cudnn_path, int quiet, char *why, size_t why_size)
 {
     AVFilterLink *inlink = ctx->inputs[0];
     int level = quiet ? AV_LOG_VERBOSE : AV_LOG_ERROR;
@@ -52,7 +52,7 @@ int ff_deep3d_upload_init(Deep3DUpload *u, AVFilterContext *ctx, void *log_ctx,
             return AVERROR(ENOSYS);
         }
         /* before opening a device: cuDNN is the likelier absence */
-        if (quiet && (ret = ff_deep3d_cuda_probe(log_ctx, cudnn_path)) < 0) {
+        if (quiet && (ret = ff_deep3d_cuda_probe(log_ctx, src, cudnn_path)) < 0) {
             snprintf(why, why_size, "no cuDNN 9");
             return ret;
         }
