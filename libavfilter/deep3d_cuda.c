@@ -70,7 +70,7 @@ struct Deep3DCuda {
     void *log_ctx;
     const Deep3DModel *m;
     Deep3DPack pack;
-    Deep3DSelectParams sel;     ///< this frame's: the user's shift, or auto convergence's
+    Deep3DRenderParams sel;     ///< this frame's: the user's shift, or auto convergence's
     float strength, convergence;    ///< the user's
     int swap;
     int output;                 ///< enum Deep3DCudaOutput
@@ -205,10 +205,10 @@ static int frames_init(Deep3DCuda *c, AVBufferRef **pref, enum AVPixelFormat sw_
 
 /*
  * The shifts of docs/model-format.md section 5 for a plane of width w, as the
- * CPU path computes them (deep3d_select.c): in double, split into the floor
+ * CPU path computes them (deep3d_render_soft.c): in double, split into the floor
  * of -s_k and its fraction.
  */
-static void shift_table(const Deep3DSelectParams *p, int w, int32_t *si, float *sf)
+static void shift_table(const Deep3DRenderParams *p, int w, int32_t *si, float *sf)
 {
     Deep3DShift sh = ff_deep3d_shift(p, w);
 
@@ -628,7 +628,7 @@ static int run_hard(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *src
     CUdeviceptr src = (CUdeviceptr)src_p, dst = (CUdeviceptr)dst_p;
     int w = pl->w, h = pl->h, comps = pl->bytes_per_pixel / pl->elem_size, shift = pl->shift;
     int maxval = (1 << c->depth) - 1, nw = c->sel.net_w, nh = c->sel.net_h;
-    /* as deep3d_hard.c: shift = E[d] * gain + offset, in this plane's samples */
+    /* as deep3d_render_hard.c: shift = E[d] * gain + offset, in this plane's samples */
     Deep3DShift sh = ff_deep3d_shift(&c->sel, w);
     void *args[] = { &src, &src_pitch, &dst, &dst_pitch, &w, &h, &comps, &shift, &maxval,
                      &c->ed, &nw, &nh, &sh.gain, &sh.offset, &c->hard_scratch };

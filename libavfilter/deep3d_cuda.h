@@ -33,7 +33,7 @@
 #include "deep3d_pack.h"
 #include "deep3d_render.h"
 #include "deep3d_source.h"
-#include "deep3d_select.h"
+#include "deep3d_render_soft.h"
 #include "deep3d_temporal.h"
 
 /*
