@@ -56,7 +56,7 @@ link_all "$TOP/cuda"        "$SRC/libavfilter" '*.cu' '*.cuh'
 link_all "$TOP/tests/fate"  "$SRC/tests/fate"  '*.mak' '*.sh'
 link_all "$TOP/tests/ref/fate" "$SRC/tests/ref/fate" '*'
 mkdir -p "$SRC/tests/deep3d"
-link_all "$TOP/tests/data"  "$SRC/tests/deep3d"   '*.safetensors' '*.png'
+link_all "$TOP/tests/data"  "$SRC/tests/deep3d"   '*.safetensors' '*.png' '*.cmd'
 link_all "$TOP/weights"     "$SRC/tests/deep3d"   '*.safetensors'
 # the built-in default model as C source (rewritten only when the model changes)
 "${PYTHON:-/usr/bin/python3}" "$TOP/tools/embed_model.py" "$TOP/weights/deep3d-default.safetensors" \

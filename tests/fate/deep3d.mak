@@ -154,6 +154,13 @@ $(foreach L,sbsl sbsr sbs2l sbs2r abl abr ab2l ab2r ml mr irl irr arcd,$(eval $(
 $(eval $(call FATE_DEEP3D_SAME_TEST,device-cpu,:device=cpu,sbsl))
 $(eval $(call FATE_DEEP3D_SAME_TEST,device-auto,:device=auto:cudnn=/nonexistent/libcudnn.so.9,sbsl))
 
+# strength and convergence changed at run time (sendcmd at 0.4 s: frames 2-4);
+# test_multi checks that the frames after a command equal those of a graph
+# started with the new values.
+DEEP3D_CMDS = sendcmd=f=$(SRC_PATH)/tests/deep3d/deep3d-commands.cmd
+FATE_DEEP3D-$(call ALLYES, TESTSRC2_FILTER FORMAT_FILTER SENDCMD_FILTER DEEP3D_FILTER FRAMECRC_MUXER) += fate-deep3d-command
+fate-deep3d-command: CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,$(DEEP3D_CMDS),deep3d=$(DEEP3D_FCN)
+
 # GPU tests (FATE_HW: `make fate-hw` or `make fate-deep3d-cuda`, on a machine
 # with an NVIDIA GPU and cuDNN 9; $DEEP3D_CUDNN may name the library).
 # Each renders testsrc2 on the CPU and, uploaded, on the GPU (CUDA frames in
@@ -162,7 +169,7 @@ $(eval $(call FATE_DEEP3D_SAME_TEST,device-auto,:device=auto:cudnn=/nonexistent/
 # tests/fate/deep3d-cuda-psnr.sh does the comparison.
 DEEP3D_PSNR = $(SRC_PATH)/tests/fate/deep3d-cuda-psnr.sh $(TARGET_PATH)/ffmpeg$(PROGSSUF)$(EXESUF)
 DEEP3D_HW   = $(call ALLYES, TESTSRC2_FILTER FORMAT_FILTER SPLIT_FILTER DEEP3D_FILTER \
-                  HWUPLOAD_FILTER HWDOWNLOAD_FILTER PSNR_FILTER NULL_MUXER CUDA FFNVCODEC)
+                  HWUPLOAD_FILTER HWDOWNLOAD_FILTER PSNR_FILTER NULL_MUXER SENDCMD_FILTER CUDA FFNVCODEC)
 ifneq ($(CONFIG_CUDA_LLVM)$(CONFIG_CUDA_NVCC),)
 # every layout of the GPU path in every sw_format it takes, fp32: 50 dB
 define FATE_DEEP3D_CUDA_TEST
@@ -174,7 +181,7 @@ $(foreach F,nv12 p010le yuv420p yuv444p,$(foreach L,sbsl sbsr sbs2l sbs2r abl ab
 # these name their precision (the default, auto, is fp16 on GPUs with tensor cores)
 define FATE_DEEP3D_CUDA_OPTION_TEST
 FATE_DEEP3D_CUDA-$(DEEP3D_HW) += fate-deep3d-cuda-$(1)
-fate-deep3d-cuda-$(1): CMD = $(DEEP3D_PSNR) $(2) $(3) $(4) $(5) $(6)
+fate-deep3d-cuda-$(1): CMD = $(DEEP3D_PSNR) $(2) $(3) $(4) $(5) $(6) $(7) $(8)
 endef
 DEEP3D_FCN32  = $(DEEP3D_FCN):precision=fp32
 DEEP3D_ORIG32 = $(DEEP3D_ORIG):precision=fp32
@@ -189,6 +196,8 @@ $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,odd-sbs2l,50,99x33,yuv444p,$(DEEP3D_F
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,odd-ab2l,50,98x34,nv12,$(DEEP3D_FCN32):mode=ab2l))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,720p,50,1280x720,nv12,$(DEEP3D_FCN32)))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,720p-p010,50,1280x720,p010le,$(DEEP3D_ORIG32):mode=sbs2r))
+# commands at run time: the GPU path rewrites its shift tables (both branches see them)
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,command,50,96x64,nv12,$(DEEP3D_FCN32),frames,-,sendcmd=f=$(SRC_PATH)/tests/deep3d/deep3d-commands-2.cmd))
 # software frames on the GPU: the filter uploads and downloads them itself
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,upload-nv12,50,96x64,nv12,$(DEEP3D_FCN32),upload))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,upload-yuv420p-ab2l,50,99x34,yuv420p,$(DEEP3D_FCN32):mode=ab2l,upload))
