@@ -31,6 +31,7 @@
 
 #include "deep3d_model.h"
 #include "deep3d_pack.h"
+#include "deep3d_precision.h"
 #include "deep3d_select.h"
 #include "deep3d_temporal.h"
 
@@ -51,13 +52,6 @@
  */
 
 typedef struct Deep3DCuda Deep3DCuda;
-
-/** Arithmetic of the GPU network (the precision option). */
-enum Deep3DPrecision {
-    DEEP3D_PRECISION_AUTO,      ///< fp16 where the GPU has tensor cores, else fp32
-    DEEP3D_PRECISION_FP32,
-    DEEP3D_PRECISION_FP16,
-};
 
 /** What the GPU path draws: the mode option beyond the stereo layouts. */
 enum Deep3DCudaOutput {
