@@ -92,7 +92,8 @@ struct Deep3DCudaNet {
     CUdeviceptr bias[DEEP3D_MAX_LAYERS];    ///< added (with ReLU) right after the layer
     CUdeviceptr pending[DEEP3D_MAX_LAYERS]; ///< the biases its source still owes, added here
     int pending_c[DEEP3D_MAX_LAYERS], pending_hw[DEEP3D_MAX_LAYERS]; ///< their bias_act shape
-    CUdeviceptr bn_scale[DEEP3D_MAX_LAYERS], bn_mean[DEEP3D_MAX_LAYERS], bn_beta[DEEP3D_MAX_LAYERS];
+    CUdeviceptr bn_scale[DEEP3D_MAX_LAYERS];        ///< POOL with BatchNorm: gamma * inv_std
+    CUdeviceptr bn_mean[DEEP3D_MAX_LAYERS], bn_beta[DEEP3D_MAX_LAYERS];
 };
 
 /* ---- device memory ---- */
@@ -517,7 +518,8 @@ static int pool_bn(Deep3DCudaNet *net, int i, CUdeviceptr x, CUdeviceptr y)
 {
     const Deep3DLayer *l = &net->layers.layer[i];
     int c = l->in.c, h = l->in.h, w = l->in.w;
-    size_t in_b = ff_deep3d_shape_elems(l->in) * net->elem, out_b = ff_deep3d_shape_elems(l->out) * net->elem;
+    size_t in_b  = ff_deep3d_shape_elems(l->in) * net->elem;
+    size_t out_b = ff_deep3d_shape_elems(l->out) * net->elem;
     CUdeviceptr bn = l->side >= 0 ? net->buf[l->side] : 0;
 
     for (int n = 0; n < net->batch; n++) {
@@ -551,6 +553,13 @@ static int bias_softmax(Deep3DCudaNet *net, int i, CUdeviceptr x, CUdeviceptr pr
     return 0;
 }
 
+/* Add the biases still owed by the source of layer i (RELU and SOFTMAX add them themselves). */
+static int add_pending(Deep3DCudaNet *net, int i, CUdeviceptr x)
+{
+    return net->pending[i] ? bias_act(net, x, net->pending[i], net->pending_c[i],
+                                      net->pending_hw[i], 0) : 0;
+}
+
 int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdeviceptr probs)
 {
     int ret;
@@ -579,16 +588,13 @@ int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdevicept
         case DEEP3D_OP_FC:
         case DEEP3D_OP_DECONV:
             bias_shape(l, &c, &hw);
-            if ((net->pending[i] &&
-                 (ret = bias_act(net, x, net->pending[i], net->pending_c[i], net->pending_hw[i], 0)) < 0) ||
+            if ((ret = add_pending(net, i, x)) < 0 ||
                 (ret = conv_run(net, &net->conv[i], x, y, l->accumulate ? 1.0f : 0.0f)) < 0 ||
                 (net->bias[i] && (ret = bias_act(net, y, net->bias[i], c, hw, 1)) < 0))
                 return ret;
             break;
         case DEEP3D_OP_POOL:
-            if ((net->pending[i] &&
-                 (ret = bias_act(net, x, net->pending[i], net->pending_c[i], net->pending_hw[i], 0)) < 0) ||
-                (ret = pool_bn(net, i, x, y)) < 0)
+            if ((ret = add_pending(net, i, x)) < 0 || (ret = pool_bn(net, i, x, y)) < 0)
                 return ret;
             break;
         case DEEP3D_OP_RELU:
@@ -617,8 +623,9 @@ static int build(Deep3DCudaNet *net)
         switch (l->op) {
         case DEEP3D_OP_CONV:
         case DEEP3D_OP_DECONV:
-            ret = conv_init(net, cv, l->name, l->op == DEEP3D_OP_DECONV, l->in.c, l->in.h, l->in.w,
-                            l->out.c, l->out.h, l->out.w, l->k, l->k, l->stride, l->pad);
+            ret = conv_init(net, cv, l->name, l->op == DEEP3D_OP_DECONV,
+                            l->in.c, l->in.h, l->in.w, l->out.c, l->out.h, l->out.w,
+                            l->k, l->k, l->stride, l->pad);
             break;
         case DEEP3D_OP_FC:
             /* FC layers as convolutions whose kernel covers the whole input map */

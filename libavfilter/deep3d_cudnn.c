@@ -65,7 +65,9 @@ static void *try_open(const char *file, char *err, size_t err_size)
  * 9 to 14. Nothing is globbed and no home directory is searched: any other
  * place is named with the filter's cudnn option or $DEEP3D_CUDNN.
  */
-static const char *const wheel_prefixes[] = { "$VIRTUAL_ENV", "$CONDA_PREFIX", "/usr/local", "/usr" };
+static const char *const wheel_prefixes[] = {
+    "$VIRTUAL_ENV", "$CONDA_PREFIX", "/usr/local", "/usr",
+};
 static const char *const wheel_site_dirs[] = { "site-packages", "dist-packages" };
 #define WHEEL_MINOR_FIRST 14
 #define WHEEL_MINOR_LAST  9

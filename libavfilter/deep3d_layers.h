@@ -38,7 +38,7 @@
 enum Deep3DLayerOp {
     DEEP3D_OP_CONV,         ///< 3x3, pad 1, stride 1: dst = conv(src) + b, then ReLU if relu
     DEEP3D_OP_POOL,         ///< 2x2 max, stride 2; with bn_*: side = BatchNorm(dst)
-    DEEP3D_OP_DECONV,       ///< transposed k x k, stride, pad: dst (+)= deconv(src) + b, ReLU if relu
+    DEEP3D_OP_DECONV,       ///< transposed k x k: dst (+)= deconv(src) + b, ReLU if relu
     DEEP3D_OP_FC,           ///< dst = W src + b (both flattened in C order), ReLU if relu
     DEEP3D_OP_RELU,         ///< in place: src == dst
     DEEP3D_OP_SOFTMAX,      ///< over the channels at each pixel, in place: src == dst

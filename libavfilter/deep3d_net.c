@@ -475,8 +475,8 @@ void ff_deep3d_net_forward(Deep3DNet *net, const float *input, float *probs,
             deconv(net, &net->deconv[i], x, y, l->accumulate, l->relu);
             break;
         case DEEP3D_OP_FC:
-            fc(net, x, y, l->w, l->b, ff_deep3d_shape_elems(l->in), ff_deep3d_shape_elems(l->out),
-               l->relu);
+            fc(net, x, y, l->w, l->b, ff_deep3d_shape_elems(l->in),
+               ff_deep3d_shape_elems(l->out), l->relu);
             break;
         case DEEP3D_OP_RELU:
             run(net, relu_job, &pa, net->nb_threads);
