@@ -256,8 +256,11 @@ static void place_weights(Deep3DCudaNet *net, Upload *u, float *tmp)
                                         l->in.h, l->in.w, map_hw);
             break;
         case DEEP3D_OP_POOL:
+            /* overwritten: nothing owed there any more */
+            dst->nb = 0;
             if (l->side < 0)
                 continue;
+            owed[l->side].nb = 0;
             /* BatchNorm with the stored inverse std: scale computed as the CPU path does */
             for (int ch = 0; ch < l->in.c; ch++)
                 tmp[ch] = l->bn_gamma[ch] * l->bn_inv_std[ch];
