@@ -495,22 +495,34 @@ double ff_deep3d_net_macs(const Deep3DModel *m)
     return ff_deep3d_layers_build(&layers, m) < 0 ? 0 : ff_deep3d_layers_macs(&layers);
 }
 
-/* Floats of every activation buffer (the filter's input and probabilities
- * included) and the scratch; the loader's limits keep every term far below
- * SIZE_MAX. */
-static size_t activation_floats(const Deep3DLayers *layers, int nb_threads)
+/*
+ * The admission limit: floats of every activation buffer (the filter's input
+ * and probabilities included) as bounded from the hyperparameters alone, the
+ * rule models have been accepted or refused by (a model that passed before
+ * passes, one refused is refused). The buffers themselves are sized by the
+ * layer list, never more than this for the trunk, branch and output maps.
+ * The loader's limits keep every term far below SIZE_MAX.
+ */
+static size_t activation_bound(const Deep3DModel *m, int nb_threads)
 {
-    size_t total = (size_t)FFMAX(1, nb_threads) * SCRATCH_FLOATS;
+    size_t h = m->in_h, w = m->in_w, hw = (size_t)m->in_h * m->in_w, trunk = 0, pool = 0;
+    int K = m->nb_prob;
 
-    for (int i = 0; i < layers->nb_buffers; i++)
-        total += layers->buffer_elems[i];
-    return total;
+    for (int s = 0; s < DEEP3D_STAGES; s++) {
+        trunk = FFMAX(trunk, (size_t)m->stage_channels[s] * h * w);
+        h /= 2;
+        w /= 2;
+        pool = FFMAX(pool, (size_t)FFMAX(m->stage_channels[s], K) * h * w);
+    }
+    /* two trunk buffers, three of pooled size, sum and up (5/4 K hw), the
+     * filter's probs (K hw) and input (3 hw), the scratch */
+    return 2 * trunk + 3 * pool + (size_t)K * hw * 9 / 4 + 3 * hw +
+           (size_t)FFMAX(1, nb_threads) * SCRATCH_FLOATS;
 }
 
-static int check_size(void *log_ctx, const Deep3DModel *m, const Deep3DLayers *layers,
-                      int nb_threads)
+static int check_size(void *log_ctx, const Deep3DModel *m, int nb_threads)
 {
-    size_t total = activation_floats(layers, nb_threads);
+    size_t total = activation_bound(m, nb_threads);
 
     if (total > MAX_ACTIVATION_BYTES / sizeof(float)) {
         av_log(log_ctx, AV_LOG_ERROR, "The network (input %dx%d, %d planes, up to %d channels) "
@@ -537,7 +549,7 @@ int ff_deep3d_net_check(void *log_ctx, const Deep3DModel *m)
     Deep3DLayers layers;
     int ret = build_layers(log_ctx, m, &layers);
 
-    return ret < 0 ? ret : check_size(log_ctx, m, &layers, 1);
+    return ret < 0 ? ret : check_size(log_ctx, m, 1);
 }
 
 int ff_deep3d_net_init(Deep3DNet **pnet, void *log_ctx, const Deep3DModel *m, int nb_threads)
@@ -554,7 +566,7 @@ int ff_deep3d_net_init(Deep3DNet **pnet, void *log_ctx, const Deep3DModel *m, in
     net->nb_threads = FFMAX(1, nb_threads);
     layers = &net->layers;
     if ((ret = build_layers(log_ctx, m, &net->layers)) < 0 ||
-        (ret = check_size(log_ctx, m, layers, nb_threads)) < 0)
+        (ret = check_size(log_ctx, m, nb_threads)) < 0)
         goto fail;
 
     ret = AVERROR(ENOMEM);
