@@ -53,6 +53,7 @@
 #include "cuda/load_helper.h"
 #include "deep3d_anaglyph.h"
 #include "deep3d_cuda.h"
+#include "deep3d_cuda_mem.h"
 #include "deep3d_temporal.h"
 #include "deep3d_input.h"
 #include "deep3d_shift.h"
@@ -163,18 +164,7 @@ int ff_deep3d_cuda_probe(void *log_ctx, const Deep3DSource *src, const char *cud
 
 static int dev_alloc(Deep3DCuda *c, CUdeviceptr *p, size_t bytes, const char *what)
 {
-    CUresult err = c->cu->cuMemAlloc(p, bytes);
-
-    if (err != CUDA_SUCCESS) {
-        *p = 0;
-        CHECK_CU(err);
-        av_log(c->log_ctx, AV_LOG_ERROR, "Cannot allocate %zu KiB of GPU memory for %s.\n",
-               bytes >> 10, what);
-        /* 2 is the driver API's CUDA_ERROR_OUT_OF_MEMORY */
-        return err == 2 ? AVERROR(ENOMEM) : AVERROR_EXTERNAL;
-    }
-    c->device_bytes += bytes;
-    return 0;
+    return ff_deep3d_cuda_alloc(c->log_ctx, c->cu, p, bytes, what, &c->device_bytes);
 }
 
 /* A frame pool of this device: CUDA frames of sw_format, w x h. */

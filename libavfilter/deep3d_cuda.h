@@ -31,9 +31,10 @@
 
 #include "deep3d_model.h"
 #include "deep3d_pack.h"
+#include "deep3d_precision.h"
 #include "deep3d_render.h"
-#include "deep3d_source.h"
 #include "deep3d_render_soft.h"
+#include "deep3d_source.h"
 #include "deep3d_temporal.h"
 
 /*
@@ -53,13 +54,6 @@
  */
 
 typedef struct Deep3DCuda Deep3DCuda;
-
-/** Arithmetic of the GPU network (the precision option). */
-enum Deep3DPrecision {
-    DEEP3D_PRECISION_AUTO,      ///< fp16 where the GPU has tensor cores, else fp32
-    DEEP3D_PRECISION_FP32,
-    DEEP3D_PRECISION_FP16,
-};
 
 typedef struct Deep3DCudaConfig {
     Deep3DSource *source;       ///< the depth, with a GPU engine; must outlive the Deep3DCuda

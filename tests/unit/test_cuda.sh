@@ -236,6 +236,40 @@ PY
     else
         notok "batch=3, size change at frame 3: $r3, batch=1: $r1"
     fi
+    # where cuDNN is looked for without the option or $DEEP3D_CUDNN: after the dynamic
+    # linker, the pip wheel location of the active virtual environment
+    # (PREFIX/lib/python3.MINOR/site-packages/nvidia/cudnn/lib), and no home directory.
+    # The linker's cache may know a real cuDNN: ld.so --inhibit-cache leaves it out, and
+    # LD_LIBRARY_PATH names only the emulator's libcuda.
+    interp=$(readelf -l "$OUT/ffmpeg" 2>/dev/null | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+    if [ -x "${interp:-/nonexistent}" ]; then
+        fake=$BUILD/check/cuda-emu/search
+        rm -rf "$fake" && mkdir -p "$fake/cuda" "$fake/venv/lib/python3.12/site-packages/nvidia/cudnn/lib" \
+            "$fake/home/.local/lib/python3.12/site-packages/nvidia/cudnn/lib"
+        ln -s "$EMU/libcuda.so.1" "$fake/cuda/"
+        cp "$EMU/libcudnn.so.9" "$fake/venv/lib/python3.12/site-packages/nvidia/cudnn/lib/"
+        cp "$EMU/libcudnn.so.9" "$fake/home/.local/lib/python3.12/site-packages/nvidia/cudnn/lib/"
+        search() { # search VIRTUAL_ENV: ffmpeg's log at verbose level, DEEP3D_CUDNN unset
+            env -u DEEP3D_CUDNN -u CONDA_PREFIX VIRTUAL_ENV=$1 HOME=$fake/home LD_LIBRARY_PATH=$fake/cuda \
+                "$interp" --inhibit-cache "$OUT/ffmpeg" -nostdin -hide_banner -nostats -loglevel verbose \
+                -lavfi "testsrc2=s=96x64:r=5:d=0.2,format=nv12,deep3d=model=$MODEL:device=cuda" -f null - 2>&1
+        }
+        log=$(search "$fake/venv")
+        if echo "$log" | grep -qF "cuDNN 9.19.0 from $fake/venv/lib/python3.12/site-packages/nvidia/cudnn/lib/libcudnn.so.9" &&
+           echo "$log" | grep -q 'device: cuda'; then
+            ok "cuDNN found at the pip wheel location of \$VIRTUAL_ENV, said at verbose level"
+        else
+            notok "cuDNN at the pip wheel location of \$VIRTUAL_ENV: $(echo "$log" | grep -i 'cudnn\|error' | head -n 3)"
+        fi
+        log=$(search "")
+        if echo "$log" | grep -qF 'Cannot load cuDNN 9 (libcudnn.so.9)' && ! echo "$log" | grep -q 'cuDNN 9.19.0 from'; then
+            ok "cuDNN in a home directory's wheel is not searched: a clear error"
+        else
+            notok "cuDNN only in a home directory's wheel: $(echo "$log" | grep -i 'cudnn\|error' | head -n 3)"
+        fi
+    else
+        ok "cuDNN search without the dynamic linker's cache # skip: no ELF interpreter found"
+    fi
     # a network of real width (the compact benchmark model: 256x160, 17 planes, up to
     # 128 channels) at 640x360, with the same comparison, in both precisions
     compact=$BUILD/check/cuda-emu/compact.safetensors
