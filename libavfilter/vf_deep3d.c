@@ -65,9 +65,19 @@ enum Deep3DMode {
     DEEP3D_MODE_ARCH,
     DEEP3D_MODE_ARCC,
     DEEP3D_MODE_ARCD,
+    DEEP3D_MODE_AGMG,
+    DEEP3D_MODE_AGMH,
+    DEEP3D_MODE_AGMC,
+    DEEP3D_MODE_AGMD,
+    DEEP3D_MODE_AYBG,
+    DEEP3D_MODE_AYBH,
+    DEEP3D_MODE_AYBC,
+    DEEP3D_MODE_AYBD,
+    DEEP3D_MODE_ARGG,
+    DEEP3D_MODE_ARBG,
     DEEP3D_MODE_NB
 };
-#define IS_ANAGLYPH(mode) ((mode) >= DEEP3D_MODE_ARCG && (mode) <= DEEP3D_MODE_ARCD)
+#define IS_ANAGLYPH(mode) ((mode) >= DEEP3D_MODE_ARCG && (mode) <= DEEP3D_MODE_ARBG)
 
 enum Deep3DRender {
     DEEP3D_RENDER_SOFT,     ///< Deep3D's selection layer (docs/model-format.md section 5)
@@ -124,6 +134,7 @@ typedef struct Deep3DContext {
     AVFrame *pending[DEEP3D_MAX_BATCH];
     int nb_pending;
     int deferred_error;     ///< returned after the frames flushed before it went out
+    int64_t seq_duration;   ///< al, ar: an input frame's nominal duration (input time base)
 
     /* time spent per stage, reported at the end (verbose) for benchmarks */
     int64_t nb_frames, t_input, t_network, t_temporal, t_select, t_pack;
@@ -525,7 +536,7 @@ static int render_upload(AVFilterContext *ctx, AVFrame *in, AVFrame **pout)
         (ret = av_frame_copy_props(gin, in)) < 0 ||
         (ret = ff_deep3d_cuda_render(s->cuda, gout, gin)) < 0)
         goto end;
-    out = ff_get_video_buffer(outlink, outlink->w, outlink->h);
+    out = ff_get_video_buffer(outlink, s->pack.out_w, s->pack.pic_h);
     if (!out) {
         ret = AVERROR(ENOMEM);
         goto end;
@@ -540,6 +551,33 @@ end:
     return ret;
 }
 #endif
+
+/*
+ * Alternating layouts (al, ar): the output runs at twice the input's frame
+ * rate, in half its time base, so that every input timestamp t becomes 2t
+ * for the first frame and 2t + d for the second, d being the input frame's
+ * duration in the input time base: exactly half a frame later, and each
+ * output frame lasts d output ticks (half the input's frame).
+ */
+static void config_sequence(AVFilterLink *outlink)
+{
+    AVFilterLink *inlink = outlink->src->inputs[0];
+    Deep3DContext *s     = outlink->src->priv;
+    AVRational rate      = ff_filter_link(inlink)->frame_rate;
+
+    if (ff_deep3d_pack_layout_frames(mode_layout(s->mode)) < 2)
+        return;
+    outlink->time_base = av_mul_q(inlink->time_base, (AVRational){ 1, 2 });
+    ff_filter_link(outlink)->frame_rate = rate.num > 0 && rate.den > 0 ?
+                                          av_mul_q(rate, (AVRational){ 2, 1 }) : rate;
+    /* frames without a duration last one frame of the nominal rate */
+    s->seq_duration = rate.num > 0 && rate.den > 0 ?
+                      FFMAX(1, av_rescale_q(1, av_inv_q(rate), inlink->time_base)) : 1;
+    if (rate.num <= 0 || rate.den <= 0)
+        av_log(outlink->src, AV_LOG_WARNING, "Alternating frames of an input without a "
+               "frame rate: frames without a duration are shown one tick of %d/%d apart.\n",
+               outlink->time_base.num, outlink->time_base.den);
+}
 
 static int config_output(AVFilterLink *outlink)
 {
@@ -560,6 +598,7 @@ static int config_output(AVFilterLink *outlink)
             av_frame_free(&s->pending[i]);
         s->nb_pending = 0;
     }
+    config_sequence(outlink);
     if (inlink->format == AV_PIX_FMT_CUDA)
         return config_cuda(outlink);
 #if DEEP3D_HAVE_CUDA
@@ -758,7 +797,7 @@ static int render_cpu(AVFilterContext *ctx, AVFrame *in, AVFrame **pout)
     }
     t0 = av_gettime_relative();
 
-    out = ff_get_video_buffer(outlink, outlink->w, outlink->h);
+    out = ff_get_video_buffer(outlink, s->pack.out_w, s->pack.pic_h);
     if (!out)
         return AVERROR(ENOMEM);
 
@@ -783,6 +822,48 @@ static int render_cpu(AVFilterContext *ctx, AVFrame *in, AVFrame **pout)
     s->t_pack += av_gettime_relative() - t0;
     *pout = out;
     return 0;
+}
+
+/*
+ * Alternating layouts: out holds both frames stacked (deep3d_pack.h); it
+ * goes out as the first frame, a second reference to it as the second, each
+ * with its own stereo side data naming its eye. out is freed on every path.
+ */
+static int output_sequence(AVFilterContext *ctx, AVFrame *out)
+{
+    Deep3DContext *s = ctx->priv;
+    int64_t d = out->duration > 0 ? out->duration : s->seq_duration;
+    AVFrame *second = av_frame_clone(out);
+    AVStereo3D *s3d[2];
+    int ret;
+
+    if (!second) {
+        av_frame_free(&out);
+        return AVERROR(ENOMEM);
+    }
+    /* the clone shares out's side data buffers: it gets its own */
+    av_frame_remove_side_data(second, AV_FRAME_DATA_STEREO3D);
+    s3d[0] = (AVStereo3D *)av_frame_get_side_data(out, AV_FRAME_DATA_STEREO3D)->data;
+    if (!(s3d[1] = av_stereo3d_create_side_data(second))) {
+        av_frame_free(&out);
+        av_frame_free(&second);
+        return AVERROR(ENOMEM);
+    }
+    ff_deep3d_pack_stereo3d(&s->pack, s3d[1]);
+    ff_deep3d_pack_sequence_frame(&s->pack, out, 0, s3d[0]);
+    ff_deep3d_pack_sequence_frame(&s->pack, second, 1, s3d[1]);
+    if (out->pts != AV_NOPTS_VALUE) {
+        out->pts    = out->pts * 2;
+        second->pts = out->pts + d;
+    }
+    out->duration = second->duration = d;
+
+    ret = ff_filter_frame(ctx->outputs[0], out);
+    if (ret < 0) {
+        av_frame_free(&second);
+        return ret;
+    }
+    return ff_filter_frame(ctx->outputs[0], second);
 }
 
 /* Properties and stereo side data of in onto out, and out downstream; in and
@@ -810,6 +891,8 @@ static int output_frame(AVFilterContext *ctx, AVFrame *in, AVFrame *out)
     s->nb_frames++;
 
     av_frame_free(&in);
+    if (s->pack.frames > 1)
+        return output_sequence(ctx, out);
     return ff_filter_frame(ctx->outputs[0], out);
 
 fail:
@@ -869,7 +952,7 @@ static int flush_batch(AVFilterContext *ctx)
         AVFilterLink *outlink = ctx->outputs[0];
 
         if (s->upload) {
-            out = ff_get_video_buffer(outlink, outlink->w, outlink->h);
+            out = ff_get_video_buffer(outlink, s->pack.out_w, s->pack.pic_h);
             if (!out) {
                 ret = AVERROR(ENOMEM);
                 goto end;
@@ -1073,6 +1156,22 @@ static const AVOption deep3d_options[] = {
     { "arch",  "anaglyph red/cyan half colour",            0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_ARCH    }, 0, 0, FLAGS, .unit = "mode" },
     { "arcc",  "anaglyph red/cyan colour",                 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_ARCC    }, 0, 0, FLAGS, .unit = "mode" },
     { "arcd",  "anaglyph red/cyan Dubois (least squares)", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_ARCD    }, 0, 0, FLAGS, .unit = "mode" },
+    { "icl",   "interleaved columns, left eye on even columns",  0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_ICL }, 0, 0, FLAGS, .unit = "mode" },
+    { "icr",   "interleaved columns, right eye on even columns", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_ICR }, 0, 0, FLAGS, .unit = "mode" },
+    { "chl",   "checkerboard, left eye first",             0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_CHL   }, 0, 0, FLAGS, .unit = "mode" },
+    { "chr",   "checkerboard, right eye first",            0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_CHR   }, 0, 0, FLAGS, .unit = "mode" },
+    { "al",    "alternating frames, left eye first (double frame rate)",  0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_AL }, 0, 0, FLAGS, .unit = "mode" },
+    { "ar",    "alternating frames, right eye first (double frame rate)", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_AR }, 0, 0, FLAGS, .unit = "mode" },
+    { "agmg",  "anaglyph green/magenta grey",              0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_AGMG    }, 0, 0, FLAGS, .unit = "mode" },
+    { "agmh",  "anaglyph green/magenta half colour",       0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_AGMH    }, 0, 0, FLAGS, .unit = "mode" },
+    { "agmc",  "anaglyph green/magenta colour",            0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_AGMC    }, 0, 0, FLAGS, .unit = "mode" },
+    { "agmd",  "anaglyph green/magenta Dubois",            0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_AGMD    }, 0, 0, FLAGS, .unit = "mode" },
+    { "aybg",  "anaglyph amber/blue grey",                 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_AYBG    }, 0, 0, FLAGS, .unit = "mode" },
+    { "aybh",  "anaglyph amber/blue half colour",          0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_AYBH    }, 0, 0, FLAGS, .unit = "mode" },
+    { "aybc",  "anaglyph amber/blue colour",               0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_AYBC    }, 0, 0, FLAGS, .unit = "mode" },
+    { "aybd",  "anaglyph amber/blue Dubois",               0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_AYBD    }, 0, 0, FLAGS, .unit = "mode" },
+    { "argg",  "anaglyph red/green grey",                  0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_ARGG    }, 0, 0, FLAGS, .unit = "mode" },
+    { "arbg",  "anaglyph red/blue grey",                   0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_ARBG    }, 0, 0, FLAGS, .unit = "mode" },
     { NULL }
 };
 
