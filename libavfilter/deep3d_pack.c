@@ -186,13 +186,16 @@ int ff_deep3d_pack_init(Deep3DPack *p, void *log_ctx, enum Deep3DLayout layout,
         /* eye sizes are multiples of the chroma alignment unless full and mono-axis */
         pl->eye_w = AV_CEIL_RSHIFT(eye_w, sx);
         pl->eye_h = AV_CEIL_RSHIFT(eye_h, sy);
+        pl->sub_x = sx;
         pl->sub_y = sy;
         if (ld->side_by_side && !ld->mono) {
             pl->left_x  = ld->right_first ? pl->eye_w : 0;
             pl->right_x = ld->right_first ? 0 : pl->eye_w;
-        } else if (!ld->mono && !ld->weave && !ld->sequence) {
-            pl->left_y  = ld->right_first ? pl->eye_h : 0;
-            pl->right_y = ld->right_first ? 0 : pl->eye_h;
+        } else if (!ld->mono && !ld->weave) {
+            /* above-below; alternating frames stacked, the second on its own chroma row */
+            int second = stack_h >> sy;
+            pl->left_y  = ld->right_first ? second : 0;
+            pl->right_y = ld->right_first ? 0 : second;
         }
     }
     return 0;

@@ -282,6 +282,35 @@ static int run_graph(Graph *g, AVFrame *in, AVFrame *out)
     return ret < 0 ? ret : av_buffersink_get_frame(g->sink, out);
 }
 
+/*
+ * The right eye as mode=mr renders it with these options, for sizes whose
+ * shift is no whole number of samples in every plane (an odd width: its
+ * chroma plane is not half as wide): the tests of the modes that combine the
+ * eyes then check the combining alone, against the filter's own right eye.
+ */
+static AVFrame *render_right(AVFrame *in, double convergence)
+{
+    AVFrame *out = av_frame_alloc();
+    char args[1200];
+    Graph g;
+    int ret;
+
+    snprintf(args, sizeof(args), "model=%s:device=cpu:strength=0:renormalize=1:convergence=%g:mode=mr",
+             model, convergence);
+    if (!out || (ret = graph_open(&g, in->format, in->width, in->height, args)) < 0 ||
+        (ret = run_graph(&g, in, out)) < 0)
+        av_frame_free(&out);
+    graph_close(&g);
+    return out;
+}
+
+/* Eye 0 (the input) or 1 (right: shifted by s, or, with right set, read from it). */
+static unsigned eye_at(const AVFrame *in, const AVFrame *right, const AVPixFmtDescriptor *d,
+                       int c, int eye, int s, int x, int y)
+{
+    return eye && right ? read_sample(right, d, c, x, y) : eye_sample(in, d, c, eye, s, x, y);
+}
+
 static int stereo3d_count(const AVFrame *f)
 {
     int n = 0;
@@ -316,6 +345,7 @@ static void test_interleave(int weave, enum AVPixelFormat fmt, int right_on_even
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
     const char *mode = weave_names[weave][right_on_even];
     AVFrame *in = make_frame(fmt, w, h, 0), *out = av_frame_alloc();
+    AVFrame *right = in && s < 0 ? render_right(in, convergence) : NULL;
     const AVFrameSideData *sd;
     /* which eye (0 input, 1 shifted) the even luma pixels show */
     int even_eye = right_on_even ^ swap;
@@ -325,7 +355,7 @@ static void test_interleave(int weave, enum AVPixelFormat fmt, int right_on_even
 
     snprintf(args, sizeof(args), "model=%s:device=cpu:strength=0:renormalize=1:convergence=%g:swap=%d:mode=%s",
              model, convergence, swap, mode);
-    if (!in || !out || (ret = graph_open(&g, fmt, w, h, args)) < 0) {
+    if (!in || !out || (s < 0 && !right) || (ret = graph_open(&g, fmt, w, h, args)) < 0) {
         check(0, "%s %s swap=%d %dx%d: graph setup", d->name, mode, swap, w, h);
         goto end;
     }
@@ -342,8 +372,8 @@ static void test_interleave(int weave, enum AVPixelFormat fmt, int right_on_even
         int sy = is_chroma(d, c) ? d->log2_chroma_h : 0;
         for (int y = 0; y < comp_h(d, c, h) && !bad; y++) {
             for (int x = 0; x < comp_w(d, c, w) && !bad; x++) {
-                unsigned a = eye_sample(in, d, c, even_eye, s, x, y);
-                unsigned b = eye_sample(in, d, c, !even_eye, s, x, y);
+                unsigned a = eye_at(in, right, d, c, even_eye, s, x, y);
+                unsigned b = eye_at(in, right, d, c, !even_eye, s, x, y);
                 int owners = 0; /* bit 0: the even eye has a pixel here, bit 1: the odd one */
                 unsigned want, got;
                 for (int ly = y << sy; ly < FFMIN((y + 1) << sy, h); ly++)
@@ -371,6 +401,7 @@ static void test_interleave(int weave, enum AVPixelFormat fmt, int right_on_even
 end:
     av_frame_free(&in);
     av_frame_free(&out);
+    av_frame_free(&right);
 }
 
 /*
@@ -389,6 +420,7 @@ static void test_sequence(enum AVPixelFormat fmt, int right_first, int swap, int
     const int nb_in = 3;
     int64_t step = dur ? dur : tb_den / rate;   /* the input's frame spacing */
     AVFrame *in = make_frame(fmt, w, h, 0), *out = av_frame_alloc();
+    AVFrame *right_eye = in && s < 0 ? render_right(in, convergence) : NULL;
     AVFilterContext *d3;
     AVRational tb = { 0, 1 }, fr = { 0, 1 };
     char args[1200], src_args[256];
@@ -399,7 +431,7 @@ static void test_sequence(enum AVPixelFormat fmt, int right_first, int swap, int
              model, convergence, swap, mode);
     snprintf(src_args, sizeof(src_args), "video_size=%dx%d:pix_fmt=%d:time_base=1/%d:frame_rate=%d/1"
              ":pixel_aspect=1/1", w, h, fmt, tb_den, rate);
-    if (!in || !out || !(g.graph = avfilter_graph_alloc()) ||
+    if (!in || !out || (s < 0 && !right_eye) || !(g.graph = avfilter_graph_alloc()) ||
         avfilter_graph_create_filter(&g.src, avfilter_get_by_name("buffer"), "in", src_args, NULL, g.graph) < 0 ||
         avfilter_graph_create_filter(&d3, avfilter_get_by_name("deep3d"), "d", args, NULL, g.graph) < 0 ||
         avfilter_graph_create_filter(&g.sink, avfilter_get_by_name("buffersink"), "out", NULL, NULL, g.graph) < 0 ||
@@ -419,7 +451,8 @@ static void test_sequence(enum AVPixelFormat fmt, int right_first, int swap, int
         if ((ret = av_buffersrc_add_frame_flags(g.src, in, AV_BUFFERSRC_FLAG_KEEP_REF)) < 0)
             break;
     }
-    av_buffersrc_add_frame(g.src, NULL);
+    if (av_buffersrc_add_frame(g.src, NULL) < 0)
+        check(0, "%s %s: end of stream refused", d->name, mode);
     while ((ret = av_buffersink_get_frame(g.sink, out)) >= 0) {
         int first = n % 2 == 0, t = n / 2;
         /* the eye this frame's slot holds: left first for al; swap exchanges the pictures */
@@ -453,7 +486,7 @@ static void test_sequence(enum AVPixelFormat fmt, int right_first, int swap, int
             for (int y = 0; y < comp_h(d, c, h) && !bad; y++)
                 for (int x = 0; x < comp_w(d, c, w) && !bad; x++) {
                     unsigned got = read_sample(out, d, c, x, y);
-                    unsigned want = eye_sample(in, d, c, eye, s, x, y);
+                    unsigned want = eye_at(in, right_eye, d, c, eye, s, x, y);
                     if (got != want) {
                         check(0, "%s %s swap=%d %dx%d: frame %d comp %d at (%d,%d) = %u, want "
                               "%u (%s eye)", d->name, mode, swap, w, h, n, c, x, y, got, want,
@@ -481,6 +514,7 @@ end:
     graph_close(&g);
     av_frame_free(&in);
     av_frame_free(&out);
+    av_frame_free(&right_eye);
 }
 
 /*
@@ -612,7 +646,7 @@ static int anaglyph_vs_stereo3d(int mode, int in_swapped)
 {
     const enum AVPixelFormat fmt = AV_PIX_FMT_RGB24;
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
-    const int w = 64, h = 36, s = 8, tol = 2;
+    const int w = 64, h = 36, s = 8;
     AVFrame *in = make_frame(fmt, w, h, 0), *sbs = make_frame(fmt, 2 * w, h, 0);
     AVFrame *a = av_frame_alloc(), *b = av_frame_alloc();
     uint16_t line[128];
@@ -1056,11 +1090,12 @@ int main(int argc, char **argv)
     test_init_error("model=/dev/null", AVERROR_INVALIDDATA, "empty model file");
 
     /* Interleaved rows, columns and checkerboard, with eyes that differ (a
-     * shift of s samples), any size: odd widths and heights are well defined
+     * shift of s samples; s < 0: the right eye as mode=mr renders it, for an
+     * odd width), any size: odd widths and heights are well defined
      * (the edge chroma takes the eye it covers). */
     {
         static const struct { int w, h, s; double convergence; } is[] = {
-            { 64, 36, 8, 12.5 }, { 30, 22, 6, 20 }, { 32, 7, 8, 25 }, { 25, 9, 10, 40 },
+            { 64, 36, 8, 12.5 }, { 30, 22, 6, 20 }, { 32, 7, 8, 25 }, { 25, 9, -1, 40 },
         };
         for (int weave = 0; weave < 3; weave++) {
             for (int f = 0; f < FF_ARRAY_ELEMS(fmts); f++)
@@ -1070,7 +1105,7 @@ int main(int argc, char **argv)
             /* swap: the rendered eye on the even pixels */
             test_interleave(weave, AV_PIX_FMT_YUV420P, 0, 1, 64, 36, 8, 12.5);
             test_interleave(weave, AV_PIX_FMT_P010,    1, 1, 32, 7, 8, 25);
-            test_interleave(weave, AV_PIX_FMT_NV12,    1, 1, 25, 9, 10, 40);
+            test_interleave(weave, AV_PIX_FMT_NV12,    1, 1, 25, 9, -1, 40);
             test_interleave(weave, AV_PIX_FMT_GRAY8,   0, 0, 1, 1, 0, 0);
             test_interleave(weave, AV_PIX_FMT_YUV420P, 1, 0, 2, 1, 0, 0);
             test_interleave(weave, AV_PIX_FMT_YUV420P, 0, 0, 1, 2, 0, 0);
@@ -1084,7 +1119,7 @@ int main(int argc, char **argv)
         for (int r = 0; r < 2; r++)
             test_sequence(fmts[f], r, 0, 64, 36, 8, 12.5, 25, 25, 0);
     test_sequence(AV_PIX_FMT_YUV420P, 0, 0, 30, 7, 6, 20, 25, 25, 0);
-    test_sequence(AV_PIX_FMT_NV12,    1, 0, 25, 9, 10, 40, 25, 25, 0);
+    test_sequence(AV_PIX_FMT_NV12,    1, 0, 25, 9, -1, 40, 25, 25, 0);
     test_sequence(AV_PIX_FMT_P010,    0, 1, 32, 7, 8, 25, 25, 25, 0);
     test_sequence(AV_PIX_FMT_YUV420P, 1, 1, 64, 36, 8, 12.5, 25, 25, 0);
     test_sequence(AV_PIX_FMT_YUV420P, 0, 0, 32, 16, 8, 25, 90000, 25, 0);    /* 3600 from the rate */
