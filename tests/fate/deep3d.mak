@@ -184,9 +184,10 @@ $(foreach L,icl icr chl chr al ar agmd aybd,$(eval $(call FATE_DEEP3D_MKV_TEST,$
 
 # VR180 (docs/vr180.md): deep3d side by side, then v360 maps each eye from a
 # flat 90 x 58.7 degree view onto a half-equirectangular (180 x 180 degree)
-# eye of 64x64; the frames (network-independent eyes: DEEP3D_SHIFT), and the
-# stereo side data reaching Matroska through v360 (StereoMode left_right).
-DEEP3D_VR180 = v360=input=flat:output=hequirect:in_stereo=sbs:out_stereo=sbs:ih_fov=90:iv_fov=58.7:w=128:h=64
+# eye of 64x64 (v360's w and h are one eye's: 128x64 out); the frames (eyes
+# independent of the network: DEEP3D_SHIFT), and the stereo side data
+# reaching Matroska through v360 (StereoMode left_right).
+DEEP3D_VR180 = v360=input=flat:output=hequirect:in_stereo=sbs:out_stereo=sbs:ih_fov=90:iv_fov=58.7:w=64:h=64
 FATE_DEEP3D-$(call FILTERFRAMECRC, TESTSRC2 FORMAT DEEP3D V360) += fate-deep3d-vr180
 fate-deep3d-vr180: CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=$(DEEP3D_SHIFT):mode=sbsl,$(DEEP3D_VR180)
 FATE_DEEP3D_MKV-$(call ALLYES, TESTSRC2_FILTER FORMAT_FILTER DEEP3D_FILTER V360_FILTER FFV1_ENCODER MATROSKA_MUXER MATROSKA_DEMUXER PIPE_PROTOCOL) += fate-deep3d-vr180-mkv
