@@ -5,7 +5,8 @@ OBJS-$(CONFIG_DEEP3D_FILTER)                 += vf_deep3d.o deep3d_input.o deep3
                                                 deep3d_render_soft.o deep3d_anaglyph.o \
                                                 deep3d_temporal.o deep3d_render_hard.o \
                                                 deep3d_source.o deep3d_source_deep3d.o \
-                                                deep3d_render.o deep3d_cpu.o deep3d_filter_cuda.o
+                                                deep3d_render.o deep3d_cpu.o deep3d_filter_cuda.o \
+                                                deep3d_filter_output.o
 # deep3d's CUDA path, with ffnvcodec and a CUDA compiler (cuda-llvm or nvcc):
 # the condition of DEEP3D_HAVE_CUDA in deep3d_cuda.h
 ifeq ($(CONFIG_CUDA)$(CONFIG_FFNVCODEC),yesyes)

@@ -409,7 +409,7 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     }
     c->cu = hwctx->internal->cuda_dl;
 
-    ret = frames_init(c, &c->out_frames, in_fc->sw_format, c->pack.out_w, c->pack.out_h);
+    ret = frames_init(c, &c->out_frames, in_fc->sw_format, c->pack.out_w, c->pack.pic_h);
     if (ret < 0)
         goto fail;
     if (eye_frame_needed(c)) {
@@ -647,7 +647,9 @@ static int run_interleave(Deep3DCuda *c, AVFrame *out, const AVFrame *left,
         int ep = even->linesize[i], op = odd->linesize[i], dp = out->linesize[i];
         int w = pl->eye_w, h = pl->eye_h, comps = pl->bytes_per_pixel / pl->elem_size;
         int sub_y = pl->sub_y, luma_h = p->in_h, shift = pl->shift;
-        void *args[] = { &e, &ep, &o, &op, &d, &dp, &w, &h, &comps, &sub_y, &luma_h, &shift };
+        int sub_x = pl->sub_x, luma_w = p->in_w, weave = p->interleave;
+        void *args[] = { &e, &ep, &o, &op, &d, &dp, &w, &h, &comps, &sub_y, &luma_h, &shift,
+                         &sub_x, &luma_w, &weave };
 
         ret = CHECK_CU(c->cu->cuLaunchKernel(c->interleave, FFALIGN(w, BLOCK_X) / BLOCK_X,
                                              FFALIGN(h, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,

@@ -48,9 +48,10 @@
  * AV_PIX_FMT_CUDA frames go through the network and the selection on the
  * GPU and come out as AV_PIX_FMT_CUDA frames of the packed layout, from the
  * filter's own frame pool, with the input's sw_format: no frame data ever
- * crosses host memory. Formats: nv12, p010, yuv420p, yuv444p. Layouts: the
- * stereo layouts (side by side, above-below, mono, interleaved rows), the
- * depth picture and the anaglyphs.
+ * crosses host memory. Formats: nv12, p010, yuv420p, yuv444p. Layouts: every
+ * stereo layout of deep3d_pack.h (the alternating ones as the picture of both
+ * frames stacked, which the caller splits), the depth picture and the
+ * anaglyphs.
  */
 
 typedef struct Deep3DCuda Deep3DCuda;

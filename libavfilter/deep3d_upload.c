@@ -21,6 +21,7 @@
 #include "libavutil/pixdesc.h"
 
 #include "deep3d_cuda.h"
+#include "deep3d_filter.h"
 #include "deep3d_upload.h"
 #include "video.h"
 
@@ -96,7 +97,7 @@ int ff_deep3d_upload_frame(Deep3DUpload *u, const AVFrame *in, AVFrame **pgpu)
 
 int ff_deep3d_upload_download(AVFilterLink *outlink, const AVFrame *gpu, AVFrame **pout)
 {
-    AVFrame *out = ff_get_video_buffer(outlink, outlink->w, outlink->h);
+    AVFrame *out = ff_deep3d_filter_get_buffer(outlink);
     int ret;
 
     if (!out)

@@ -47,7 +47,7 @@ int ff_deep3d_upload_init(Deep3DUpload *u, AVFilterContext *ctx, void *log_ctx,
 /** A CUDA frame of the pool holding in (data and properties). */
 int ff_deep3d_upload_frame(Deep3DUpload *u, const AVFrame *in, AVFrame **gpu);
 
-/** A software frame of outlink's size holding gpu, the GPU path's output. */
+/** A software frame of the packed picture's size holding gpu, the GPU path's output. */
 int ff_deep3d_upload_download(AVFilterLink *outlink, const AVFrame *gpu, AVFrame **out);
 
 void ff_deep3d_upload_uninit(Deep3DUpload *u);

@@ -17,7 +17,7 @@
 # Every plane of every frame must reach MIN_DB; "inf" asks for identical
 # frames. Prints one line per frame and a summary; exits non-zero on a
 # failure, or unless all 5 frames of the clip were compared (a frame held back
-# and lost, e.g. by batch, fails).
+# and lost, e.g. by batch, fails): 10 for the alternating layouts (al, ar).
 #
 # DEEP3D_PSNR_GPU_CHAIN replaces the GPU branch (and no CUDA device is
 # opened): tests/unit/test_cuda.sh uses it to check this script on a machine
@@ -25,6 +25,10 @@
 set -u
 ffmpeg=$1 min=$2 size=$3 fmt=$4 opts=$5 how=${6:-frames} scale=${7:-} pre=${8:-}
 [ "$scale" = - ] && scale=""    # "-": no scale, for a PRE after it
+want=5
+case ":$opts:" in
+    *:mode=al:*|*:mode=ar:*) want=10 ;;
+esac
 
 # psnr takes planar formats: compare semi-planar ones deinterleaved (lossless)
 case $fmt in
@@ -60,7 +64,7 @@ stats=$("$ffmpeg" -nostdin -hide_banner -nostats -loglevel error $hw -lavfi "$gr
     exit 1
 }
 
-echo "$stats" | awk -v min="$min" -v want=5 '
+echo "$stats" | awk -v min="$min" -v want="$want" '
     /^n:/ {
         frames++
         for (i = 1; i <= NF; i++) {

@@ -150,10 +150,12 @@ else
                  /side data - Stereo 3D/ { sub(/.*Stereo 3D: /, ""); s = $0 }
                  END { if (f) print s }'
     }
-    for mode in sbsl sbs2r abr ab2l ml mr irl irr depth arcg arcd; do
+    for mode in sbsl sbs2r abr ab2l ml mr irl irr depth arcg arcd icl icr chl chr al ar agmd aybg; do
         cpu=$(side "deep3d=model=$MODEL:device=cpu:mode=$mode")
         gpu=$(side "hwupload,deep3d=model=$MODEL:device=cuda:mode=$mode,hwdownload,format=nv12")
-        if [ "$(echo "$gpu" | grep -c .)" -eq 3 ] && [ "$cpu" = "$gpu" ]; then
+        # al, ar: two frames per input frame, each naming its eye
+        want=3; case $mode in al|ar) want=6 ;; esac
+        if [ "$(echo "$gpu" | grep -c .)" -eq "$want" ] && [ "$cpu" = "$gpu" ]; then
             ok "mode=$mode on CUDA frames: the CPU path's side data ($(echo "$gpu" | head -n 1))"
         else
             notok "mode=$mode on CUDA frames: side data '$gpu', CPU '$cpu'"
