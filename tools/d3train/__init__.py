@@ -3,7 +3,7 @@
 Modules (one concern each):
   paths      -- import-path bootstrap for the CLI scripts
   model      -- the `fcn` Deep3D family in PyTorch, tensor names as in docs/model-format.md
-  select     -- the differentiable selection layer (docs/model-format.md section 5)
+  selection  -- the differentiable selection layer (docs/model-format.md section 5)
   export     -- writing a model file (safetensors + metadata)
   textures   -- the texture pack (loading, mip atlas)
   synth      -- procedural stereo pairs rendered with tensor ops (CPU or GPU)

@@ -21,7 +21,7 @@ import torch
 
 from d3train import losses
 from d3train.model import Arch, Deep3DNet, flops_per_frame, preprocess
-from d3train.select import render_net_res
+from d3train.selection import render_net_res
 from d3train.synth import StereoSynth, SynthConfig, measure
 from d3train.textures import DEFAULT_PACK, TextureAtlas, load_pack
 

@@ -38,7 +38,7 @@ import torch
 from d3train import losses, paths
 from d3train.export import export_model
 from d3train.model import Arch, Deep3DNet, count_parameters, flops_per_frame, preprocess
-from d3train.select import render_net_res
+from d3train.selection import render_net_res
 from d3train.synth import StereoSynth, SynthConfig
 from d3train.textures import DEFAULT_PACK, TextureAtlas, load_pack
 from deep3d_ref import parse_spec
