@@ -378,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
             log(event="train", step=step, samples=samples, minutes=round((spent + now) / 60, 2), lr=round(lr, 6),
                 samples_per_s=round(win_samples / max(now - win_t, 1e-9), 2),
                 gen_share=round(data.gen_seconds / max(now, 1e-9), 3),
+                **({"pairs": data.stats.snapshot(), "cached": data.cache.filled} if train_films else {}),
                 **{k: round(v / n_sums, 5) for k, v in sums.items()})
             last_log, win_t, win_samples, sums, n_sums = now, now, 0, {}, 0
         if (val is not None or real or film_val is not None) and now - last_val >= args.val_every:
@@ -388,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
             last_ckpt = now
 
     total = spent + time.perf_counter() - t0
+    if train_films:
+        data.close()
     if val_step != step:
         validate(total - spent)
     save()
