@@ -275,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     if world.is_main and val_films:
         from d3train.video_batches import held_out_pairs
         film_val = held_out_pairs(val_films, w, h, args, dmax * w / dw)
+    scored = world.is_main and (val is not None or bool(real) or film_val is not None)
     margin = int(math.ceil(max(-dmin, dmax) * w / dw)) + 1
     mask = losses.column_mask(w, margin, device)
     gflop = flops_per_frame(spec) / 1e9
@@ -381,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
                 **({"pairs": data.stats.snapshot(), "cached": data.cache.filled} if train_films else {}),
                 **{k: round(v / n_sums, 5) for k, v in sums.items()})
             last_log, win_t, win_samples, sums, n_sums = now, now, 0, {}, 0
-        if (val is not None or real or film_val is not None) and now - last_val >= args.val_every:
+        if scored and now - last_val >= args.val_every:
             validate(now)
             last_val, val_step = now, step
         if now - last_ckpt >= args.ckpt_every or (args.ckpt_steps and step % args.ckpt_steps == 0):
@@ -391,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     total = spent + time.perf_counter() - t0
     if train_films:
         data.close()
-    if val_step != step:
+    if scored and val_step != step:
         validate(total - spent)
     save()
     if world.is_main:
