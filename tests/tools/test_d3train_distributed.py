@@ -118,6 +118,17 @@ class DistributedTrainTest(unittest.TestCase):
         for k in a:
             np.testing.assert_array_equal(a[k], b[k], err_msg=k)  # bit for bit
 
+    def test_prefetch_changes_nothing(self) -> None:
+        # The background thread makes the same pairs (a function of the step), in the same order.
+        common = [*TINY, "--textures", self.pack, "--batch", "2", "--fresh", "1", "--pool", "4", "--chunk", "1",
+                  "--steps", "5", "--val-every", "1000"]
+        plain, pre = (os.path.join(self.tmp.name, n) for n in ("plain", "prefetch"))
+        self.run_ok([sys.executable, TRAIN, "--out", plain, *common])
+        self.run_ok([sys.executable, TRAIN, "--out", pre, *common, "--prefetch"])
+        a, b = weights(os.path.join(plain, "model.safetensors")), weights(os.path.join(pre, "model.safetensors"))
+        for k in a:
+            np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
 
 if __name__ == "__main__":
     unittest.main()

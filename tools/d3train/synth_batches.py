@@ -20,6 +20,8 @@ import hashlib
 import math
 import struct
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import torch
 
@@ -70,8 +72,8 @@ class SynthBatches:
             self.synth.gen.manual_seed(stream_seed(self.seed, tag, step, first + j))
             parts.append(self.synth.sample(min(c, n - j * c)))
         out = {k: torch.cat([p[k] for p in parts]) if len(parts) > 1 else parts[0][k] for k in parts[0]}
-        if self.cuda:
-            torch.cuda.synchronize()
+        if self.cuda:  # this stream only: a prefetching thread must not wait for the training step
+            torch.cuda.current_stream(self.synth.device).synchronize()
         self.gen_seconds += time.perf_counter() - t0
         self.generated += n
         return out
@@ -106,3 +108,47 @@ class SynthBatches:
         g = torch.Generator().manual_seed(stream_seed(self.seed, _PICK, step, self.rank))
         idx = torch.randperm(self.pool_size, generator=g)[:self.share].to(self.synth.device)
         return {k: v[idx] for k, v in self.pool.items()}
+
+
+class Prefetch:
+    """Makes the batch of step t + 1 in a background thread (on its own CUDA stream on a GPU) while
+    step t trains. The data is a function of the step, so the pairs are those without prefetching.
+    `gen_seconds` counts only the time the training loop waited for a batch."""
+
+    def __init__(self, source: Any, device: torch.device) -> None:
+        self.source = source
+        self.device = device
+        self.stream = torch.cuda.Stream(device) if device.type == "cuda" else None
+        self.pool = ThreadPoolExecutor(1)
+        self.pending: tuple[int, Future] | None = None
+        self.gen_seconds = 0.0
+
+    @property
+    def generated(self) -> int:
+        return int(self.source.generated)
+
+    def _make(self, step: int) -> dict[str, torch.Tensor]:
+        if self.stream is None:
+            return self.source.batch(step)
+        with torch.cuda.stream(self.stream):
+            return self.source.batch(step)
+
+    def batch(self, step: int) -> dict[str, torch.Tensor]:
+        t0 = time.perf_counter()
+        if self.pending is not None and self.pending[0] == step:
+            out = self.pending[1].result()
+        else:
+            if self.pending is not None:
+                self.pending[1].result()  # never two generations at once: the source has state
+            out = self._make(step)
+        if self.stream is not None:  # the tensors were made on the side stream
+            cur = torch.cuda.current_stream(self.device)
+            cur.wait_stream(self.stream)
+            for t in out.values():
+                t.record_stream(cur)
+        self.pending = (step + 1, self.pool.submit(self._make, step + 1))
+        self.gen_seconds += time.perf_counter() - t0
+        return out
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)

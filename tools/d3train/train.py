@@ -51,7 +51,7 @@ from d3train.export import export_model
 from d3train.model import Arch, Deep3DNet, count_parameters, flops_per_frame, preprocess
 from d3train.selection import render_net_res
 from d3train.synth import StereoSynth, SynthConfig
-from d3train.synth_batches import SynthBatches
+from d3train.synth_batches import Prefetch, SynthBatches
 from d3train.textures import DEFAULT_PACK, TextureAtlas, load_pack
 from deep3d_ref import parse_spec
 
@@ -113,6 +113,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--ckpt-every", type=float, default=300.0, help="seconds")
     p.add_argument("--ckpt-steps", type=int, default=0, help="also checkpoint every this many steps")
     p.add_argument("--compile", action="store_true", help="torch.compile the network (torch >= 2, CUDA)")
+    p.add_argument("--prefetch", action="store_true",
+                   help="generate the next step's pairs in a background thread (a CUDA stream of its own on a GPU)")
     p.add_argument("--float64", action="store_true",
                    help="train in float64 (CPU; several times slower): exactness checks without float32 rounding")
     return p.parse_args(argv)
@@ -263,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         fresh = args.fresh or (share if device.type == "cuda" else max(1, share // 4))
         data = SynthBatches(StereoSynth(atlas, vcfg, seed=args.seed), args.seed, args.batch, world.rank, world.size,
                             chunk=args.chunk, fresh=fresh, pool=args.pool)
+        if args.prefetch:
+            data = Prefetch(data, device)
     val = None
     if world.is_main and args.val > 0:
         assert atlas is not None
@@ -390,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
             last_ckpt = now
 
     total = spent + time.perf_counter() - t0
-    if train_films:
+    if train_films or args.prefetch:
         data.close()
     if scored and val_step != step:
         validate(total - spent)
