@@ -1,6 +1,8 @@
 """tools/d3train/train.py: two torchrun processes train like one, a killed run resumes exactly.
 
-Both run the real CLI on a tiny network on the CPU (gloo), one torch thread per process.
+Both run the real CLI on a tiny network on the CPU (gloo), one torch thread per process. About a
+minute (torchrun's start-up dominates), so not part of `make check`: `make check-train` runs it
+(and CI, .ci/run).
 """
 
 from __future__ import annotations
