@@ -229,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ckpt_path = os.path.join(args.out, "checkpoint.pt")
     step, samples, spent, best = 0, 0, 0.0, -math.inf
+    resumed_scaler: dict[str, Any] | None = None
     if args.resume and os.path.exists(ckpt_path):
         ck = checkpoint.load(ckpt_path)
         if parse_spec(ck["metadata"]) != spec:
@@ -237,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         opt.load_state_dict(ck["optimizer"])  # moves the moments onto the parameters' device
         step, samples, spent = ck["step"], ck["samples"], ck["seconds"]
         best = ck.get("best_real", -math.inf)
+        resumed_scaler = ck.get("scaler")
         rngs = ck.get("rng", [])
         if len(rngs) == world.size:
             checkpoint.set_rng_state(rngs[world.rank])
@@ -252,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     use_amp = device.type == "cuda"
     amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
     scaler = torch.cuda.amp.GradScaler(enabled=use_amp and amp_dtype == torch.float16)
+    if resumed_scaler and scaler.is_enabled():
+        scaler.load_state_dict(resumed_scaler)
 
     range_frac = max(-dmin, dmax) / dw
     vcfg = SynthConfig(width=w, height=h, span_frac=args.span, range_frac=range_frac, ssaa=args.ssaa)
@@ -317,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             "model": net.state_dict(), "optimizer": opt.state_dict(), "step": step, "samples": samples,
             "seconds": spent + time.perf_counter() - t0, "metadata": spec.to_metadata(), "args": vars(args),
             "rng": rngs, "world": world.size, "best_real": best, "torch": str(torch.__version__),
+            "scaler": scaler.state_dict(),
             "extra_metadata": training_metadata()})
         log(event="checkpoint", step=step, bytes=size)
 
