@@ -118,6 +118,25 @@ class FilmTrainingTest(unittest.TestCase):
             self.assertGreater(a[0].mean(), BAR_LEVEL)  # no bar rows left
             self.assertGreater(a[-1].mean(), BAR_LEVEL)
 
+    def test_bars_measured_over_the_whole_film(self) -> None:
+        # 12 s of titles (a white line on black: alone it looks like a picture 4 rows high), then 30 s
+        # of letterboxed stereo shots; the probe samples the whole film, so the titles do not decide.
+        import argparse
+        from d3train.manifest import Film
+        from d3train.video_batches import measure_bars
+        L, R, _ = synth_pairs(4, seed=9)
+        pad = ((0, 0), (6, 6), (0, 0), (0, 0))
+        shots = film(np.pad(L, pad), np.pad(R, pad), shot=75)  # 300 frames at 10 fps
+        titles = np.zeros((120, H + 12, 2 * W, 3), np.uint8)  # longer than a probe of the first frames
+        titles[:, 20:24, 10:-10] = 255
+        path = os.path.join(self.tmp.name, "titled.mkv")
+        write_video(path, np.concatenate([titles, shots]))
+        args = argparse.Namespace(ffmpeg=FFMPEG, sbs_step=6)
+        x, y, w, h = measure_bars(Film(path, "sbs"), args)
+        self.assertEqual((x, w), (0.0, 1.0))
+        self.assertAlmostEqual(y * (H + 12), 7, delta=1.5)  # 6 bar rows plus a margin row, at 108/44 scale
+        self.assertAlmostEqual(h * (H + 12), H - 2, delta=3)
+
     def test_generated_film_trains_end_to_end(self) -> None:
         d = self.tmp.name
         L, R, disp = synth_pairs(10, seed=11)

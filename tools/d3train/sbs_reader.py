@@ -71,6 +71,13 @@ def probe_size(path: str, ffmpeg: str = DEFAULT_FFMPEG) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
+def probe_duration(path: str, ffmpeg: str = DEFAULT_FFMPEG) -> float | None:
+    """Duration in seconds from ffmpeg's input summary, or None when the container gives none."""
+    r = subprocess.run([ffmpeg, "-hide_banner", "-i", path], capture_output=True, text=True)
+    m = re.search(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)", r.stderr)
+    return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3)) if m else None
+
+
 def filter_graph(src: SbsSource, frame_w: int, frame_h: int) -> str:
     """The -filter_complex graph: both eyes, cropped and scaled to W x H, side by side as [out] (2W x H)."""
     axis, half = LAYOUTS[src.layout]

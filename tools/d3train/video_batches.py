@@ -30,7 +30,7 @@ from d3train.distributed import World
 from d3train.frame_filters import PairFilter, active_area
 from d3train.manifest import Film
 from d3train.model import Deep3DNet, preprocess
-from d3train.sbs_reader import DEFAULT_FFMPEG, SbsSource, read_pairs
+from d3train.sbs_reader import DEFAULT_FFMPEG, SbsSource, probe_duration, read_pairs
 from d3train.selection import render_net_res
 from d3train.synth_batches import stream_seed
 
@@ -79,10 +79,19 @@ def _source(film: Film, width: int, height: int, args: argparse.Namespace, **kw:
     return SbsSource(film.path, film.layout, width, height, ffmpeg=args.ffmpeg or DEFAULT_FFMPEG, **kw)
 
 
-def measure_bars(film: Film, args: argparse.Namespace, frames: int = 24) -> tuple[float, float, float, float]:
-    """The film's active picture area, from `frames` frames spread over its first minutes."""
-    probe = _source(film, 192, 108, args, step=max(1, 5 * args.sbs_step), crop=False, max_pairs=frames)
-    return active_area([left for left, _ in read_pairs(probe)])
+def measure_bars(film: Film, args: argparse.Namespace, frames: int = 16) -> tuple[float, float, float, float]:
+    """The film's active picture area, from one frame at each of `frames` points spread over the
+    whole film (opening titles or a dark scene alone would hide the bars' edges)."""
+    ffmpeg = args.ffmpeg or DEFAULT_FFMPEG
+    dur = probe_duration(film.path, ffmpeg)
+    if not dur or dur < 2 * frames:  # short clips: the first frames, a few apart
+        probe = _source(film, 192, 108, args, step=max(1, args.sbs_step), crop=False, max_pairs=frames)
+        return active_area([left for left, _ in read_pairs(probe)])
+    lefts = []
+    for i in range(frames):
+        probe = _source(film, 192, 108, args, crop=False, max_pairs=1, start=dur * (i + 0.5) / frames)
+        lefts += [left for left, _ in read_pairs(probe)]
+    return active_area(lefts)
 
 
 class FilterStats:
