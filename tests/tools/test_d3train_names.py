@@ -58,7 +58,8 @@ class StdlibShadowTest(unittest.TestCase):
     @unittest.skipIf(torch is None, "python3-torch not installed")
     def test_train_script_loads_only_the_real_stdlib(self) -> None:
         tools = str(naive.TOOLS_DIR)
-        for script in ("d3train/train.py", "d3train/export.py", "d3train/sbs_reader.py", "d3train/bench_synth.py"):
+        for script in ("d3train/train.py", "d3train/export.py", "d3train/sbs_reader.py", "d3train/bench_synth.py",
+                       "d3train/manifest.py"):
             with self.subTest(script=script):
                 path = os.path.join(tools, script)
                 r = subprocess.run([sys.executable, "-c", PROBE, path], capture_output=True, text=True, timeout=120)
