@@ -47,22 +47,26 @@ def done(path):
     with open(path) as f:
         ev = [json.loads(l) for l in f if l.strip()]
     d = [e for e in ev if e["event"] == "done"][-1]
-    return d["samples_per_s"], d["gen_seconds"] / max(d["minutes"] * 60, 1e-9)
+    return d["samples_per_s"], d["gen_seconds"] / max(d["minutes"] * 60, 1e-9), d["cpu_s_per_sample"]
 
 one = [done(f"{out}/one-{r}/train.log") for r in range(1, reps + 1)]
 many = [done(f"{out}/many-{r}/train.log") for r in range(1, reps + 1)]
-m1 = statistics.median(s for s, _ in one)
-mn = statistics.median(s for s, _ in many)
+m1 = statistics.median(s for s, _, _ in one)
+mn = statistics.median(s for s, _, _ in many)
+c1 = statistics.median(c for _, _, c in one)
+cn = statistics.median(c for _, _, c in many)
 lines = [
     f"# d3train data-parallel scaling ({device})", "",
     f"Machine: {machine}; {secs} s per run, {batch} pairs per process per step, every pair freshly generated",
     "(generator-bound), default architecture at 256x160, one torch thread per process, torchrun + gloo.",
     f"Load before: `{before.strip()}`", f"Load after: `{after.strip()}`", "",
-    "| processes | samples/s per run | median | generator share of the run (process 0) |",
-    "| --- | --- | --- | --- |",
-    f"| 1 | {', '.join(f'{s:.2f}' for s, _ in one)} | {m1:.2f} | {statistics.median(g for _, g in one):.2f} |",
-    f"| {n} | {', '.join(f'{s:.2f}' for s, _ in many)} | {mn:.2f} | {statistics.median(g for _, g in many):.2f} |",
-    "", f"Ratio of the medians: **{mn / m1:.2f}x** with {n} processes.", "",
+    "| processes | samples/s per run | median | CPU s per sample, all processes (median) | generator share (process 0) |",
+    "| --- | --- | --- | --- | --- |",
+    f"| 1 | {', '.join(f'{s:.2f}' for s, _, _ in one)} | {m1:.2f} | {c1:.3f} | {statistics.median(g for _, g, _ in one):.2f} |",
+    f"| {n} | {', '.join(f'{s:.2f}' for s, _, _ in many)} | {mn:.2f} | {cn:.3f} | {statistics.median(g for _, g, _ in many):.2f} |",
+    "", f"Ratio of the medians: **{mn / m1:.2f}x** with {n} processes.",
+    f"CPU time per sample, {n} processes against 1: {cn / c1:.2f} (1.00 = no cost of going parallel: gradient and",
+    f"statistics all-reduces, duplicated work); with {n} otherwise idle cores that would give {n * c1 / cn:.2f}x.", "",
     f"Command: `bash bench/train-scaling.sh {secs} {n} {reps}`", ""]
 with open(result, "w") as f:
     f.write("\n".join(lines))

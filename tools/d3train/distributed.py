@@ -111,8 +111,17 @@ def barrier(world: World) -> None:
 
 def max_scalars(world: World, values: list[float]) -> list[float]:
     """The element-wise maximum of `values` over every rank."""
+    return _reduce_scalars(world, values, dist.ReduceOp.MAX)
+
+
+def sum_scalars(world: World, values: list[float]) -> list[float]:
+    """The element-wise sum of `values` over every rank."""
+    return _reduce_scalars(world, values, dist.ReduceOp.SUM)
+
+
+def _reduce_scalars(world: World, values: list[float], op: Any) -> list[float]:
     if not world.distributed:
         return values
     t = torch.tensor(values, dtype=torch.float64, device=world.device)
-    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    dist.all_reduce(t, op=op)
     return t.tolist()

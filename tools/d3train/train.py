@@ -294,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
 
     budget = args.minutes * 60.0
     first_step = step
+    cpu0 = time.process_time()  # this process's CPU time, all threads: cost per sample under contention
     t0 = time.perf_counter()
     last_log = last_val = last_ckpt = 0.0
     val_step = -1
@@ -399,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
             last_ckpt = now
 
     total = spent + time.perf_counter() - t0
+    loop_cpu_s = distributed.sum_scalars(world, [time.process_time() - cpu0])[0]
     if train_films or args.prefetch:
         data.close()
     if scored and val_step != step:
@@ -410,6 +412,7 @@ def main(argv: list[str] | None = None) -> int:
         run_s = total - spent
         log(event="done", step=step, samples=samples, minutes=round(total / 60, 2),
             samples_per_s=round(args.batch * (step - first_step) / max(run_s, 1e-9), 2),
+            cpu_s_per_sample=round(loop_cpu_s / max(args.batch * (step - first_step), 1), 4),
             generated=data.generated, gen_seconds=round(data.gen_seconds, 1), model=model_path,
             stopped_by_signal=stop.raised, best_real=None if best == -math.inf else round(best, 4),
             wall_s=round(time.perf_counter() - t_start, 1))
