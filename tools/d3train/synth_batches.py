@@ -130,7 +130,8 @@ class Prefetch:
     def _make(self, step: int) -> dict[str, torch.Tensor]:
         if self.stream is None:
             return self.source.batch(step)
-        with torch.cuda.stream(self.stream):
+        # A new thread starts on GPU 0: name this rank's GPU before its stream.
+        with torch.cuda.device(self.device), torch.cuda.stream(self.stream):
             return self.source.batch(step)
 
     def batch(self, step: int) -> dict[str, torch.Tensor]:
