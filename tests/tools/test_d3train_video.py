@@ -88,6 +88,21 @@ class ManifestTest(unittest.TestCase):
             with self.subTest(bad=bad), self.assertRaises(ValueError):
                 parse_manifest(bad)
 
+    def test_train_reports_bad_film_input(self) -> None:
+        with tempfile.TemporaryDirectory() as d:
+            bad = os.path.join(d, "films.tsv")
+            with open(bad, "w") as f:
+                f.write("a.mkv sideways\n")
+            for extra, msg in ((["--manifest", bad], "train: manifest line 1: .*layout 'sideways'"),
+                               (["--manifest", os.path.join(d, "none.tsv")], "train: .*No such file"),
+                               (["--sbs", bad + ":sbs", "--ffmpeg", os.path.join(d, "nothing")], "train: no ffmpeg at")):
+                with self.subTest(extra=extra):
+                    r = subprocess.run([sys.executable, TRAIN, "--out", os.path.join(d, "run"), "--device", "cpu",
+                                        *extra], capture_output=True, text=True, timeout=120)
+                    self.assertNotEqual(r.returncode, 0)
+                    self.assertRegex(r.stderr.strip().splitlines()[-1], msg)
+                    self.assertNotIn("Traceback", r.stderr)
+
 
 @unittest.skipIf(torch is None, "python3-torch not installed")
 @unittest.skipUnless(os.access(FFMPEG, os.X_OK), "ffmpeg not built")

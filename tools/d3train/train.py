@@ -49,6 +49,7 @@ import torch
 from d3train import checkpoint, distributed, losses, paths
 from d3train.export import export_model
 from d3train.model import Arch, Deep3DNet, count_parameters, flops_per_frame, preprocess
+from d3train.sbs_reader import DEFAULT_FFMPEG
 from d3train.selection import render_net_res
 from d3train.synth import StereoSynth, SynthConfig
 from d3train.synth_batches import Prefetch, SynthBatches
@@ -259,7 +260,13 @@ def main(argv: list[str] | None = None) -> int:
 
     range_frac = max(-dmin, dmax) / dw
     vcfg = SynthConfig(width=w, height=h, span_frac=args.span, range_frac=range_frac, ssaa=args.ssaa)
-    train_films, val_films = _films(args)
+    try:
+        train_films, val_films = _films(args)
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"train: {e}") from None
+    ff = args.ffmpeg or DEFAULT_FFMPEG
+    if (train_films or val_films) and not os.access(ff, os.X_OK):
+        raise SystemExit(f"train: no ffmpeg at {ff} (make build, or --ffmpeg PATH)")
     atlas = TextureAtlas(load_pack(args.textures), device) if (not train_films or args.val > 0) else None
     if train_films:
         from d3train.video_batches import VideoBatches
