@@ -14,7 +14,7 @@ help:
 	@echo "make build   - build FFmpeg 7.1 with the deep3d filter ($(FFMPEG))"
 	@echo "make demo    - convert a short real clip to 3D; results under out/"
 	@echo "make check   - build if needed, run unit tests, deep3d FATE tests and FATE"
-	@echo "make check-train - the slow training tests: torchrun with 2 processes, kill and resume (~1 min)"
+	@echo "make check-train - the slow training tests: torchrun with 2 processes, kill and resume, SIGTERM (1-3 min)"
 	@echo "make bench   - CPU benchmark; results in bench/results/"
 	@echo "make check-sanitize - the unit and deep3d FATE tests on an ASan+UBSan build"
 	@echo "make fuzz    - each libFuzzer target for FUZZ_SECONDS (default 60) on that build"

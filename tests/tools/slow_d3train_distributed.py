@@ -1,12 +1,13 @@
 """tools/d3train/train.py: two torchrun processes train like one, a killed run resumes exactly.
 
 Both run the real CLI on a tiny network on the CPU (gloo), one torch thread per process. About a
-minute (torchrun's start-up dominates), so not part of `make check`: `make check-train` runs it
+1 to 3 minutes (torchrun's start-up dominates), so not part of `make check`: `make check-train` runs it
 (and CI, .ci/run).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -89,36 +90,67 @@ class DistributedTrainTest(unittest.TestCase):
         self.assertEqual((ca["world"], cb["world"]), (1, 2))
         self.assertEqual(len(cb["rng"]), 2)  # both ranks' random states
 
-    def test_kill_and_resume_is_exact(self) -> None:
-        # A reuse pool (1 fresh pair per step into a ring of 4) so the resume must rebuild it.
-        common = [*TINY, "--textures", self.pack, "--batch", "2", "--fresh", "1", "--pool", "4", "--chunk", "1",
-                  "--steps", "40", "--val-every", "1000"]
-        full, cut = (os.path.join(self.tmp.name, n) for n in ("full", "cut"))
-        self.run_ok([sys.executable, TRAIN, "--out", full, *common])
-        p = subprocess.Popen([sys.executable, TRAIN, "--out", cut, *common, "--ckpt-steps", "5"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-        log = os.path.join(cut, "train.log")
+    # A reuse pool (1 fresh pair per step into a ring of 4) so a resume must rebuild it.
+    POOLED = ["--batch", "2", "--fresh", "1", "--pool", "4", "--chunk", "1", "--steps", "40", "--val-every", "1000"]
+
+    def uninterrupted(self) -> dict[str, np.ndarray]:
+        full = os.path.join(self.tmp.name, "full")
+        if not os.path.exists(os.path.join(full, "model.safetensors")):
+            self.run_ok([sys.executable, TRAIN, "--out", full, *TINY, "--textures", self.pack, *self.POOLED])
+        return weights(os.path.join(full, "model.safetensors"))
+
+    def start_and_signal(self, cmd: list[str], log: str, sig: int, after: str) -> tuple[subprocess.Popen, str]:
+        """Start cmd, send `sig` once the log contains `after`; returns the process and the log then."""
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
         deadline = time.monotonic() + 180
-        killed_after = None
         while time.monotonic() < deadline and p.poll() is None:
             if os.path.exists(log):
                 with open(log) as f:
                     text = f.read()
-                if '"event": "checkpoint", "step": 15' in text:
-                    p.send_signal(signal.SIGKILL)
-                    killed_after = text
-                    break
+                if after in text:
+                    p.send_signal(sig)
+                    p.wait(timeout=120)
+                    return p, text
             time.sleep(0.02)
+        p.kill()
         p.wait()
-        self.assertIsNotNone(killed_after, "the run ended before it could be killed")
-        assert killed_after is not None
-        self.assertNotIn('"event": "done"', killed_after)
+        self.fail("the run ended before it could be signalled")
+
+    def test_kill_and_resume_is_exact(self) -> None:
+        cut = os.path.join(self.tmp.name, "cut")
+        common = [*TINY, "--textures", self.pack, *self.POOLED]
+        log = os.path.join(cut, "train.log")
+        _, before = self.start_and_signal([sys.executable, TRAIN, "--out", cut, *common, "--ckpt-steps", "5"], log,
+                                          signal.SIGKILL, '"event": "checkpoint", "step": 15')
+        self.assertNotIn('"event": "done"', before)
         self.run_ok([sys.executable, TRAIN, "--out", cut, *common, "--resume"])
         with open(log) as f:
             self.assertIn('"event": "resume", "step": ', f.read())
-        a, b = weights(os.path.join(full, "model.safetensors")), weights(os.path.join(cut, "model.safetensors"))
+        a, b = self.uninterrupted(), weights(os.path.join(cut, "model.safetensors"))
         for k in a:
             np.testing.assert_array_equal(a[k], b[k], err_msg=k)  # bit for bit
+
+    def test_sigterm_stops_every_rank_with_a_checkpoint(self) -> None:
+        # As Slurm does before a time limit: SIGTERM to torchrun, which passes it to both ranks;
+        # they agree on the step to stop at, rank 0 saves, both exit; the resume finishes the run.
+        run = os.path.join(self.tmp.name, "term")
+        common = [*TINY, "--textures", self.pack, *self.POOLED]
+        log = os.path.join(run, "train.log")
+        p, _ = self.start_and_signal([*TORCHRUN, "--nproc_per_node=2", TRAIN, "--out", run, *common, "--batch", "4"],
+                                     log, signal.SIGTERM, '"event": "train", "step": 5,')
+        with open(log) as f:
+            ev = [json.loads(line) for line in f if line.strip()]
+        done = ev[-1]
+        self.assertEqual(done["event"], "done")
+        self.assertTrue(done["stopped_by_signal"])
+        self.assertLess(done["step"], 40)
+        ck = [e for e in ev if e["event"] == "checkpoint"]
+        self.assertEqual(ck[0]["step"], done["step"])  # saved at once, before the final validation
+        self.run_ok([*TORCHRUN, "--nproc_per_node=2", TRAIN, "--out", run, *common, "--batch", "4", "--resume"])
+        with open(log) as f:
+            ev = [json.loads(line) for line in f if line.strip()]
+        self.assertEqual((ev[-1]["event"], ev[-1]["step"], ev[-1]["stopped_by_signal"]), ("done", 40, False))
+        self.assertIn("restored", [e for e in ev if e["event"] == "resume"][-1]["rng"])
 
     def test_prefetch_changes_nothing(self) -> None:
         # The background thread makes the same pairs (a function of the step), in the same order.

@@ -410,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     loop_cpu_s = distributed.sum_scalars(world, [time.process_time() - cpu0])[0]
     if train_films or args.prefetch:
         data.close()
+    if stop.raised:
+        save()  # first: the scheduler's kill follows the signal within minutes
     if scored and val_step != step:
         validate(total - spent)
     save()
