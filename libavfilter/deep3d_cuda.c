@@ -53,10 +53,9 @@
 #include "cuda/load_helper.h"
 #include "deep3d_anaglyph.h"
 #include "deep3d_cuda.h"
-#include "deep3d_cuda_net.h"
-#include "deep3d_cudnn.h"
 #include "deep3d_temporal.h"
 #include "deep3d_input.h"
+#include "deep3d_shift.h"
 
 #define CHECK_CU(x) FF_CUDA_CHECK_DL(c->log_ctx, c->cu, x)
 /* floats in the anaglyph parameter block: mix 3 x 6, inverse 3 x 3, colour 8 */
@@ -71,15 +70,16 @@ struct Deep3DCuda {
     void *log_ctx;
     const Deep3DModel *m;
     Deep3DPack pack;
-    Deep3DSelectParams sel;
+    Deep3DRenderParams sel;     ///< this frame's: the user's shift, or auto convergence's
+    float strength, convergence;    ///< the user's
     int swap;
     int output;                 ///< enum Deep3DCudaOutput
 
     AVBufferRef *device_ref;
     AVCUDADeviceContext *hwctx;
     CudaFunctions *cu;
-    Deep3DCudnn *dnn;
-    Deep3DCudaNet *net;
+    Deep3DSource *source;       ///< the depth; its GPU engine is initialised here
+    int source_ready;           ///< the engine is to be freed
     CUmodule module;
     CUfunction input, select, pack_eye;     ///< for this format's sample container
     CUfunction interleave, depth_pic, anaglyph, anaglyph_chroma;
@@ -150,12 +150,15 @@ int ff_deep3d_cuda_driver_present(void)
     return lib != NULL;
 }
 
-int ff_deep3d_cuda_probe(void *log_ctx, const char *cudnn_path)
+int ff_deep3d_cuda_probe(void *log_ctx, const Deep3DSource *src, const char *cudnn_path)
 {
-    Deep3DCudnn *dnn;
-    int ret = ff_deep3d_cudnn_load(&dnn, log_ctx, cudnn_path);
-    ff_deep3d_cudnn_free(&dnn);
-    return ret;
+    Deep3DSourceDeviceConfig cfg = { .cudnn_path = cudnn_path };
+
+    if (!src->ops->device) {
+        av_log(log_ctx, AV_LOG_ERROR, "The %s depth source has no GPU engine.\n", src->ops->name);
+        return AVERROR(ENOSYS);
+    }
+    return src->ops->device->probe(log_ctx, &cfg);
 }
 
 static int dev_alloc(Deep3DCuda *c, CUdeviceptr *p, size_t bytes, const char *what)
@@ -202,14 +205,15 @@ static int frames_init(Deep3DCuda *c, AVBufferRef **pref, enum AVPixelFormat sw_
 
 /*
  * The shifts of docs/model-format.md section 5 for a plane of width w, as the
- * CPU path computes them (deep3d_select.c): in double, split into the floor
+ * CPU path computes them (deep3d_render_soft.c): in double, split into the floor
  * of -s_k and its fraction.
  */
-static void shift_table(const Deep3DSelectParams *p, int w, int32_t *si, float *sf)
+static void shift_table(const Deep3DRenderParams *p, int w, int32_t *si, float *sf)
 {
+    Deep3DShift sh = ff_deep3d_shift(p, w);
+
     for (int k = 0; k < p->nb_disp; k++) {
-        double d = p->disp_min + k;
-        double s = (d * p->strength / p->disp_width + p->convergence / 100) * w;
+        double s = (p->disp_min + k) * sh.gain + sh.offset;
         double a = floor(-s);
         si[k] = (int32_t)a;
         sf[k] = (float)(-s - a);
@@ -315,7 +319,7 @@ static int anaglyph_alloc(Deep3DCuda *c)
 {
     int ret;
 
-    if (c->output != DEEP3D_CUDA_ANAGLYPH)
+    if (c->output != DEEP3D_OUTPUT_ANAGLYPH)
         return 0;
     if ((ret = dev_alloc(c, &c->anaglyph_params, ANAGLYPH_PARAMS * sizeof(float),
                          "the anaglyph matrices")) < 0)
@@ -331,7 +335,7 @@ static int anaglyph_alloc(Deep3DCuda *c)
 static int eye_frame_needed(const Deep3DCuda *c)
 {
     return c->pack.half_w || c->pack.half_h || c->pack.interleave ||
-           c->output == DEEP3D_CUDA_ANAGLYPH;
+           c->output == DEEP3D_OUTPUT_ANAGLYPH;
 }
 
 int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *cfg,
@@ -339,7 +343,11 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
 {
     AVHWFramesContext *in_fc = (AVHWFramesContext *)in_frames->data;
     const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(in_fc->sw_format);
-    const Deep3DModel *m = cfg->model;
+    const Deep3DModel *m = cfg->source->geometry;
+    Deep3DSourceDeviceConfig dcfg = {
+        .cudnn_path = cfg->cudnn_path, .precision = cfg->precision,
+        .batch = FFMAX(cfg->batch, 1),
+    };
     AVCUDADeviceContext *hwctx;
     Deep3DCuda *c;
     CUcontext dummy;
@@ -358,24 +366,28 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
         return AVERROR(EINVAL);
     }
     hwctx = in_fc->device_ctx->hwctx;
+    dcfg.hwctx = hwctx;
 
     c = av_mallocz(sizeof(*c));
     if (!c)
         return AVERROR(ENOMEM);
     c->log_ctx = log_ctx;
     c->m       = m;
+    c->source  = cfg->source;
     c->pack    = *cfg->pack;
-    c->sel     = cfg->select;
+    c->sel     = ff_deep3d_render_params(m, cfg->strength, cfg->convergence, cfg->renormalize);
+    c->strength    = cfg->strength;
+    c->convergence = cfg->convergence;
     c->swap    = cfg->swap;
     c->output  = cfg->output;
     c->batch   = FFMAX(cfg->batch, 1);
-    if (c->output == DEEP3D_CUDA_ANAGLYPH &&
+    if (c->output == DEEP3D_OUTPUT_ANAGLYPH &&
         (ret = ff_deep3d_anaglyph_matrix(cfg->anaglyph, c->mix)) < 0) {
         av_log(log_ctx, AV_LOG_ERROR, "Unknown anaglyph type %d.\n", cfg->anaglyph);
         goto fail;
     }
     c->hwctx   = hwctx;
-    c->render_hard = cfg->render_hard;
+    c->render_hard = cfg->render == DEEP3D_RENDER_HARD;
     c->time_base   = cfg->time_base;
     c->frame_rate  = cfg->frame_rate;
     if (cfg->temporal) {
@@ -396,9 +408,9 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
         goto fail;
     }
 
-    /* cuDNN first: its absence is the likelier failure, and the one to report */
-    ret = ff_deep3d_cudnn_load(&c->dnn, log_ctx, cfg->cudnn_path);
-    if (ret < 0)
+    /* the source's runtime (cuDNN) first: its absence is the likelier failure, and the
+     * one to report */
+    if ((ret = ff_deep3d_cuda_probe(log_ctx, cfg->source, cfg->cudnn_path)) < 0)
         goto fail;
     if (!hwctx->internal || !hwctx->internal->cuda_dl) {
         av_log(log_ctx, AV_LOG_ERROR, "The CUDA device of the input frames is not initialised.\n");
@@ -427,9 +439,9 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     if (ret < 0)
         goto fail;
     pushed = 1;
-    if ((ret = load_kernels(c)) < 0 ||
-        (ret = ff_deep3d_cuda_net_init(&c->net, log_ctx, m, hwctx, c->dnn,
-                                       cfg->precision, c->batch)) < 0 ||
+    c->source_ready = 1;
+    if ((ret = c->source->ops->device->init(c->source, log_ctx, &dcfg)) < 0 ||
+        (ret = load_kernels(c)) < 0 ||
         (ret = dev_alloc(c, &c->batch_input, (size_t)c->batch * 3 * m->in_w * m->in_h *
                          sizeof(float), "the network input")) < 0 ||
         (ret = dev_alloc(c, &c->batch_probs, (size_t)c->batch * m->nb_prob * m->in_w *
@@ -596,10 +608,14 @@ static int run_temporal(Deep3DCuda *c, const AVFrame *in)
     if (ret < 0)
         return ret;
     if (c->tp.auto_conv) {
+        Deep3DAutoConv conv;
         if ((ret = CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream))) < 0 ||
             (ret = CHECK_CU(c->cu->cuMemcpyDtoH(c->ed_host, c->ed, npix * sizeof(float)))) < 0)
             return ret;
-        ff_deep3d_temporal_auto_conv(c->temporal, c->log_ctx, c->ed_host, fresh, &c->sel);
+        conv = ff_deep3d_temporal_auto_conv(c->temporal, c->log_ctx, c->ed_host, fresh,
+                                            c->strength);
+        c->sel.strength    = c->strength * conv.gain;
+        c->sel.convergence = conv.convergence;
         if ((ret = upload_params(c)) < 0)
             return ret;
     }
@@ -612,11 +628,10 @@ static int run_hard(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *src
     CUdeviceptr src = (CUdeviceptr)src_p, dst = (CUdeviceptr)dst_p;
     int w = pl->w, h = pl->h, comps = pl->bytes_per_pixel / pl->elem_size, shift = pl->shift;
     int maxval = (1 << c->depth) - 1, nw = c->sel.net_w, nh = c->sel.net_h;
-    /* as deep3d_hard.c: shift = E[d] * k + c, in this plane's samples */
-    double k  = (double)c->sel.strength / c->sel.disp_width * w;
-    double cv = c->sel.convergence / 100.0 * w;
+    /* as deep3d_render_hard.c: shift = E[d] * gain + offset, in this plane's samples */
+    Deep3DShift sh = ff_deep3d_shift(&c->sel, w);
     void *args[] = { &src, &src_pitch, &dst, &dst_pitch, &w, &h, &comps, &shift, &maxval,
-                     &c->ed, &nw, &nh, &k, &cv, &c->hard_scratch };
+                     &c->ed, &nw, &nh, &sh.gain, &sh.offset, &c->hard_scratch };
 
     return launch_1d(c, c->hard, h, args);
 }
@@ -769,7 +784,7 @@ static int network_needed(const Deep3DCuda *c)
 {
     const Deep3DPack *p = &c->pack;
 
-    return c->output != DEEP3D_CUDA_STEREO || p->interleave ||
+    return c->output != DEEP3D_OUTPUT_STEREO || p->interleave ||
            (c->swap ? p->has_left : p->has_right);
 }
 
@@ -789,7 +804,7 @@ static int run_batch(Deep3DCuda *c, AVFrame *const *in, int nb)
             return ret;
     }
     use_slot(c, 0);
-    return ff_deep3d_cuda_net_forward(c->net, c->batch_input, c->batch_probs);
+    return c->source->ops->device->run(c->source, c->batch_input, c->batch_probs, nb);
 }
 
 /* Temporal steps and (render=hard) the expected disparity of in, whose
@@ -803,7 +818,7 @@ static int run_network(Deep3DCuda *c, const AVFrame *in)
     if (c->temporal && (ret = run_temporal(c, in)) < 0)
         return ret;
     /* the depth picture reads the probabilities, as on the CPU path */
-    if (c->render_hard && c->output != DEEP3D_CUDA_DEPTH && (ret = run_expected(c, c->probs)) < 0)
+    if (c->render_hard && c->output != DEEP3D_OUTPUT_DEPTH && (ret = run_expected(c, c->probs)) < 0)
         return ret;
     return 0;
 }
@@ -812,13 +827,13 @@ static int render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
 {
     const Deep3DPack *p = &c->pack;
     /* both eyes whole, combined by one kernel: interleaved rows, anaglyphs */
-    int combined = p->interleave || c->output == DEEP3D_CUDA_ANAGLYPH;
+    int combined = p->interleave || c->output == DEEP3D_OUTPUT_ANAGLYPH;
     /* with swap, the rendered eye takes the left slot and the input the right one */
     int rendered_shown = combined || (c->swap ? p->has_left : p->has_right);
     int input_shown    = c->swap ? p->has_right : p->has_left;
     int to_eye = eye_frame_needed(c), ret;
 
-    if (c->output == DEEP3D_CUDA_DEPTH) {
+    if (c->output == DEEP3D_OUTPUT_DEPTH) {
         if ((ret = run_network(c, in)) < 0)
             return ret;
         return run_depth(c, out);
@@ -893,6 +908,30 @@ int ff_deep3d_cuda_render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
     return ff_deep3d_cuda_render_batch(c, &out, (AVFrame *const *)&in, 1);
 }
 
+int ff_deep3d_cuda_set_shift(Deep3DCuda *c, float strength, float convergence)
+{
+    CUcontext dummy;
+    int ret;
+
+    if (strength == c->strength && convergence == c->convergence)
+        return 0;
+    c->strength    = strength;
+    c->convergence = convergence;
+    /* auto convergence sets both per frame from the user's strength */
+    if (c->tp.auto_conv && c->temporal)
+        return 0;
+    c->sel.strength    = strength;
+    c->sel.convergence = convergence;
+    if ((ret = CHECK_CU(c->cu->cuCtxPushCurrent(c->hwctx->cuda_ctx))) < 0)
+        return ret;
+    /* the frames queued before read the old tables */
+    ret = CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream));
+    if (ret >= 0)
+        ret = upload_params(c);
+    CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
+    return ret;
+}
+
 int ff_deep3d_cuda_batch(const Deep3DCuda *c)
 {
     return c->batch;
@@ -900,13 +939,13 @@ int ff_deep3d_cuda_batch(const Deep3DCuda *c)
 
 void ff_deep3d_cuda_describe(const Deep3DCuda *c, char *buf, size_t size)
 {
-    char name[256] = "?";
+    const Deep3DSourceDeviceOps *dev = c->source->ops->device;
+    char name[256] = "?", engine[256];
 
     c->cu->cuDeviceGetName(name, sizeof(name), c->hwctx->internal->cuda_device);
-    snprintf(buf, size, "%s, cuDNN %d.%d.%d, %s, %zu MiB of GPU memory", name,
-             c->dnn->version / 10000, c->dnn->version / 100 % 100, c->dnn->version % 100,
-             ff_deep3d_cuda_net_precision(c->net),
-             (c->device_bytes + ff_deep3d_cuda_net_device_bytes(c->net)) >> 20);
+    dev->describe(c->source, engine, sizeof(engine));
+    snprintf(buf, size, "%s, %s, %zu MiB of GPU memory", name, engine,
+             (c->device_bytes + dev->device_bytes(c->source)) >> 20);
 }
 
 void ff_deep3d_cuda_free(Deep3DCuda **pc)
@@ -925,7 +964,8 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
                    "frame to the end of the last one's work: %.1f fps\n", c->nb_frames, t,
                    t > 0 ? c->nb_frames / t : 0);
         }
-        ff_deep3d_cuda_net_free(&c->net);
+        if (c->source_ready)
+            c->source->ops->device->uninit(c->source);
         if (c->batch_input)
             CHECK_CU(c->cu->cuMemFree(c->batch_input));
         if (c->batch_probs)
@@ -942,7 +982,6 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
             CHECK_CU(c->cu->cuModuleUnload(c->module));
         CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
     }
-    ff_deep3d_cudnn_free(&c->dnn);
     if (c->temporal) {
         int64_t frames, resets;
         ff_deep3d_temporal_stats(c->temporal, &frames, &resets);

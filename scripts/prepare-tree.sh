@@ -51,7 +51,7 @@ link_all() { # link_all REPO_DIR TREE_DIR PATTERN...
 }
 # links to files this repository no longer has (renamed, removed) go first
 find "$SRC" -xtype l -lname "$TOP/*" -delete
-link_all "$TOP/libavfilter" "$SRC/libavfilter" '*.c' '*.h'
+link_all "$TOP/libavfilter" "$SRC/libavfilter" '*.c' '*.h' '*.mak'
 link_all "$TOP/cuda"        "$SRC/libavfilter" '*.cu' '*.cuh'
 link_all "$TOP/tests/fate"  "$SRC/tests/fate"  '*.mak' '*.sh'
 link_all "$TOP/tests/ref/fate" "$SRC/tests/ref/fate" '*'
