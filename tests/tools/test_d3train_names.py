@@ -59,7 +59,7 @@ class StdlibShadowTest(unittest.TestCase):
     def test_train_script_loads_only_the_real_stdlib(self) -> None:
         tools = str(naive.TOOLS_DIR)
         for script in ("d3train/train.py", "d3train/export.py", "d3train/sbs_reader.py", "d3train/bench_synth.py",
-                       "d3train/manifest.py"):
+                       "d3train/manifest.py", "d3train/real_val.py"):
             with self.subTest(script=script):
                 path = os.path.join(tools, script)
                 r = subprocess.run([sys.executable, "-c", PROBE, path], capture_output=True, text=True, timeout=120)

@@ -2,8 +2,9 @@
 
 The pairs are those of the scorecard (`tools/eval.py`: Middlebury Aloe from Debian opencv-doc,
 Middlebury Motorcycle from python3-skimage, fetched into _build/media), or an .npz of your own
-(`left_0`, `right_0`, `gt_0`, `left_1`, ...: uint8 (H,W,3) views and the left view's disparity in
-pixels, NaN where unknown). Each pair is centre-cropped to the network's aspect ratio and
+(`left_0`, `right_0`, `gt_0`, optional `name_0`, `left_1`, ...: uint8 (H,W,3) views and the left
+view's disparity in pixels, NaN where unknown). `python3 tools/d3train/real_val.py pairs.npz` writes
+the scorecard's pairs to such a file, for machines that cannot fetch them (GPU nodes without apt). Each pair is centre-cropped to the network's aspect ratio and
 area-resized to its input size. The score is the Spearman rank correlation between -E[d] (near =
 large) and the true disparity over the known pixels: it ignores scale and offset, so it needs no
 fit and compares checkpoints on what the filter cannot correct (the depth order). The row prior
@@ -12,8 +13,13 @@ fit and compares checkpoints on what the filter cannot correct (the depth order)
 
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 from dataclasses import dataclass
+
+if __package__ in (None, ""):
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np
 import torch
@@ -49,7 +55,7 @@ def prepare(name: str, left: np.ndarray, gt: np.ndarray, w: int, h: int) -> Real
     if left.ndim != 3 or left.shape[2] != 3 or gt.shape != left.shape[:2]:
         raise ValueError(f"real pair {name}: want (H,W,3) left and (H,W) disparity of the same size")
     src_w = _crop_to_aspect(left, w, h).shape[1]
-    L = torch.from_numpy(np.ascontiguousarray(_crop_to_aspect(left, w, h))).permute(2, 0, 1)[None].float() / 255
+    L = torch.from_numpy(np.array(_crop_to_aspect(left, w, h), np.uint8)).permute(2, 0, 1)[None].float() / 255
     g = _crop_to_aspect(gt.astype(np.float64), w, h)
     known = np.isfinite(g)
     gt_t = torch.from_numpy(np.where(known, g, 0.0))[None, None]
@@ -68,7 +74,8 @@ def load(spec: str, w: int, h: int) -> list[RealPair]:
         with np.load(spec) as z:
             i = 0
             while f"left_{i}" in z:
-                out.append(prepare(f"{os.path.basename(spec)}[{i}]", z[f"left_{i}"], z[f"gt_{i}"], w, h))
+                name = str(z[f"name_{i}"]) if f"name_{i}" in z else f"{os.path.basename(spec)}[{i}]"
+                out.append(prepare(name, z[f"left_{i}"], z[f"gt_{i}"], w, h))
                 i += 1
         if not out:
             raise ValueError(f"{spec}: no left_0 / gt_0 arrays")
@@ -98,3 +105,25 @@ def score(net: Deep3DNet, pairs: list[RealPair], device: torch.device) -> dict[s
     out["real_spearman"] = float(np.mean([out[f"real_spearman_{p.name}"] for p in pairs]))
     net.train(was_training)
     return out
+
+
+def write_npz(path: str, names: str, max_width: int = 800) -> None:
+    """The scorecard's pairs as an .npz for --real-val, for machines without apt (GPU nodes)."""
+    arrays: dict[str, np.ndarray] = {}
+    for i, n in enumerate(x for x in names.split(",") if x):
+        p = load_pair(n, max_width)
+        arrays.update({f"left_{i}": p.left, f"right_{i}": p.right, f"gt_{i}": p.gt, f"name_{i}": np.array(n)})
+    np.savez_compressed(path, **arrays)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Write real validation pairs (from tools/eval.py) to an .npz.")
+    ap.add_argument("out", help="the .npz to write")
+    ap.add_argument("--pairs", default="aloe,motorcycle")
+    a = ap.parse_args(argv)
+    write_npz(a.out, a.pairs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
