@@ -64,7 +64,7 @@ static int deep3d_open(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfi
     av_log(log_ctx, AV_LOG_VERBOSE, "model %s: arch %s, input %dx%d, %d disparity planes "
            "(%d..%d px at width %d), %zu weights, %.2f GMAC/frame\n",
            cfg->model_path ? cfg->model_path : "built-in",
-           d->model->arch == DEEP3D_ARCH_ORIGINAL ? "original" : "fcn",
+           ff_deep3d_model_arch_name(d->model),
            d->model->in_w, d->model->in_h, d->model->nb_disp, d->model->disp_min,
            d->model->disp_max, d->model->disp_width, d->model->nb_params,
            ff_deep3d_net_macs(d->model) / 1e9);
@@ -120,7 +120,7 @@ static void deep3d_describe(const Deep3DSource *src, char *buf, size_t size)
                  "(sha256 %.12s; model=FILE picks another)", ff_deep3d_default_model_sha256);
     else
         snprintf(buf, size, "Deep3D %s %dx%d, %d planes",
-                 d->model->arch == DEEP3D_ARCH_ORIGINAL ? "original" : "fcn",
+                 ff_deep3d_model_arch_name(d->model),
                  d->model->in_w, d->model->in_h, d->model->nb_prob);
 }
 
