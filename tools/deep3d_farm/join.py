@@ -10,7 +10,7 @@ import subprocess
 from fractions import Fraction
 
 from deep3d_farm.jobspec import Job
-from deep3d_farm.media import parse_rational, run_json
+from deep3d_farm.media import parse_rational, probe_streams, run_json
 
 MUXERS = {".mkv": "matroska", ".mka": "matroska", ".webm": "webm", ".mp4": "mp4", ".mov": "mov",
           ".nut": "nut", ".ts": "mpegts"}
@@ -42,7 +42,8 @@ def muxer_for(output: str) -> str:
     return MUXERS[ext]
 
 
-def command(job: Job, list_path: str, out: str) -> list[str]:
+def command(job: Job, list_path: str, out: str, source_streams: list[dict]) -> list[str]:
+    """source_streams: the source's streams (ffprobe), for the per-stream metadata map."""
     muxer = muxer_for(job.output)
     offset = Fraction(job.video_start)
     # -copyts keeps the source's timeline (streams, chapters); the segments start at 0, so the
@@ -52,8 +53,15 @@ def command(job: Job, list_path: str, out: str) -> list[str]:
         cmd += ["-itsoffset", f"{float(offset):.9f}"]
     cmd += ["-f", "concat", "-safe", "0", "-i", list_path, "-i", job.source,
             "-map", "0:v:0", "-map", "1", "-map", "-1:V",
-            "-map_metadata", "1", "-map_metadata:s:v:0", "1:s:v:0", "-map_chapters", "1",
-            "-c", "copy"]
+            "-map_metadata", "1", "-map_chapters", "1", "-c", "copy"]
+    # Stream tags (language, title) from the source stream each output stream stands for; an
+    # explicit map for one stream turns off ffmpeg's automatic copy for all, so map each.
+    video = [s for s in source_streams if s["codec_type"] == "video" and not s.get("disposition", {}).get("attached_pic")]
+    others = [s for s in source_streams if s not in video[:1]]
+    if video:
+        cmd += ["-map_metadata:s:0", f"1:s:{video[0]['index']}"]
+    for k, s in enumerate(others, start=1):
+        cmd += [f"-map_metadata:s:{k}", f"1:s:{s['index']}"]
     if muxer in ("matroska", "webm"):
         cmd += ["-metadata:s:v:0", f"stereo_mode={job.stereo_mode}"]
     cmd += ["-f", muxer, out]
@@ -111,7 +119,7 @@ def join(job: Job) -> dict:
     with open(list_path, "w") as f:
         f.write(concat_list(job))
     part = job.output + ".part"
-    proc = subprocess.run(command(job, list_path, part))
+    proc = subprocess.run(command(job, list_path, part, probe_streams(job.ffprobe, job.source)))
     if proc.returncode != 0:
         raise JoinError(f"ffmpeg join failed ({proc.returncode})")
     report = verify(job, part)
