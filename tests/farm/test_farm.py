@@ -5,8 +5,9 @@ film is checked against a single-pass conversion; a segment cancelled mid-way is
 a rerun skips finished segments; GNU parallel with libx264 survives a killed ffmpeg.
 
 The clip (built here by ffmpeg): 12 s of the CC0 city clip (scripts/fetch-clip.sh) at 256x144,
-looped, so its loop point at 7.6 s is a hard scene cut, H.264 with a keyframe every 2 s; a beeping
-AAC track, SubRip subtitles, two chapters and a title. Last line: "N passed, M failed"."""
+looped, so its loop point at frame 190 is a hard scene cut, with a 0.52 s gap in the timestamps
+(the MPEG-PS clip's start time): 288 frames, H.264 with a keyframe every 2 s; a beeping AAC
+track, SubRip subtitles, two chapters and a title. Last line: "N passed, M failed"."""
 
 from __future__ import annotations
 
@@ -198,7 +199,7 @@ class FarmTest(unittest.TestCase):
     def test_1_slurm_array_and_join(self) -> None:
         wd = os.path.join(WORK, "slurm-run")
         job = plan(wd, "--codec", "-c:v ffv1")
-        # thirds of 300 frames; the second seam moves to the loop point's scene cut (frame 190)
+        # thirds of 288 frames; the second seam moves to the loop point's scene cut (frame 190)
         self.assertEqual([(s["start"], s["kind"]) for s in job["segments"]],
                          [(0, "start"), (100, "keyframe"), (190, "cut")])
         self.assertEqual([s["warm_start"] for s in job["segments"]], [0, 25, 115])
@@ -211,7 +212,7 @@ class FarmTest(unittest.TestCase):
         self.check_frames(job, joined)
         self.check_streams(joined)
         with open(os.path.join(wd, "summary.txt")) as f:
-            self.assertRegex(f.read(), r"total: 3/3 segments, 300 frames \(\+150 warm-up\)")
+            self.assertRegex(f.read(), rf"total: 3/3 segments, {len(REF)} frames \(\+150 warm-up\)")
 
     def test_2_cancelled_segment_is_resubmitted(self) -> None:
         wd = os.path.join(WORK, "slurm-cancel")
