@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Issue 18's target: the wall time of a 3-segment Slurm run on this machine against a single pass.
 
-A real clip (the CC0 city clip, scripts/fetch-clip.sh, looped: SECONDS s at 256x144, H.264) is
+A real clip (the CC0 city clip, scripts/fetch-clip.sh, looped: CLIP_SECONDS s at 256x144, H.264) is
 converted to side-by-side (deep3d=convergence=auto, the built-in model, ffv1):
   - single pass with 1 filter thread (one core), and with CORES filter threads;
   - deep3d-farm on a one-node Slurm cluster started here (tests/farm/minislurm.py) with CORES
@@ -30,7 +30,7 @@ BUILD = os.environ.get("BUILD", os.path.join(TOP, "_build"))
 FFMPEG = os.environ.get("FFMPEG", os.path.join(BUILD, "ffmpeg-build", "ffmpeg"))
 FFPROBE = os.environ.get("FFPROBE", os.path.join(BUILD, "ffmpeg-build", "ffprobe"))
 RUNS = int(os.environ.get("RUNS", "3"))
-SECONDS_ = float(os.environ.get("SECONDS", "30"))
+SECONDS_ = float(os.environ.get("CLIP_SECONDS", "30"))
 CORES = len(os.sched_getaffinity(0))
 SEGMENTS = 3
 FILTER = "convergence=auto"
@@ -106,7 +106,7 @@ def main() -> int:
   (lengths {[s['end'] - s['start'] for s in job['segments']]}, starts {[s['kind'] for s in job['segments']]}), {warm} warm-up frames in all;
   wall time of `deep3d-farm run --engine slurm --wait` (submission, scheduling, segments, join and its checks)
 - {RUNS} interleaved rounds, medians; runs: single/1 {[round(x, 2) for x in t1]}, single/{CORES} {[round(x, 2) for x in tc]}, farm {[round(x, 2) for x in tf]}
-- command: `make bench-farm` (bench/farm.sh; RUNS={RUNS} SECONDS={SECONDS_:.0f})
+- command: `make bench-farm` (bench/farm.sh; RUNS={RUNS} CLIP_SECONDS={SECONDS_:.0f})
 
 | baseline | single / min(segments, cores) s | warm-up overhead s | target 1.2x s | farm s | farm / (ideal + warm-up) | target |
 | --- | --- | --- | --- | --- | --- | --- |

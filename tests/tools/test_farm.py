@@ -213,6 +213,12 @@ class CommandTest(unittest.TestCase):
             self.assertEqual(args[-2:], ["--partition=gpu", "/s"])
             self.assertIn("--dependency=afterok:77", slurm.join_args(job, slurm.Options(), "77", "/j"))
             self.assertFalse(any(a.startswith("--dependency") for a in slurm.join_args(job, slurm.Options(), None, "/j")))
+            os.makedirs(d, exist_ok=True)
+            script = slurm.write_script(job, "s.sbatch", ["/usr/bin/python3", "/a b/farm", "segment"],
+                                        ' --index "$SLURM_ARRAY_TASK_ID"')
+            with open(script) as f:
+                self.assertEqual(f.read().splitlines()[-1],
+                                 "exec /usr/bin/python3 '/a b/farm' segment --index \"$SLURM_ARRAY_TASK_ID\"")
             cmd = gnuparallel.command(job, ["farm"], 2, 1, 3, [0, 2])
             self.assertEqual(cmd[-3:], [":::", "0", "2"])
             self.assertIn("{%}", cmd)

@@ -142,9 +142,10 @@ def convert(job: Job, index: int, attempts: int, slot: int | None = None) -> int
     threads = cpu_count()
     os.makedirs(os.path.dirname(out), exist_ok=True)
     cmd = command(job, seg, part, threads)
+    running = job.path("segments", f"seg-{index:05d}.running")
     for attempt in range(1, attempts + 1):
         started = time.monotonic()
-        with open(job.path("segments", f"seg-{index:05d}.running"), "w") as f:
+        with open(running, "w") as f:
             json.dump({"host": socket.gethostname(), "attempt": attempt, "pid": os.getpid()}, f)
         proc = subprocess.run(cmd, env=env)
         seconds = time.monotonic() - started
@@ -166,6 +167,7 @@ def convert(job: Job, index: int, attempts: int, slot: int | None = None) -> int
         with open(tmp, "w") as f:
             json.dump(marker, f, indent=1)
         os.replace(tmp, job.marker_file(index))
+        os.remove(running)
         log(f"segment {index}: {frames} frames (+{seg.warmup} warm-up) in {seconds:.1f} s, "
             f"{marker['fps']} fps, attempt {attempt}")
         return 0

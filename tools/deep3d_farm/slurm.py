@@ -34,10 +34,11 @@ def array_spec(indexes: list[int], throttle: int) -> str:
     return f"{spec}%{throttle}" if throttle else spec
 
 
-def write_script(job: Job, name: str, body: list[str]) -> str:
+def write_script(job: Job, name: str, body: list[str], raw_tail: str = "") -> str:
+    """A batch script that execs `body` (quoted) followed by `raw_tail` (left for the shell)."""
     path = job.path(name)
     with open(path, "w") as f:
-        f.write("#!/bin/sh\n# written by deep3d-farm\nexec " + shlex.join(body) + "\n")
+        f.write("#!/bin/sh\n# written by deep3d-farm\nexec " + shlex.join(body) + raw_tail + "\n")
     os.chmod(path, 0o755)
     return path
 
@@ -91,12 +92,8 @@ def submit(job: Job, tool: list[str], opts: Options, attempts: int, indexes: lis
     """Submits the segments `indexes` (none: the join alone) and the join after them."""
     os.makedirs(job.path("logs"), exist_ok=True)
     seg_script = write_script(job, "segment.sbatch", [*tool, "segment", "--workdir", job.workdir,
-                                                      "--index", "${SLURM_ARRAY_TASK_ID}", "--attempts", str(attempts)])
-    # shlex quoted the variable; the task id must expand
-    with open(seg_script) as f:
-        text = f.read().replace("'${SLURM_ARRAY_TASK_ID}'", '"${SLURM_ARRAY_TASK_ID}"')
-    with open(seg_script, "w") as f:
-        f.write(text)
+                                                      "--attempts", str(attempts)],
+                              ' --index "$SLURM_ARRAY_TASK_ID"')
     join_script = write_script(job, "join.sbatch", [*tool, "join", "--workdir", job.workdir])
     array = sbatch(segment_args(job, opts, indexes, seg_script)) if indexes else None
     join = sbatch(join_args(job, opts, array, join_script))
