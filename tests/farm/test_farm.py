@@ -44,6 +44,27 @@ SEAM_WINDOW = 50
 SEAM_MAX_DIFF = 1
 
 cluster: MiniSlurm | None = None
+drivers: list[subprocess.Popen] = []  # deep3d-farm runs in the background, each in its own session
+
+
+def start_driver(args: list[str], env: dict | None = None) -> subprocess.Popen:
+    proc = subprocess.Popen([*FARM, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    drivers.append(proc)
+    return proc
+
+
+def stop_everything() -> None:
+    """Every background run (with its workers), then the cluster's jobs and daemons."""
+    for proc in drivers:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+    if cluster:
+        cluster.stop()
 
 
 def sh(cmd: list[str], **kw) -> subprocess.CompletedProcess:
@@ -156,8 +177,7 @@ def setUpModule() -> None:
 
 
 def tearDownModule() -> None:
-    if cluster:
-        cluster.stop()
+    stop_everything()
 
 
 class FarmTest(unittest.TestCase):
@@ -217,8 +237,7 @@ class FarmTest(unittest.TestCase):
     def test_2_cancelled_segment_is_resubmitted(self) -> None:
         wd = os.path.join(WORK, "slurm-cancel")
         job = plan(wd, "--codec", "-c:v ffv1")
-        driver = subprocess.Popen([*FARM, "run", "--workdir", wd, "--engine", "slurm", "--wait", "--timeout", "300"],
-                                  env=cluster.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        driver = start_driver(["run", "--workdir", wd, "--engine", "slurm", "--wait", "--timeout", "300"], cluster.env())
         try:
             wait_mid_segment(os.path.join(wd, "segments", "seg-00001.mkv.part"), 120)
             array = slurm_rounds(wd)[0]["array"]
@@ -226,7 +245,7 @@ class FarmTest(unittest.TestCase):
             out, _ = driver.communicate(timeout=300)
         finally:
             if driver.poll() is None:
-                driver.kill()
+                os.killpg(driver.pid, signal.SIGKILL)
         self.assertEqual(driver.returncode, 0, out)
         rounds = slurm_rounds(wd)
         self.assertEqual([r["segments"] for r in rounds], [[0, 1, 2], [1]], out)
@@ -253,14 +272,13 @@ class FarmTest(unittest.TestCase):
     def test_4_gnu_parallel_libx264_killed_ffmpeg_is_retried(self) -> None:
         wd = os.path.join(WORK, "parallel-run")
         job = plan(wd, "--codec", "-c:v libx264 -preset ultrafast -qp 0")
-        driver = subprocess.Popen([*FARM, "run", "--workdir", wd, "--engine", "parallel", "--jobs", "2"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        driver = start_driver(["run", "--workdir", wd, "--engine", "parallel", "--jobs", "2"])
         try:
             os.kill(wait_mid_segment(os.path.join(wd, "segments", "seg-00002.mkv.part"), 120), signal.SIGKILL)
             out, _ = driver.communicate(timeout=300)
         finally:
             if driver.poll() is None:
-                driver.kill()
+                os.killpg(driver.pid, signal.SIGKILL)
         self.assertEqual(driver.returncode, 0, out)
         with open(os.path.join(wd, "segments", "seg-00002.done.json")) as f:
             self.assertEqual(json.load(f)["attempts"], 2)
@@ -278,8 +296,14 @@ class FarmTest(unittest.TestCase):
 
 
 def main() -> int:
-    # A timeout's SIGTERM must still stop the cluster (tearDownModule runs on SystemExit).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(124))
+    # A timeout's SIGTERM must still stop the cluster: unittest would record an exception and go
+    # on to the next test, and timeout's SIGKILL would then leave the daemons running.
+    def on_term(*_: object) -> None:
+        print("check-farm: terminated; stopping the cluster", flush=True)
+        stop_everything()
+        os._exit(124)
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
     for tool in (FFMPEG, FFPROBE):
         if not os.access(tool, os.X_OK):
             print(f"check-farm: {tool} not built (make build)")
