@@ -111,7 +111,7 @@ def main() -> int:
 | baseline | single / min(segments, cores) s | warm-up overhead s | target 1.2x s | farm s | farm / (ideal + warm-up) | target |
 | --- | --- | --- | --- | --- | --- | --- |
 """ + "\n".join(rows) + "\n"
-    out = os.path.join(TOP, "bench", "results", f"farm-{time.strftime('%Y-%m-%d', time.gmtime())}.md")
+    out = os.path.join(TOP, "bench", "results", f"farm-{time.strftime('%Y-%m-%d-%H%M', time.gmtime())}.md")
     with open(out, "w") as f:
         f.write(text)
     print(text)
