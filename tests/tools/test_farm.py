@@ -20,10 +20,12 @@ from deep3d_farm.jobspec import Job, load  # noqa: E402
 from deep3d_farm.media import MediaError, VideoIndex, index_from_probe  # noqa: E402
 
 
-def fifo_makespan(lengths: list[float], slots: int) -> float:
-    """An independent model of a FIFO scheduler: each task in order goes to the first free slot."""
+def fifo_makespan(lengths: list[float], slots: int, warmup: float = 0) -> float:
+    """An independent model of a FIFO scheduler: each task in order goes to the first free slot;
+    every task but the first also converts `warmup` frames."""
     free = [0.0] * slots
-    for length in lengths:
+    for i, frames in enumerate(lengths):
+        length = frames + (warmup if i else 0)
         t = heapq.heappop(free)
         heapq.heappush(free, t + length)
     return max(free)
@@ -51,14 +53,18 @@ class PlanTest(unittest.TestCase):
     def test_lanes_end_together_under_fifo(self) -> None:
         for segments in range(1, 13):
             for slots in range(1, 6):
-                with self.subTest(segments=segments, slots=slots):
-                    lengths = plan.lane_lengths(1200, segments, slots)
-                    self.assertEqual(len(lengths), segments)
-                    self.assertAlmostEqual(sum(lengths), 1200)
-                    self.assertAlmostEqual(fifo_makespan(lengths, slots), 1200 / min(slots, segments))
+                for warmup in (0, 25):
+                    with self.subTest(segments=segments, slots=slots, warmup=warmup):
+                        lengths = plan.lane_lengths(1200, segments, slots, warmup)
+                        self.assertEqual(len(lengths), segments)
+                        self.assertAlmostEqual(sum(lengths), 1200)
+                        work = 1200 + warmup * (segments - 1)
+                        self.assertAlmostEqual(fifo_makespan(lengths, slots, warmup), work / min(slots, segments))
 
     def test_three_on_two_is_quarter_half_quarter(self) -> None:
         self.assertEqual(plan.lane_lengths(400, 3, 2), [100, 200, 100])
+        # with warm-up: 476 frames, 75 warm-up: each worker converts 313 frames
+        self.assertEqual(plan.lane_lengths(476, 3, 2, 75), [156.5, 238, 81.5])
         # equal thirds would leave a worker idle: makespan 2/3 instead of 1/2
         self.assertAlmostEqual(fifo_makespan([400 / 3] * 3, 2), 800 / 3)
 
@@ -67,6 +73,8 @@ class PlanTest(unittest.TestCase):
             plan.lane_lengths(2, 3, 1)
         with self.assertRaises(plan.PlanError):
             plan.lane_lengths(100, 0, 1)
+        with self.assertRaisesRegex(plan.PlanError, "warm-up leaves no frames"):
+            plan.lane_lengths(100, 4, 1, 120)
 
     def test_snap_prefers_cut_then_keyframe(self) -> None:
         self.assertEqual(plan.snap(100, [95, 130], [98, 100], 10, 1, 299), plan.Boundary(95, "cut"))
@@ -114,7 +122,10 @@ class TimestampTest(unittest.TestCase):
     def test_segments_tile_the_film_with_midpoint_trims(self) -> None:
         index = cfr_index(300)
         segs = planjob.segments(index, 3, 2, 40, [])
-        self.assertEqual([(s.start, s.end) for s in segs], [(0, 75), (75, 225), (225, 300)])
+        # lanes of (300 + 2 x 40) / 2 = 190 frames of work: ideal lengths [95, 150, 55], whose
+        # boundaries (95, 245) move to the keyframes 100 and 250 (within 10 frames)
+        self.assertEqual([(s.start, s.end, s.kind) for s in segs],
+                         [(0, 100, "start"), (100, 250, "keyframe"), (250, 300, "keyframe")])
         self.assertEqual(segs[0].kind, "start")
         step = Fraction(1001, 30000)
         for s in segs[1:]:
@@ -126,7 +137,7 @@ class TimestampTest(unittest.TestCase):
             self.assertEqual(Fraction(s.seek), Fraction(s.trim_warm) - index.start_time - 1)
         for a, b in zip(segs, segs[1:]):
             self.assertEqual(a.trim_end, b.trim_start)
-            self.assertEqual(Fraction(a.duration), index.pts[b.start] - index.pts[a.start])
+            self.assertEqual(a.duration, planjob.seconds(index.pts[b.start] - index.pts[a.start]))
         self.assertEqual((segs[-1].trim_end, segs[-1].duration, segs[0].seek, segs[0].trim_warm), ("", "", "", ""))
 
     def test_seconds_is_exact_to_the_nanosecond(self) -> None:
@@ -228,21 +239,20 @@ class CommandTest(unittest.TestCase):
 class MarkerTest(unittest.TestCase):
     def test_done_needs_matching_plan_hash_and_count(self) -> None:
         with tempfile.TemporaryDirectory() as d:
-            # a stand-in ffprobe that reports the planned packet count of segment 0
             probe = os.path.join(d, "ffprobe")
-            with open(probe, "w") as f:
-                f.write('#!/bin/sh\necho \'{"streams": [{"nb_read_packets": "%d"}]}\'\n' % 100)
-            os.chmod(probe, stat.S_IRWXU)
             job = make_job(os.path.join(d, "w"), ffprobe=probe)
             job.save()
             job = load(job.workdir)
             seg = job.segments[0]
-            self.assertEqual(seg.frames, 100)
+            # a stand-in ffprobe that reports the planned packet count of segment 0
+            with open(probe, "w") as f:
+                f.write('#!/bin/sh\necho \'{"streams": [{"nb_read_packets": "%d"}]}\'\n' % seg.frames)
+            os.chmod(probe, stat.S_IRWXU)
             os.makedirs(job.path("segments"))
             with open(job.segment_file(0), "wb") as f:
                 f.write(b"segment")
             self.assertFalse(segment.is_done(job, seg))
-            marker = {"frames": 100, "sha256": segment.file_sha256(job.segment_file(0)),
+            marker = {"frames": seg.frames, "sha256": segment.file_sha256(job.segment_file(0)),
                       "fingerprint": segment.plan_fingerprint(job, seg)}
             with open(job.marker_file(0), "w") as f:
                 json.dump(marker, f)

@@ -16,28 +16,35 @@ class Boundary:
     kind: str  # "cut" (a scene cut: the filter resets there), "keyframe" or "frame"
 
 
-def lane_lengths(total: int, segments: int, slots: int) -> list[float]:
+def lane_lengths(total: int, segments: int, slots: int, warmup: int = 0) -> list[float]:
     """Ideal segment lengths, in the order the scheduler starts them, so that `slots` workers
     taking segments in that order all finish together.
 
-    Each worker gets a lane of total/slots frames cut into equal pieces (lanes differ by at most
-    one piece); pieces are ordered by the time their lane reaches them, which is the order a
-    FIFO scheduler hands them out. 3 segments on 2 slots: [1/4, 1/2, 1/4], not thirds, which
-    would leave one worker idle for the last third."""
+    Each worker gets a lane of equal work cut into equal pieces (lanes differ by at most one
+    piece); a piece's work is its frames plus `warmup` frames, except for the film's first
+    segment, which has nothing to warm up on. Pieces are ordered by the time their lane reaches
+    them, which is the order a FIFO scheduler hands them out. 3 segments on 2 slots without
+    warm-up: [1/4, 1/2, 1/4], not thirds, which would leave one worker idle for the last third."""
     if segments < 1 or slots < 1:
         raise PlanError("segments and slots must be at least 1")
     if total < segments:
         raise PlanError(f"{segments} segments need at least {segments} frames, the film has {total}")
     lanes = min(slots, segments)
     pieces = [segments // lanes + (1 if j < segments % lanes else 0) for j in range(lanes)]
-    lane = total / lanes
+    lane_work = (total + warmup * (segments - 1)) / lanes
     starts = []
     for j, k in enumerate(pieces):
+        work = lane_work / k
         for p in range(k):
-            # (start time within the lane, lane, length): ties go to the lower lane
-            starts.append((p * lane / k, j, lane / k))
+            first = j == 0 and p == 0  # the film's first segment starts first, in lane 0
+            # (start time within the lane, lane, frames): ties go to the lower lane
+            starts.append((p * work, j, work if first else work - warmup))
     starts.sort()
-    return [length for _, _, length in starts]
+    lengths = [length for _, _, length in starts]
+    if min(lengths) < 1:
+        raise PlanError(f"a {warmup}-frame warm-up leaves no frames in some of {segments} segments: "
+                        "use fewer segments or a shorter warm-up")
+    return lengths
 
 
 def snap(ideal: float, cuts: list[int], keyframes: list[int], window: float, lo: int, hi: int) -> Boundary:

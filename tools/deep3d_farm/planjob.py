@@ -41,7 +41,7 @@ def segment(index: VideoIndex, i: int, start: int, end: int, kind: str, warmup: 
 
 def segments(index: VideoIndex, count: int, slots: int, warmup: int, cuts: list[int],
              window_frac: float = 0.1) -> list[Segment]:
-    lengths = plan.lane_lengths(index.frames, count, slots)
+    lengths = plan.lane_lengths(index.frames, count, slots, warmup)
     window = window_frac * index.frames / count
     bounds = plan.boundaries(index.frames, lengths, cuts, sorted(index.keyframes), window)
     ends = [b.frame for b in bounds[1:]] + [index.frames]
