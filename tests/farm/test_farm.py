@@ -116,7 +116,9 @@ def video_pts(path: str) -> list[int]:
 
 def plan(workdir: str, *extra: str) -> dict:
     shutil.rmtree(workdir, ignore_errors=True)
-    sh([*FARM, "plan", SOURCE, os.path.join(workdir, "out.mkv"), "--workdir", workdir, "--segments", "3",
+    # Seams at frame 100 (a keyframe; its 75 warm-up frames hold no scene cut, so the state must
+    # converge) and at the loop point's scene cut (190).
+    sh([*FARM, "plan", SOURCE, os.path.join(workdir, "out.mkv"), "--workdir", workdir, "--at", "100,190",
         "--filter", FILTER, "--ffmpeg", FFMPEG, "--ffprobe", FFPROBE, *extra])
     with open(os.path.join(workdir, "job.json")) as f:
         return json.load(f)
@@ -219,7 +221,6 @@ class FarmTest(unittest.TestCase):
     def test_1_slurm_array_and_join(self) -> None:
         wd = os.path.join(WORK, "slurm-run")
         job = plan(wd, "--codec", "-c:v ffv1")
-        # thirds of 288 frames; the second seam moves to the loop point's scene cut (frame 190)
         self.assertEqual([(s["start"], s["kind"]) for s in job["segments"]],
                          [(0, "start"), (100, "keyframe"), (190, "cut")])
         self.assertEqual([s["warm_start"] for s in job["segments"]], [0, 25, 115])

@@ -92,6 +92,14 @@ class PlanTest(unittest.TestCase):
         self.assertEqual(frames[0], 0)
         self.assertLess(frames[-1], 10)
 
+    def test_given_starts(self) -> None:
+        self.assertEqual(plan.given(300, [100, 190, 250], [190], [100]),
+                         [plan.Boundary(0, "start"), plan.Boundary(100, "keyframe"), plan.Boundary(190, "cut"),
+                          plan.Boundary(250, "frame")])
+        for bad in ([190, 100], [0, 100], [100, 300], [100, 100]):
+            with self.assertRaises(plan.PlanError):
+                plan.given(300, bad, [], [])
+
     def test_scene_cuts(self) -> None:
         self.assertEqual(plan.scene_cuts([1.0, 25.0, 3.0, 20.0, 20.5], 20), [2, 5])
 

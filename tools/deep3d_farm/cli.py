@@ -33,6 +33,15 @@ def find_binary(given: str | None, env: str, name: str) -> str:
     raise SystemExit(f"deep3d-farm: no {name} found (give --{name} or ${env})")
 
 
+def parse_starts(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    try:
+        return [int(x) for x in text.split(",")]
+    except ValueError:
+        raise SystemExit(f"deep3d-farm: --at wants frame numbers separated by commas, not '{text}'") from None
+
+
 def cmd_plan(a: argparse.Namespace) -> int:
     ffmpeg = find_binary(a.ffmpeg, "FFMPEG", "ffmpeg")
     ffprobe = find_binary(a.ffprobe, "FFPROBE", "ffprobe")
@@ -47,7 +56,7 @@ def cmd_plan(a: argparse.Namespace) -> int:
                         segment_format=a.segment_format, count=count, slots=a.slots or count,
                         warmup_seconds=a.warmup, find_cuts=not a.no_scenecuts, device=a.device,
                         gpus=[g for g in a.gpus.split(",") if g] if a.gpus else [], hwaccel=a.hwaccel,
-                        threads=a.threads)
+                        threads=a.threads, starts=parse_starts(a.at))
     job.save()
     print(f"{index.frames} frames at {index.fps():.3f} fps, {len(job.segments)} segments, "
           f"warm-up {job.segments[-1].warmup if len(job.segments) > 1 else 0} frames")
@@ -106,6 +115,7 @@ def parser() -> argparse.ArgumentParser:
     pl.add_argument("--workdir", required=True)
     pl.add_argument("--segments", type=int, default=3)
     pl.add_argument("--segment-seconds", type=float, help="segment length instead of --segments")
+    pl.add_argument("--at", help="segment starts instead of --segments: frame numbers, e.g. 2400,4800")
     pl.add_argument("--slots", type=int, default=0,
                     help="workers that run at once: lengths are balanced so all finish together (default: one per segment)")
     pl.add_argument("--warmup", type=float, default=3.0, help="seconds converted and dropped before each segment")

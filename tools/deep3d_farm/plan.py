@@ -72,6 +72,15 @@ def boundaries(total: int, lengths: list[float], cuts: list[int], keyframes: lis
     return out
 
 
+def given(total: int, starts: list[int], cuts: list[int], keyframes: list[int]) -> list[Boundary]:
+    """Boundaries at frames the user chose (after frame 0), each named by what it falls on."""
+    if sorted(set(starts)) != starts or not all(0 < f < total for f in starts):
+        raise PlanError(f"segment starts must increase strictly within 1..{total - 1}: {starts}")
+    cut, key = set(cuts), set(keyframes)
+    return [Boundary(0, "start")] + [Boundary(f, "cut" if f in cut else "keyframe" if f in key else "frame")
+                                     for f in starts]
+
+
 def scene_cuts(distances: list[float], threshold: float) -> list[int]:
     """Frames whose distance to the previous frame exceeds the threshold (distances[i] is the
     distance of frame i + 1 to frame i), the rule of the filter's `scenecut` option."""

@@ -40,10 +40,14 @@ def segment(index: VideoIndex, i: int, start: int, end: int, kind: str, warmup: 
 
 
 def segments(index: VideoIndex, count: int, slots: int, warmup: int, cuts: list[int],
-             window_frac: float = 0.1) -> list[Segment]:
-    lengths = plan.lane_lengths(index.frames, count, slots, warmup)
-    window = window_frac * index.frames / count
-    bounds = plan.boundaries(index.frames, lengths, cuts, sorted(index.keyframes), window)
+             window_frac: float = 0.1, starts: list[int] | None = None) -> list[Segment]:
+    """The plan: `count` segments balanced over `slots` workers, or segments at `starts`."""
+    if starts:
+        bounds = plan.given(index.frames, starts, cuts, sorted(index.keyframes))
+    else:
+        lengths = plan.lane_lengths(index.frames, count, slots, warmup)
+        window = window_frac * index.frames / count
+        bounds = plan.boundaries(index.frames, lengths, cuts, sorted(index.keyframes), window)
     ends = [b.frame for b in bounds[1:]] + [index.frames]
     return [segment(index, i, b.frame, e, b.kind, warmup) for i, (b, e) in enumerate(zip(bounds, ends))]
 
@@ -51,7 +55,7 @@ def segments(index: VideoIndex, count: int, slots: int, warmup: int, cuts: list[
 def build(index: VideoIndex, *, source: str, output: str, workdir: str, ffmpeg: str, ffprobe: str,
           filter_options: str, video_codec: list[str], segment_format: str, count: int, slots: int,
           warmup_seconds: float, find_cuts: bool, device: str, gpus: list[str], hwaccel: bool,
-          threads: int) -> Job:
+          threads: int, starts: list[int] | None = None) -> Job:
     options = filteropts.parse(filter_options)
     warmup = filteropts.warmup_frames(options, index.fps(), warmup_seconds)
     cuts: list[int] = []
@@ -64,5 +68,5 @@ def build(index: VideoIndex, *, source: str, output: str, workdir: str, ffmpeg: 
               segment_format=segment_format, source_frames=index.frames,
               source_start=str(index.start_time), video_start=str(index.pts[0]), fps=index.fps(),
               device=device, gpus=gpus, hwaccel=hwaccel, threads=threads)
-    job.segments = segments(index, count, slots, warmup, cuts)
+    job.segments = segments(index, count, slots, warmup, cuts, starts=starts)
     return job
