@@ -13,6 +13,7 @@ PKGS=(
     python3 python3-numpy                                            # unit tests of the tools
     python3-hypothesis                                               # property tests of the .params reader
     python3-torch                                                    # training pipeline tests (CPU build)
+    slurmctld slurmd slurm-client munge parallel                     # make check-farm: a one-node Slurm cluster, GNU parallel
 )
 
 missing=()
