@@ -68,6 +68,9 @@
 /* Scene distances in flight to the host: when all are unread, the oldest is
  * waited for (the GPU is then that many frames behind). */
 #define SCENE_RING 16
+/* Frames before the steady-state throughput is timed: lazy module loading,
+ * first-use allocations and clocks ramping up stay out of it. */
+#define WARMUP_FRAMES 64
 
 /* What the scene-cut kernel leaves on the device, and its pinned host copy. */
 typedef struct SceneResult {
@@ -150,6 +153,10 @@ struct Deep3DCuda {
     /* throughput, for benchmarks: the work is asynchronous, so the clock
      * stops when the stream has drained, at free */
     int64_t nb_frames, t_first;
+    /* and the steady state, on the GPU's clock: from the end of the batch
+     * that passes WARMUP_FRAMES to the end of the last one */
+    CUevent ev_warm, ev_end;
+    int64_t warm_frames;        ///< frames done when ev_warm was recorded; 0: not yet
 };
 
 int ff_deep3d_cuda_format_supported(enum AVPixelFormat fmt)
@@ -993,6 +1000,10 @@ int ff_deep3d_cuda_render_batch(Deep3DCuda *c, AVFrame *const *out, AVFrame *con
     if (!c->nb_frames)
         c->t_first = av_gettime_relative();
     c->nb_frames += nb;
+    if (!c->ev_warm && (ret = CHECK_CU(c->cu->cuEventCreate(&c->ev_warm, CU_EVENT_DEFAULT))) >= 0)
+        ret = CHECK_CU(c->cu->cuEventCreate(&c->ev_end, CU_EVENT_DEFAULT));
+    if (ret < 0)
+        goto end;
     ret = c->timers ? ff_deep3d_cuda_timers_begin(c->timers, c->hwctx->stream, nb) : 0;
     if (ret >= 0 && network_needed(c))
         ret = run_batch(c, in, nb);
@@ -1002,6 +1013,10 @@ int ff_deep3d_cuda_render_batch(Deep3DCuda *c, AVFrame *const *out, AVFrame *con
         use_slot(c, i);
         ret = render(c, out[i], in[i], i);
     }
+    if (ret >= 0 && !c->warm_frames && c->nb_frames >= WARMUP_FRAMES &&
+        (ret = CHECK_CU(c->cu->cuEventRecord(c->ev_warm, c->hwctx->stream))) >= 0)
+        c->warm_frames = c->nb_frames;
+end:
     use_slot(c, 0);
     CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
     return ret;
@@ -1060,6 +1075,9 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
     if (!c)
         return;
     if (c->cu && CHECK_CU(c->cu->cuCtxPushCurrent(c->hwctx->cuda_ctx)) >= 0) {
+        float ms = 0;
+        int steady = c->warm_frames && c->nb_frames > c->warm_frames &&
+                     CHECK_CU(c->cu->cuEventRecord(c->ev_end, c->hwctx->stream)) >= 0;
         /* nothing of ours may be in flight when it is freed */
         CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream));
         if (c->nb_frames) {
@@ -1068,6 +1086,16 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
                    "frame to the end of the last one's work: %.1f fps\n", c->nb_frames, t,
                    t > 0 ? c->nb_frames / t : 0);
         }
+        if (steady && c->drv.cuEventElapsedTime(&ms, c->ev_warm, c->ev_end) == CUDA_SUCCESS &&
+            ms > 0)
+            av_log(c->log_ctx, AV_LOG_VERBOSE, "GPU steady state: %"PRId64" frames after the "
+                   "first %"PRId64" in %.3f ms of GPU time (CUDA events): %.1f fps\n",
+                   c->nb_frames - c->warm_frames, c->warm_frames, ms,
+                   (c->nb_frames - c->warm_frames) / (ms / 1e3));
+        if (c->ev_warm)
+            CHECK_CU(c->cu->cuEventDestroy(c->ev_warm));
+        if (c->ev_end)
+            CHECK_CU(c->cu->cuEventDestroy(c->ev_end));
         if (c->timers)
             ff_deep3d_cuda_timers_log(c->timers, c->log_ctx);
         ff_deep3d_cuda_timers_free(&c->timers);
