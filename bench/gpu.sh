@@ -242,7 +242,15 @@ DEC=(-hwaccel cuda -hwaccel_output_format cuda -i "$clip" -an -frames:v "$FRAMES
 HW=(-init_hw_device cuda=gpu -filter_hw_device gpu)
 # frames on the GPU: the clip's first CYCLE frames uploaded once and looped
 # (references, no copies): N frames of the filter alone
-ongpu() { echo "[0:v]trim=end_frame=$CYCLE,format=nv12,hwupload,loop=loop=$(( ($1 + CYCLE - 1) / CYCLE )):size=$CYCLE:start=0,trim=end_frame=$1"; }
+# (the loop filter must be in the build: scripts/configure-ffmpeg.sh FILTERS; without it,
+# one uploaded frame repeated by fps, as on 2026-12-04, and a note says so)
+filters=$("$FFMPEG" -hide_banner -filters 2>/dev/null)
+if [[ $filters == *' loop '* ]]; then
+    ongpu() { echo "[0:v]trim=end_frame=$CYCLE,format=nv12,hwupload,loop=loop=$(( ($1 + CYCLE - 1) / CYCLE )):size=$CYCLE:start=0,trim=end_frame=$1"; }
+else
+    note "this ffmpeg has no loop filter: the filter-alone runs repeat ONE uploaded frame (fps filter)"
+    ongpu() { echo "testsrc2=s=${ONGPU_SIZE:-1920x1080}:r=1:d=1,format=nv12,hwupload,fps=$1"; }
+fi
 CM=$MODELS/compact.safetensors OM=$MODELS/original.safetensors
 filter() { # filter NAME FRAMES DEEP3D_OPTIONS
     bench "$1" "${HW[@]}" -i "$clip" -an -lavfi "$(ongpu "$2")${3:+,deep3d=$3}" -f null -
