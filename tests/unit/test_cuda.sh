@@ -318,7 +318,7 @@ PY
         timed=$(echo "$log" | grep -c "algorithm $2 timed fastest usable (0.[0-9]* ms, workspace 4096; 3 timed; heuristic choice [01])")
         fused=$(echo "$log" | sed -n 's/.*algorithms of \([0-9]*\) convolutions timed, \([0-9]*\) with bias and ReLU fused$/\1 \2/p')
         if [ "$nconv" -gt 0 ] && [ "$timed" -eq "$nconv" ] && [ "${fused% *}" = "$nconv" ] &&
-           { [ "$3" = 1 ] && [ "${fused#* }" -gt 0 ] || [ "$3" = 0 ] && [ "${fused#* }" = 0 ]; }; then
+           { { [ "$3" = 1 ] && [ "${fused#* }" -gt 0 ]; } || { [ "$3" = 0 ] && [ "${fused#* }" = 0 ]; }; }; then
             ok "precision=$1: all $nconv convolutions take the timed algorithm $2; fused: ${fused#* }"
         else
             notok "precision=$1, timed algorithms: $timed of $nconv, '$fused': $(echo "$log" | grep 'timed\|rror' | head -n 4)"
@@ -326,13 +326,13 @@ PY
     done
     # the scene cut decided on the device: the reset lines (read back later through pinned
     # memory), their frames and reasons, and the outputs of tests/fate/deep3d-reset.sh are the
-    # CPU path's; software frames with device=auto take the GPU path on the emulator. No
+    # CPU path's; software frames with device=cuda take the GPU path (uploaded). No
     # pinned block may be left at exit (D3EMU_LEAK_CHECK).
     img=$TOP/tests/data/cut-astronaut-coffee.png
     if [ -f "$img" ]; then
         cpu=$("$TOP/tests/fate/deep3d-reset.sh" "$OUT/ffmpeg" "$img" "model=$MODEL:device=cpu:smooth=8" 2>&1)
         gpu=$(D3EMU_LEAK_CHECK=1 LD_LIBRARY_PATH=$EMU${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} DEEP3D_CUDNN=$EMU/libcudnn.so.9 \
-              "$TOP/tests/fate/deep3d-reset.sh" "$OUT/ffmpeg" "$img" "model=$MODEL:device=auto:smooth=8" 2>&1)
+              "$TOP/tests/fate/deep3d-reset.sh" "$OUT/ffmpeg" "$img" "model=$MODEL:device=cuda:smooth=8" 2>&1)
         if [ "$cpu" = "$gpu" ] && echo "$gpu" | grep -q '^cut: temporal state reset at frame 3: scene cut' &&
            echo "$gpu" | grep -q '^gap: temporal state reset at frame 2: timestamp'; then
             ok "scene cut on the device: deep3d-reset.sh gives the CPU path's lines and results"
