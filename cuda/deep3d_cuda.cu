@@ -477,18 +477,42 @@ static inline __device__ void scene_rows(const float *in, const float *prev, flo
 }
 
 /*
+ * The scene-cut decision of deep3d_temporal.c on the device, one thread: the
+ * row sums added in order in double, the distance in 8-bit levels as
+ * ff_deep3d_temporal_distance() computes it (denom = 3.0 * net_w * net_h,
+ * levels = 255.0f / input_scale), and the comparison with scenecut in
+ * double. *dist and *cut stay on the device for the smoothing and are copied
+ * to the host for the log, without a wait.
+ */
+static inline __device__ void scene_decide(const float *rows, int nb_rows, double denom,
+                                           float levels, float scenecut, double *dist, int *cut)
+{
+    double sum = 0.0, d;
+
+    if (d3_index() != 0)
+        return;
+    for (int r = 0; r < nb_rows; r++)
+        sum += rows[r];
+    d = sum / denom * (double)levels;
+    *dist = d;
+    *cut  = d > (double)scenecut;
+}
+
+/*
  * The motion-weighted moving average of the probability volume, one thread
- * per network pixel; fresh: the state becomes this frame's volume. The input
- * is then kept for the next frame's difference.
+ * per network pixel; fresh (or *cut, the scene-cut decision on the device,
+ * when cut is set): the state becomes this frame's volume. The input is then
+ * kept for the next frame's difference.
  */
 static inline __device__ void smooth(const float *in, float *prev, const float *probs, float *state,
-                       int npix, int nb_prob, float alpha0, float inv_motion, int fresh)
+                       int npix, int nb_prob, float alpha0, float inv_motion, int fresh,
+                       const int *cut)
 {
     long long i = d3_index();
 
     if (i >= npix)
         return;
-    if (fresh) {
+    if (fresh || (cut && *cut)) {
         for (int k = 0; k < nb_prob; k++)
             state[k * (long long)npix + i] = probs[k * (long long)npix + i];
     } else {
@@ -705,10 +729,16 @@ __global__ void deep3d_scene_rows(const float *in, const float *prev, float *row
 {
     scene_rows(in, prev, rows, net_w, nb_rows);
 }
-__global__ void deep3d_smooth(const float *in, float *prev, const float *probs, float *state,
-                              int npix, int nb_prob, float alpha0, float inv_motion, int fresh)
+__global__ void deep3d_scene_decide(const float *rows, int nb_rows, double denom, float levels,
+                                    float scenecut, double *dist, int *cut)
 {
-    smooth(in, prev, probs, state, npix, nb_prob, alpha0, inv_motion, fresh);
+    scene_decide(rows, nb_rows, denom, levels, scenecut, dist, cut);
+}
+__global__ void deep3d_smooth(const float *in, float *prev, const float *probs, float *state,
+                              int npix, int nb_prob, float alpha0, float inv_motion, int fresh,
+                              const int *cut)
+{
+    smooth(in, prev, probs, state, npix, nb_prob, alpha0, inv_motion, fresh, cut);
 }
 __global__ void deep3d_expected(const float *probs, float *ed, int npix, int nb_disp,
                                 int disp_min, float disp_max)

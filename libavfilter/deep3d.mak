@@ -6,13 +6,14 @@ OBJS-$(CONFIG_DEEP3D_FILTER)                 += vf_deep3d.o deep3d_input.o deep3
                                                 deep3d_temporal.o deep3d_render_hard.o \
                                                 deep3d_source.o deep3d_source_deep3d.o \
                                                 deep3d_render.o deep3d_cpu.o deep3d_filter_cuda.o \
-                                                deep3d_filter_output.o
+                                                deep3d_filter_output.o deep3d_stats.o
 # deep3d's CUDA path, with ffnvcodec and a CUDA compiler (cuda-llvm or nvcc):
 # the condition of DEEP3D_HAVE_CUDA in deep3d_cuda.h
 ifeq ($(CONFIG_CUDA)$(CONFIG_FFNVCODEC),yesyes)
 ifneq ($(CONFIG_CUDA_LLVM)$(CONFIG_CUDA_NVCC),)
 OBJS-$(CONFIG_DEEP3D_FILTER)                 += deep3d_cuda.o deep3d_cuda_net.o deep3d_cudnn.o \
                                                 deep3d_upload.o deep3d_source_deep3d_cuda.o deep3d_cuda_mem.o \
+                                                deep3d_cuda_driver.o deep3d_cuda_timers.o \
                                                 deep3d_cuda.ptx.o deep3d_cuda_net.ptx.o \
                                                 cuda/load_helper.o
 endif

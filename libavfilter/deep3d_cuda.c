@@ -53,7 +53,9 @@
 #include "cuda/load_helper.h"
 #include "deep3d_anaglyph.h"
 #include "deep3d_cuda.h"
+#include "deep3d_cuda_driver.h"
 #include "deep3d_cuda_mem.h"
+#include "deep3d_cuda_timers.h"
 #include "deep3d_temporal.h"
 #include "deep3d_input.h"
 #include "deep3d_shift.h"
@@ -63,6 +65,18 @@
 #define ANAGLYPH_PARAMS 35
 #define BLOCK_X 32
 #define BLOCK_Y 8
+/* Scene distances in flight to the host: when all are unread, the oldest is
+ * waited for (the GPU is then that many frames behind). */
+#define SCENE_RING 16
+/* Frames before the steady-state throughput is timed: lazy module loading,
+ * first-use allocations and clocks ramping up stay out of it. */
+#define WARMUP_FRAMES 64
+
+/* What the scene-cut kernel leaves on the device, and its pinned host copy. */
+typedef struct SceneResult {
+    double dist;
+    int32_t cut, pad;
+} SceneResult;
 
 extern const unsigned char ff_deep3d_cuda_ptx_data[];
 extern const unsigned int ff_deep3d_cuda_ptx_len;
@@ -84,7 +98,9 @@ struct Deep3DCuda {
     CUmodule module;
     CUfunction input, select, pack_eye;     ///< for this format's sample container
     CUfunction interleave, depth_pic, anaglyph, anaglyph_chroma;
-    CUfunction scene_rows, smooth, expected, dilate, hard;
+    CUfunction scene_rows, scene_decide, smooth, expected, dilate, hard;
+    Deep3DCudaDriver drv;       ///< event timing and pinned memory
+    Deep3DCudaTimers *timers;   ///< per-stage GPU times; NULL below verbose level
 
     AVBufferRef *out_frames;    ///< the output pool (packed size)
     AVBufferRef *eye_frames;    ///< the rendered eye at input size, unless drawn in place
@@ -108,7 +124,15 @@ struct Deep3DCuda {
     int render_hard;
     AVRational time_base, frame_rate;
     CUdeviceptr state, prev_in, ed, rows, hard_scratch;
-    float *rows_host, *ed_host;     ///< 3 x net_h, net_h x net_w
+    float *ed_host;                 ///< net_h x net_w, for convergence=auto
+    /* scene cuts decided on the device (deep3d_scene_decide into `scene`);
+     * the distances reach the host for the log through pinned memory, read
+     * when their event has passed: frame scene_frame[i] in scene_host[i] */
+    CUdeviceptr scene;
+    SceneResult *scene_host;
+    CUevent scene_ev[SCENE_RING];
+    int64_t scene_frame[SCENE_RING], scene_cut_frame;
+    int scene_head, scene_count;
     uint8_t *params_host;           ///< the shift tables, rewritten per frame (auto)
 
     int depth, elem_size, shift, uv_comps, chroma_w, chroma_h;
@@ -129,6 +153,10 @@ struct Deep3DCuda {
     /* throughput, for benchmarks: the work is asynchronous, so the clock
      * stops when the stream has drained, at free */
     int64_t nb_frames, t_first;
+    /* and the steady state, on the GPU's clock: from the end of the batch
+     * that passes WARMUP_FRAMES to the end of the last one */
+    CUevent ev_warm, ev_end;
+    int64_t warm_frames;        ///< frames done when ev_warm was recorded; 0: not yet
 };
 
 int ff_deep3d_cuda_format_supported(enum AVPixelFormat fmt)
@@ -255,6 +283,7 @@ static int load_kernels(Deep3DCuda *c)
     snprintf(name, sizeof(name), "deep3d_hard_%s", suffix);
     if ((ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->hard, c->module, name))) < 0 ||
         (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->scene_rows, c->module, "deep3d_scene_rows"))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->scene_decide, c->module, "deep3d_scene_decide"))) < 0 ||
         (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->smooth, c->module, "deep3d_smooth"))) < 0 ||
         (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->expected, c->module, "deep3d_expected"))) < 0 ||
         (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->dilate, c->module, "deep3d_dilate"))) < 0)
@@ -294,12 +323,48 @@ static int temporal_alloc(Deep3DCuda *c)
         return 0;
     if ((ret = dev_alloc(c, &c->state, npix * m->nb_prob * sizeof(float), "the smoothed volume")) < 0 ||
         (ret = dev_alloc(c, &c->prev_in, npix * 3 * sizeof(float), "the previous input")) < 0 ||
-        (ret = dev_alloc(c, &c->rows, (size_t)3 * m->in_h * sizeof(float), "the scene distance")) < 0)
+        (ret = dev_alloc(c, &c->rows, (size_t)3 * m->in_h * sizeof(float), "the scene distance")) < 0 ||
+        (ret = dev_alloc(c, &c->scene, sizeof(SceneResult), "the scene-cut decision")) < 0)
         return ret;
-    c->rows_host = av_malloc_array((size_t)3 * m->in_h, sizeof(float));
-    c->ed_host   = av_malloc_array(npix, sizeof(float));
-    if (!c->rows_host || !c->ed_host)
+    c->scene_cut_frame = -1;
+    if (c->tp.auto_conv && !(c->ed_host = av_malloc_array(npix, sizeof(float))))
         return AVERROR(ENOMEM);
+    if (c->tp.scenecut <= 0)
+        return 0;
+    if ((ret = CHECK_CU(c->drv.cuMemAllocHost((void **)&c->scene_host,
+                                              SCENE_RING * sizeof(SceneResult)))) < 0) {
+        c->scene_host = NULL;
+        return ret;
+    }
+    for (int i = 0; i < SCENE_RING; i++)
+        if ((ret = CHECK_CU(c->cu->cuEventCreate(&c->scene_ev[i], CU_EVENT_DISABLE_TIMING))) < 0) {
+            c->scene_ev[i] = NULL;
+            return ret;
+        }
+    return 0;
+}
+
+/*
+ * The scene distances that have reached the host, in frame order, to the
+ * temporal module (log lines, reset count); wait: all of them, else those
+ * whose copy has completed, stopping at the first that has not.
+ */
+static int scene_drain(Deep3DCuda *c, int wait)
+{
+    while (c->scene_count) {
+        int i = c->scene_head, ret;
+        CUresult r = wait ? c->cu->cuEventSynchronize(c->scene_ev[i]) :
+                            c->cu->cuEventQuery(c->scene_ev[i]);
+        if (r == DEEP3D_CU_NOT_READY)
+            return 0;
+        if ((ret = CHECK_CU(r)) < 0)
+            return ret;
+        if (ff_deep3d_temporal_scene_result(c->temporal, c->log_ctx, c->scene_frame[i],
+                                            c->scene_host[i].dist))
+            c->scene_cut_frame = c->scene_frame[i];
+        c->scene_head = (i + 1) % SCENE_RING;
+        c->scene_count--;
+    }
     return 0;
 }
 
@@ -408,6 +473,8 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
         goto fail;
     }
     c->cu = hwctx->internal->cuda_dl;
+    if ((ret = ff_deep3d_cuda_driver_load(&c->drv, log_ctx)) < 0)
+        goto fail;
 
     ret = frames_init(c, &c->out_frames, in_fc->sw_format, c->pack.out_w, c->pack.pic_h);
     if (ret < 0)
@@ -440,6 +507,10 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
         (ret = temporal_alloc(c)) < 0 ||
         (ret = anaglyph_alloc(c)) < 0)
         goto fail;
+    /* the summary is logged at verbose level: below it, no events are recorded */
+    if (av_log_get_level() >= AV_LOG_VERBOSE &&
+        (ret = ff_deep3d_cuda_timers_init(&c->timers, log_ctx, c->cu, &c->drv, c->batch)) < 0)
+        goto fail;
     CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
     pushed = 0;
     c->net_input = c->batch_input;
@@ -458,6 +529,12 @@ fail:
         CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
     ff_deep3d_cuda_free(&c);
     return ret;
+}
+
+/* The end of a stage on the stream, for the timers (when on). */
+static int mark(Deep3DCuda *c, enum Deep3DStage stage, int frame)
+{
+    return c->timers ? ff_deep3d_cuda_timers_mark(c->timers, c->hwctx->stream, stage, frame) : 0;
 }
 
 /* Point net_input and probs at slot i of the batch. */
@@ -551,36 +628,60 @@ static int run_expected(Deep3DCuda *c, CUdeviceptr probs)
 
 /*
  * Smoothing, resets, dilation and auto convergence at network resolution
- * (deep3d_temporal.c does the same on the CPU). The scene distance (3 x net_h
- * row sums) and, with convergence=auto, the expected disparity map (net_h x
- * net_w floats) come to the host for the decisions: both small, but each a
- * wait for the stream.
+ * (deep3d_temporal.c does the same on the CPU). The timestamp resets are
+ * decided on the host; the scene cut on the device (deep3d_scene_decide, the
+ * same sums in the same order and precision as the CPU path), which the
+ * smoothing kernel reads there: no wait. The distance comes to the host
+ * through pinned memory for the log and the reset count, a frame or more
+ * later (scene_drain). With convergence=auto the expected disparity map
+ * (net_h x net_w floats) comes to the host for the decision: a wait for the
+ * stream on each frame.
  */
 static int run_temporal(Deep3DCuda *c, const AVFrame *in)
 {
     const Deep3DModel *m = c->m;
     int npix = m->in_w * m->in_h, K = m->nb_prob, nw = m->in_w, nb_rows = 3 * m->in_h;
-    size_t vol = (size_t)K * npix * sizeof(float);
-    double dist = -1;
     float alpha0 = ff_deep3d_temporal_alpha0(c->temporal);
     float inv_motion = ff_deep3d_temporal_inv_motion(c->temporal);
-    int fresh, ret;
+    CUdeviceptr cut = 0;
+    int64_t frame, resets;
+    int fresh, measure, ret;
 
-    if (ff_deep3d_temporal_has_history(c->temporal) && c->tp.scenecut > 0) {
-        void *args[] = { &c->net_input, &c->prev_in, &c->rows, &nw, &nb_rows };
-        if ((ret = launch_1d(c, c->scene_rows, nb_rows, args)) < 0 ||
-            (ret = CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream))) < 0 ||
-            (ret = CHECK_CU(c->cu->cuMemcpyDtoH(c->rows_host, c->rows,
-                                                nb_rows * sizeof(float)))) < 0)
+    if ((ret = scene_drain(c, 0)) < 0)
+        return ret;
+    /* this frame's index: the count before it */
+    ff_deep3d_temporal_stats(c->temporal, &frame, &resets);
+    fresh = ff_deep3d_temporal_begin_deferred(c->temporal, c->log_ctx, in->pts, c->time_base,
+                                              c->frame_rate, &measure);
+    if (measure) {
+        double denom = 3.0 * m->in_w * m->in_h;
+        float levels = 255.0f / m->input_scale, scenecut = c->tp.scenecut;
+        CUdeviceptr dist = c->scene;
+        int i;
+        void *rows_args[] = { &c->net_input, &c->prev_in, &c->rows, &nw, &nb_rows };
+        void *dec_args[]  = { &c->rows, &nb_rows, &denom, &levels, &scenecut, &dist, &cut };
+
+        /* all in flight: the oldest must land before its pinned slot is reused */
+        if (c->scene_count == SCENE_RING &&
+            (ret = CHECK_CU(c->cu->cuEventSynchronize(c->scene_ev[c->scene_head]))) < 0)
             return ret;
-        dist = ff_deep3d_temporal_distance(m, c->rows_host);
+        if ((ret = scene_drain(c, 0)) < 0)
+            return ret;
+        cut = c->scene + offsetof(SceneResult, cut);
+        i = (c->scene_head + c->scene_count) % SCENE_RING;
+        if ((ret = launch_1d(c, c->scene_rows, nb_rows, rows_args)) < 0 ||
+            (ret = launch_1d(c, c->scene_decide, 1, dec_args)) < 0 ||
+            (ret = CHECK_CU(c->cu->cuMemcpyDtoHAsync(&c->scene_host[i], c->scene,
+                                                     sizeof(SceneResult), c->hwctx->stream))) < 0 ||
+            (ret = CHECK_CU(c->cu->cuEventRecord(c->scene_ev[i], c->hwctx->stream))) < 0)
+            return ret;
+        c->scene_frame[i] = frame;
+        c->scene_count++;
     }
-    fresh = ff_deep3d_temporal_begin(c->temporal, c->log_ctx, dist, in->pts, c->time_base,
-                                     c->frame_rate);
     {
         int f = fresh || c->tp.smooth <= 0;
         void *args[] = { &c->net_input, &c->prev_in, &c->probs, &c->state, &npix, &K,
-                         &alpha0, &inv_motion, &f };
+                         &alpha0, &inv_motion, &f, &cut };
         if ((ret = launch_1d(c, c->smooth, npix, args)) < 0)
             return ret;
     }
@@ -592,16 +693,20 @@ static int run_temporal(Deep3DCuda *c, const AVFrame *in)
         ret = CHECK_CU(c->cu->cuLaunchKernel(c->dilate, FFALIGN(nw, BLOCK_X) / BLOCK_X,
                                              FFALIGN(nh, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,
                                              1, 0, c->hwctx->stream, args, NULL));
+        if (ret < 0)
+            return ret;
     } else {
-        ret = CHECK_CU(c->cu->cuMemcpyDtoDAsync(c->probs, c->state, vol, c->hwctx->stream));
+        /* the renderer reads the smoothed volume where it is (no copy): the
+         * next frame's smoothing is queued after this frame's rendering */
+        c->probs = c->state;
     }
-    if (ret < 0)
-        return ret;
     if (c->tp.auto_conv) {
         Deep3DAutoConv conv;
         if ((ret = CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream))) < 0 ||
-            (ret = CHECK_CU(c->cu->cuMemcpyDtoH(c->ed_host, c->ed, npix * sizeof(float)))) < 0)
+            (ret = CHECK_CU(c->cu->cuMemcpyDtoH(c->ed_host, c->ed, npix * sizeof(float)))) < 0 ||
+            (ret = scene_drain(c, 1)) < 0)
             return ret;
+        fresh = fresh || c->scene_cut_frame == frame;
         conv = ff_deep3d_temporal_auto_conv(c->temporal, c->log_ctx, c->ed_host, fresh,
                                             c->strength);
         c->sel.strength    = c->strength * conv.gain;
@@ -796,7 +901,10 @@ static int run_batch(Deep3DCuda *c, AVFrame *const *in, int nb)
             return ret;
     }
     use_slot(c, 0);
-    return c->source->ops->device->run(c->source, c->batch_input, c->batch_probs, nb);
+    if ((ret = mark(c, DEEP3D_STAGE_INPUT, 0)) < 0 ||
+        (ret = c->source->ops->device->run(c->source, c->batch_input, c->batch_probs, nb)) < 0)
+        return ret;
+    return mark(c, DEEP3D_STAGE_NETWORK, 0);
 }
 
 /* Temporal steps and (render=hard) the expected disparity of in, whose
@@ -815,7 +923,7 @@ static int run_network(Deep3DCuda *c, const AVFrame *in)
     return 0;
 }
 
-static int render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
+static int render(Deep3DCuda *c, AVFrame *out, const AVFrame *in, int f)
 {
     const Deep3DPack *p = &c->pack;
     /* both eyes whole, combined by one kernel: interleaved rows, anaglyphs */
@@ -826,13 +934,16 @@ static int render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
     int to_eye = eye_frame_needed(c), ret;
 
     if (c->output == DEEP3D_OUTPUT_DEPTH) {
-        if ((ret = run_network(c, in)) < 0)
+        if ((ret = run_network(c, in)) < 0 || (ret = mark(c, DEEP3D_STAGE_TEMPORAL, f)) < 0 ||
+            (ret = run_depth(c, out)) < 0 || (ret = mark(c, DEEP3D_STAGE_SELECT, f)) < 0)
             return ret;
-        return run_depth(c, out);
+        return mark(c, DEEP3D_STAGE_PACK, f);
     }
+    if (rendered_shown && (ret = run_network(c, in)) < 0)
+        return ret;
+    if ((ret = mark(c, DEEP3D_STAGE_TEMPORAL, f)) < 0)
+        return ret;
     if (rendered_shown) {
-        if ((ret = run_network(c, in)) < 0)
-            return ret;
         for (int i = 0; i < p->nb_planes; i++) {
             const Deep3DPackPlane *pl = &p->planes[i];
             int (*run)(Deep3DCuda *, const Deep3DPackPlane *, const uint8_t *, int, uint8_t *, int) =
@@ -846,11 +957,15 @@ static int render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
                 return ret;
         }
     }
+    if ((ret = mark(c, DEEP3D_STAGE_SELECT, f)) < 0)
+        return ret;
     if (combined) {
         const AVFrame *left  = c->swap ? c->eye : in;
         const AVFrame *right = c->swap ? in : c->eye;
-        return p->interleave ? run_interleave(c, out, left, right) :
-                               run_anaglyph(c, out, left, right);
+        if ((ret = p->interleave ? run_interleave(c, out, left, right) :
+                                   run_anaglyph(c, out, left, right)) < 0)
+            return ret;
+        return mark(c, DEEP3D_STAGE_PACK, f);
     }
     for (int i = 0; i < p->nb_planes; i++) {
         const Deep3DPackPlane *pl = &p->planes[i];
@@ -863,7 +978,7 @@ static int render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
                             slot(out, pl, i, !c->swap), out->linesize[i])) < 0)
             return ret;
     }
-    return 0;
+    return mark(c, DEEP3D_STAGE_PACK, f);
 }
 
 int ff_deep3d_cuda_render_batch(Deep3DCuda *c, AVFrame *const *out, AVFrame *const *in,
@@ -885,11 +1000,23 @@ int ff_deep3d_cuda_render_batch(Deep3DCuda *c, AVFrame *const *out, AVFrame *con
     if (!c->nb_frames)
         c->t_first = av_gettime_relative();
     c->nb_frames += nb;
-    ret = network_needed(c) ? run_batch(c, in, nb) : 0;
+    if (!c->ev_warm && (ret = CHECK_CU(c->cu->cuEventCreate(&c->ev_warm, CU_EVENT_DEFAULT))) >= 0)
+        ret = CHECK_CU(c->cu->cuEventCreate(&c->ev_end, CU_EVENT_DEFAULT));
+    if (ret < 0)
+        goto end;
+    ret = c->timers ? ff_deep3d_cuda_timers_begin(c->timers, c->hwctx->stream, nb) : 0;
+    if (ret >= 0 && network_needed(c))
+        ret = run_batch(c, in, nb);
+    else if (ret >= 0 && (ret = mark(c, DEEP3D_STAGE_INPUT, 0)) >= 0)
+        ret = mark(c, DEEP3D_STAGE_NETWORK, 0);
     for (int i = 0; i < nb && ret >= 0; i++) {
         use_slot(c, i);
-        ret = render(c, out[i], in[i]);
+        ret = render(c, out[i], in[i], i);
     }
+    if (ret >= 0 && !c->warm_frames && c->nb_frames >= WARMUP_FRAMES &&
+        (ret = CHECK_CU(c->cu->cuEventRecord(c->ev_warm, c->hwctx->stream))) >= 0)
+        c->warm_frames = c->nb_frames;
+end:
     use_slot(c, 0);
     CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
     return ret;
@@ -948,6 +1075,9 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
     if (!c)
         return;
     if (c->cu && CHECK_CU(c->cu->cuCtxPushCurrent(c->hwctx->cuda_ctx)) >= 0) {
+        float ms = 0;
+        int steady = c->warm_frames && c->nb_frames > c->warm_frames &&
+                     CHECK_CU(c->cu->cuEventRecord(c->ev_end, c->hwctx->stream)) >= 0;
         /* nothing of ours may be in flight when it is freed */
         CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream));
         if (c->nb_frames) {
@@ -956,6 +1086,28 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
                    "frame to the end of the last one's work: %.1f fps\n", c->nb_frames, t,
                    t > 0 ? c->nb_frames / t : 0);
         }
+        if (steady && c->drv.cuEventElapsedTime(&ms, c->ev_warm, c->ev_end) == CUDA_SUCCESS &&
+            ms > 0)
+            av_log(c->log_ctx, AV_LOG_VERBOSE, "GPU steady state: %"PRId64" frames after the "
+                   "first %"PRId64" in %.3f ms of GPU time (CUDA events): %.1f fps\n",
+                   c->nb_frames - c->warm_frames, c->warm_frames, ms,
+                   (c->nb_frames - c->warm_frames) / (ms / 1e3));
+        if (c->ev_warm)
+            CHECK_CU(c->cu->cuEventDestroy(c->ev_warm));
+        if (c->ev_end)
+            CHECK_CU(c->cu->cuEventDestroy(c->ev_end));
+        if (c->timers)
+            ff_deep3d_cuda_timers_log(c->timers, c->log_ctx);
+        ff_deep3d_cuda_timers_free(&c->timers);
+        /* the scene distances still on their way: logged and counted before the statistics */
+        if (c->temporal && c->scene_host)
+            scene_drain(c, 1);
+        for (int i = 0; i < SCENE_RING; i++)
+            if (c->scene_ev[i])
+                CHECK_CU(c->cu->cuEventDestroy(c->scene_ev[i]));
+        if (c->scene_host)
+            CHECK_CU(c->drv.cuMemFreeHost(c->scene_host));
+        c->scene_host = NULL;
         if (c->source_ready)
             c->source->ops->device->uninit(c->source);
         if (c->batch_input)
@@ -964,9 +1116,9 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
             CHECK_CU(c->cu->cuMemFree(c->batch_probs));
         if (c->params)
             CHECK_CU(c->cu->cuMemFree(c->params));
-        for (int i = 0; i < 7; i++) {
+        for (int i = 0; i < 8; i++) {
             CUdeviceptr *b[] = { &c->state, &c->prev_in, &c->ed, &c->rows, &c->hard_scratch,
-                                 &c->anaglyph_params, &c->anaglyph_uv };
+                                 &c->anaglyph_params, &c->anaglyph_uv, &c->scene };
             if (*b[i])
                 CHECK_CU(c->cu->cuMemFree(*b[i]));
         }
@@ -981,7 +1133,7 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
                frames, resets);
     }
     ff_deep3d_temporal_free(&c->temporal);
-    av_freep(&c->rows_host);
+    ff_deep3d_cuda_driver_unload(&c->drv);
     av_freep(&c->ed_host);
     av_freep(&c->params_host);
     av_frame_free(&c->eye);

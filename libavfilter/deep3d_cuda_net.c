@@ -62,7 +62,11 @@ typedef struct Conv {
     cudnnConvolutionDescriptor_t conv;
     int algo;
     size_t workspace;
+    size_t find_workspace;      ///< the most any usable algorithm wants (for the timed search)
     CUdeviceptr w;
+    /* fp32 convolutions with bias and ReLU: one cudnnConvolutionBiasActivationForward */
+    int fused;
+    cudnnTensorDescriptor_t bias_desc;
 } Conv;
 
 struct Deep3DCudaNet {
@@ -72,6 +76,8 @@ struct Deep3DCudaNet {
     CudaFunctions *cu;
     const Deep3DCudnn *dnn;
     cudnnHandle_t handle;
+    cudnnActivationDescriptor_t relu;   ///< for the fused calls; NULL: none fused
+    int nb_fused, nb_timed;
     CUmodule module;
     CUfunction bias_act, pool_bn, softmax;
     CUfunction to_half, bias_act_h, pool_bn_h, softmax_h;
@@ -362,8 +368,9 @@ static int choose_algorithm(Deep3DCudaNet *net, Conv *cv)
         cudnnConvolutionFwdAlgoPerf_t fwd[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
         cudnnConvolutionBwdDataAlgoPerf_t bwd[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
     } perf;
-    int n = 0, ret;
+    int n = 0, ret, found = 0;
 
+    cv->find_workspace = 0;
     ret = cv->transposed ?
           CHECK_DNN(cudnnGetConvolutionBackwardDataAlgorithm_v7(net->handle, cv->filter, cv->in,
                                                                 cv->conv, cv->out,
@@ -392,12 +399,69 @@ static int choose_algorithm(Deep3DCudaNet *net, Conv *cv)
                                                                 cv->conv, cv->out, algo, &ws);
         if (err != CUDNN_STATUS_SUCCESS || ws > MAX_LAYER_WORKSPACE)
             continue;
+        cv->find_workspace = FFMAX(cv->find_workspace, ws);
+        if (found)
+            continue;
         cv->algo      = algo;
         cv->workspace = ws;
-        return 0;
+        found = 1;
     }
+    if (found)
+        return 0;
     no_algorithm(net, cv);
     return AVERROR(ENOSYS);
+}
+
+/*
+ * The algorithm of cv timed by cuDNN on the network's own buffers (x in, y
+ * out) and a workspace of find_size bytes: the fastest that our precision
+ * allows and whose workspace fits. Without the timed search in this cuDNN,
+ * or when it finds nothing usable, the heuristic choice stays.
+ */
+static int time_algorithm(Deep3DCudaNet *net, Conv *cv, CUdeviceptr x, CUdeviceptr y,
+                          CUdeviceptr ws, size_t find_size)
+{
+    union {
+        cudnnConvolutionFwdAlgoPerf_t fwd[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+        cudnnConvolutionBwdDataAlgoPerf_t bwd[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+    } perf;
+    const Deep3DCudnn *dnn = net->dnn;
+    int n = 0, ret, heuristic = cv->algo;
+
+    if (cv->transposed ? !dnn->cudnnFindConvolutionBackwardDataAlgorithmEx :
+                         !dnn->cudnnFindConvolutionForwardAlgorithmEx)
+        return 0;
+    ret = cv->transposed ?
+          CHECK_DNN(cudnnFindConvolutionBackwardDataAlgorithmEx(net->handle, cv->filter, PTR(cv->w),
+                                                                cv->in, PTR(x), cv->conv, cv->out,
+                                                                PTR(y), FF_ARRAY_ELEMS(perf.bwd),
+                                                                &n, perf.bwd, PTR(ws), find_size)) :
+          CHECK_DNN(cudnnFindConvolutionForwardAlgorithmEx(net->handle, cv->in, PTR(x), cv->filter,
+                                                           PTR(cv->w), cv->conv, cv->out, PTR(y),
+                                                           FF_ARRAY_ELEMS(perf.fwd), &n, perf.fwd,
+                                                           PTR(ws), find_size));
+    if (ret < 0)
+        return ret;
+    for (int i = 0; i < n; i++) {
+        int algo   = cv->transposed ? perf.bwd[i].algo : perf.fwd[i].algo;
+        int status = cv->transposed ? perf.bwd[i].status : perf.fwd[i].status;
+        int math   = cv->transposed ? perf.bwd[i].mathType : perf.fwd[i].mathType;
+        size_t mem = cv->transposed ? perf.bwd[i].memory : perf.fwd[i].memory;
+        float time = cv->transposed ? perf.bwd[i].time : perf.fwd[i].time;
+
+        if (status != CUDNN_STATUS_SUCCESS || !math_ok(net, math) || mem > find_size)
+            continue;
+        cv->algo      = algo;
+        cv->workspace = mem;
+        net->nb_timed++;
+        av_log(net->log_ctx, AV_LOG_DEBUG, "%s: batch %d, %s algorithm %d timed fastest usable "
+               "(%.4f ms, workspace %zu; %d timed; heuristic choice %d)\n", cv->name, net->batch,
+               cv->transposed ? "backward-data" : "forward", algo, time, mem, n, heuristic);
+        return 0;
+    }
+    av_log(net->log_ctx, AV_LOG_DEBUG, "%s: no usable timed algorithm, heuristic choice %d\n",
+           cv->name, heuristic);
+    return 0;
 }
 
 /*
@@ -471,6 +535,8 @@ static void conv_uninit(Deep3DCudaNet *net, Conv *cv)
         dnn->cudnnDestroyFilterDescriptor(cv->filter);
     if (cv->conv)
         dnn->cudnnDestroyConvolutionDescriptor(cv->conv);
+    if (cv->bias_desc)
+        dnn->cudnnDestroyTensorDescriptor(cv->bias_desc);
     memset(cv, 0, sizeof(*cv));
 }
 
@@ -488,6 +554,21 @@ static int conv_run(Deep3DCudaNet *net, const Conv *cv, CUdeviceptr x, CUdevicep
     return CHECK_DNN(cudnnConvolutionForward(net->handle, &one, cv->in, PTR(x), cv->filter,
                                              PTR(cv->w), cv->conv, cv->algo, ws,
                                              net->workspace_size, &beta, cv->out, PTR(y)));
+}
+
+/* y = ReLU(conv(x) + bias) in one call (fp32; cv->fused) */
+static int conv_bias_relu(Deep3DCudaNet *net, const Conv *cv, CUdeviceptr x, CUdeviceptr y,
+                          CUdeviceptr bias)
+{
+    const float one = 1.0f, zero = 0.0f;
+    void *ws = net->workspace_size ? PTR(net->workspace) : NULL;
+
+    /* z = y with alpha2 = 0: not read */
+    return CHECK_DNN(cudnnConvolutionBiasActivationForward(net->handle, &one, cv->in, PTR(x),
+                                                           cv->filter, PTR(cv->w), cv->conv,
+                                                           cv->algo, ws, net->workspace_size,
+                                                           &zero, cv->out, PTR(y), cv->bias_desc,
+                                                           PTR(bias), net->relu, cv->out, PTR(y)));
 }
 
 /* ---- our kernels ---- */
@@ -591,8 +672,14 @@ int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdevicept
         case DEEP3D_OP_FC:
         case DEEP3D_OP_DECONV:
             bias_shape(l, &c, &hw);
-            if ((ret = add_pending(net, i, x)) < 0 ||
-                (ret = conv_run(net, &net->conv[i], x, y, l->accumulate ? 1.0f : 0.0f)) < 0 ||
+            if ((ret = add_pending(net, i, x)) < 0)
+                return ret;
+            if (net->conv[i].fused) {
+                if ((ret = conv_bias_relu(net, &net->conv[i], x, y, net->bias[i])) < 0)
+                    return ret;
+                break;
+            }
+            if ((ret = conv_run(net, &net->conv[i], x, y, l->accumulate ? 1.0f : 0.0f)) < 0 ||
                 (net->bias[i] && (ret = bias_act(net, y, net->bias[i], c, hw, 1)) < 0))
                 return ret;
             break;
@@ -611,6 +698,103 @@ int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdevicept
         }
     }
     return 0;
+}
+
+/*
+ * fp32 convolutions followed by their bias and ReLU (not accumulating into a
+ * sum) become one cudnnConvolutionBiasActivationForward where this cuDNN has
+ * it. The result is the same float sums: the convolution, plus the bias,
+ * then the ReLU. fp16 keeps our kernel: cuDNN's half configuration of the
+ * fused call takes a half bias, which would round the biases.
+ */
+static int fuse(Deep3DCudaNet *net)
+{
+    const Deep3DCudnn *dnn = net->dnn;
+    int ret;
+
+    if (net->half || !dnn->cudnnConvolutionBiasActivationForward ||
+        !dnn->cudnnCreateActivationDescriptor || !dnn->cudnnSetActivationDescriptor ||
+        !dnn->cudnnDestroyActivationDescriptor)
+        return 0;
+    for (int i = 0; i < net->layers.nb_layers; i++) {
+        const Deep3DLayer *l = &net->layers.layer[i];
+        Conv *cv = &net->conv[i];
+        int c, hw;
+
+        if ((l->op != DEEP3D_OP_CONV && l->op != DEEP3D_OP_FC) || !l->relu || !net->bias[i] ||
+            l->accumulate)
+            continue;
+        if (!net->relu &&
+            ((ret = CHECK_DNN(cudnnCreateActivationDescriptor(&net->relu))) < 0 ||
+             (ret = CHECK_DNN(cudnnSetActivationDescriptor(net->relu, CUDNN_ACTIVATION_RELU,
+                                                           CUDNN_NOT_PROPAGATE_NAN, 0.0))) < 0))
+            return ret;
+        bias_shape(l, &c, &hw);
+        if ((ret = CHECK_DNN(cudnnCreateTensorDescriptor(&cv->bias_desc))) < 0 ||
+            (ret = CHECK_DNN(cudnnSetTensor4dDescriptor(cv->bias_desc, CUDNN_TENSOR_NCHW,
+                                                        CUDNN_DATA_FLOAT, 1, c, 1, 1))) < 0)
+            return ret;
+        cv->fused = 1;
+        net->nb_fused++;
+    }
+    return 0;
+}
+
+/*
+ * Every convolution's algorithm timed by cuDNN at init, on the network's
+ * buffers at this batch size, with a workspace as large as the largest any
+ * usable algorithm of any layer wants (held only meanwhile); then the
+ * workspace is sized for the algorithms chosen. fp32: the caller's input
+ * and output are stood in for by buffers of their size, also held meanwhile.
+ */
+static int time_algorithms(Deep3DCudaNet *net)
+{
+    const Deep3DLayers *layers = &net->layers;
+    size_t es = net->elem * net->batch, find_size = 0;
+    CUdeviceptr ws = 0, stand_in[2] = { 0 };
+    int ret = 0;
+
+    if (!net->dnn->cudnnFindConvolutionForwardAlgorithmEx &&
+        !net->dnn->cudnnFindConvolutionBackwardDataAlgorithmEx)
+        return 0;
+    for (int i = 0; i < layers->nb_layers; i++)
+        find_size = FFMAX(find_size, net->conv[i].find_workspace);
+    if ((ret = dev_alloc(net, &ws, find_size, "the algorithm search")) < 0)
+        goto end;
+    if (!net->half &&
+        ((ret = dev_alloc(net, &stand_in[0], layers->buffer_elems[DEEP3D_BUF_INPUT] * es,
+                          "the algorithm search")) < 0 ||
+         (ret = dev_alloc(net, &stand_in[1], layers->buffer_elems[DEEP3D_BUF_OUTPUT] * es,
+                          "the algorithm search")) < 0))
+        goto end;
+    net->workspace_size = 0;
+    for (int i = 0; i < layers->nb_layers; i++) {
+        const Deep3DLayer *l = &layers->layer[i];
+        Conv *cv = &net->conv[i];
+        CUdeviceptr x, y;
+
+        if (l->op != DEEP3D_OP_CONV && l->op != DEEP3D_OP_FC && l->op != DEEP3D_OP_DECONV)
+            continue;
+        x = !net->half && l->src == DEEP3D_BUF_INPUT  ? stand_in[0] :
+            !net->half && l->src == DEEP3D_BUF_OUTPUT ? stand_in[1] : net->buf[l->src];
+        y = !net->half && l->dst == DEEP3D_BUF_INPUT  ? stand_in[0] :
+            !net->half && l->dst == DEEP3D_BUF_OUTPUT ? stand_in[1] : net->buf[l->dst];
+        if ((ret = time_algorithm(net, cv, x, y, ws, find_size)) < 0)
+            goto end;
+        net->workspace_size = FFMAX(net->workspace_size, cv->workspace);
+    }
+end:
+    /* what the search held is not counted as the network's */
+    for (int i = 0; i < 2; i++)
+        if (stand_in[i]) {
+            dev_free(net, &stand_in[i]);
+            net->device_bytes -= layers->buffer_elems[i ? DEEP3D_BUF_OUTPUT : DEEP3D_BUF_INPUT] * es;
+        }
+    if (ws) {
+        dev_free(net, &ws);
+        net->device_bytes -= find_size;
+    }
+    return ret;
 }
 
 static int build(Deep3DCudaNet *net)
@@ -647,8 +831,6 @@ static int build(Deep3DCudaNet *net)
     for (int i = DEEP3D_BUF_INTERNAL; i < layers->nb_buffers; i++)
         if ((ret = dev_alloc(net, &net->buf[i], layers->buffer_elems[i] * es, "activations")) < 0)
             return ret;
-    if ((ret = dev_alloc(net, &net->workspace, net->workspace_size, "the cuDNN workspace")) < 0)
-        return ret;
     /* fp16: the network's input and last logits in half; float ones are the caller's */
     if (net->half &&
         ((ret = dev_alloc(net, &net->buf[DEEP3D_BUF_INPUT],
@@ -656,7 +838,9 @@ static int build(Deep3DCudaNet *net)
          (ret = dev_alloc(net, &net->buf[DEEP3D_BUF_OUTPUT],
                           layers->buffer_elems[DEEP3D_BUF_OUTPUT] * es, "activations")) < 0))
         return ret;
-    return 0;
+    if ((ret = fuse(net)) < 0 || (ret = time_algorithms(net)) < 0)
+        return ret;
+    return dev_alloc(net, &net->workspace, net->workspace_size, "the cuDNN workspace");
 }
 
 /* auto: fp16 where there are tensor cores (compute capability 7.0 and later), else fp32. */
@@ -762,8 +946,9 @@ int ff_deep3d_cuda_net_init(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DMod
     if (ret < 0)
         goto fail;
     av_log(log_ctx, AV_LOG_VERBOSE, "GPU network: %s, batch %d, %zu MiB of device memory "
-           "(workspace %zu MiB)\n", net->precision, net->batch, net->device_bytes >> 20,
-           net->workspace_size >> 20);
+           "(workspace %zu MiB); algorithms of %d convolutions timed, %d with bias and ReLU "
+           "fused\n", net->precision, net->batch, net->device_bytes >> 20,
+           net->workspace_size >> 20, net->nb_timed, net->nb_fused);
     *pnet = net;
     return 0;
 fail:
@@ -789,6 +974,8 @@ void ff_deep3d_cuda_net_free(Deep3DCudaNet **pnet)
         return;
     for (int i = 0; i < DEEP3D_MAX_LAYERS; i++)
         conv_uninit(net, &net->conv[i]);
+    if (net->relu)
+        net->dnn->cudnnDestroyActivationDescriptor(net->relu);
     if (net->handle)
         net->dnn->cudnnDestroy(net->handle);
 

@@ -52,7 +52,9 @@
     X(CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION,            2)      \
     X(CUDNN_FMA_MATH,                                   3)      \
     X(CUDNN_CONVOLUTION_FWD_ALGO_COUNT,                 8)      \
-    X(CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,            6)
+    X(CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,            6)      \
+    X(CUDNN_ACTIVATION_RELU,                            1)      \
+    X(CUDNN_NOT_PROPAGATE_NAN,                          0)
 
 #ifndef CUDNN_MAJOR
 
@@ -65,6 +67,7 @@ typedef struct cudnnContext           *cudnnHandle_t;
 typedef struct cudnnTensorStruct      *cudnnTensorDescriptor_t;
 typedef struct cudnnFilterStruct      *cudnnFilterDescriptor_t;
 typedef struct cudnnConvolutionStruct *cudnnConvolutionDescriptor_t;
+typedef struct cudnnActivationStruct  *cudnnActivationDescriptor_t;
 /* cudaStream_t and the driver API's CUstream are the same type. */
 typedef struct CUstream_st            *cudaStream_t;
 
@@ -77,6 +80,8 @@ typedef int cudnnMathType_t;
 typedef int cudnnDeterminism_t;
 typedef int cudnnConvolutionFwdAlgo_t;
 typedef int cudnnConvolutionBwdDataAlgo_t;
+typedef int cudnnActivationMode_t;
+typedef int cudnnNanPropagation_t;
 
 typedef struct cudnnConvolutionFwdAlgoPerfStruct {
     cudnnConvolutionFwdAlgo_t algo;
@@ -161,6 +166,51 @@ DEEP3D_CUDNN_CONV_CALLS(ConvolutionForward, cudnnTensorDescriptor_t, cudnnFilter
 DEEP3D_CUDNN_CONV_CALLS(ConvolutionBackwardData, cudnnFilterDescriptor_t, cudnnTensorDescriptor_t,
                         cudnnConvolutionBwdDataAlgo_t, cudnnConvolutionBwdDataAlgoPerf_t)
 
+/*
+ * The algorithms timed by cuDNN on the given buffers and workspace (the
+ * output is overwritten), fastest first: the same two inputs as above, then
+ * the output.
+ */
+#define DEEP3D_CUDNN_FIND_CALL(kind, first_t, second_t, perf_t)                                    \
+typedef cudnnStatus_t tcudnnFind##kind##AlgorithmEx(cudnnHandle_t handle, const first_t a_desc,   \
+                                                    const void *a, const second_t b_desc,          \
+                                                    const void *b,                                 \
+                                                    const cudnnConvolutionDescriptor_t conv,       \
+                                                    const cudnnTensorDescriptor_t out_desc,        \
+                                                    void *out, const int requested, int *returned, \
+                                                    perf_t *perf, void *workspace,                 \
+                                                    size_t workspace_size);
+
+DEEP3D_CUDNN_FIND_CALL(ConvolutionForward, cudnnTensorDescriptor_t, cudnnFilterDescriptor_t,
+                       cudnnConvolutionFwdAlgoPerf_t)
+DEEP3D_CUDNN_FIND_CALL(ConvolutionBackwardData, cudnnFilterDescriptor_t, cudnnTensorDescriptor_t,
+                       cudnnConvolutionBwdDataAlgoPerf_t)
+
+typedef cudnnStatus_t tcudnnCreateActivationDescriptor(cudnnActivationDescriptor_t *desc);
+typedef cudnnStatus_t tcudnnSetActivationDescriptor(cudnnActivationDescriptor_t desc,
+                                                    cudnnActivationMode_t mode,
+                                                    cudnnNanPropagation_t relu_nan_opt,
+                                                    double coef);
+typedef cudnnStatus_t tcudnnDestroyActivationDescriptor(cudnnActivationDescriptor_t desc);
+/* y = act(alpha1 * conv(x, w) + alpha2 * z + bias), one call */
+typedef cudnnStatus_t tcudnnConvolutionBiasActivationForward(cudnnHandle_t handle,
+                                                             const void *alpha1,
+                                                             const cudnnTensorDescriptor_t x_desc,
+                                                             const void *x,
+                                                             const cudnnFilterDescriptor_t w_desc,
+                                                             const void *w,
+                                                             const cudnnConvolutionDescriptor_t conv,
+                                                             cudnnConvolutionFwdAlgo_t algo,
+                                                             void *workspace, size_t workspace_size,
+                                                             const void *alpha2,
+                                                             const cudnnTensorDescriptor_t z_desc,
+                                                             const void *z,
+                                                             const cudnnTensorDescriptor_t bias_desc,
+                                                             const void *bias,
+                                                             const cudnnActivationDescriptor_t act,
+                                                             const cudnnTensorDescriptor_t y_desc,
+                                                             void *y);
+
 /* Every function the loader resolves: X(name, required). */
 #define DEEP3D_CUDNN_FUNCTIONS(X)                       \
     X(cudnnGetVersion,                          1)      \
@@ -185,7 +235,13 @@ DEEP3D_CUDNN_CONV_CALLS(ConvolutionBackwardData, cudnnFilterDescriptor_t, cudnnT
     X(cudnnConvolutionForward,                  1)      \
     X(cudnnGetConvolutionBackwardDataAlgorithm_v7,      1)      \
     X(cudnnGetConvolutionBackwardDataWorkspaceSize,     1)      \
-    X(cudnnConvolutionBackwardData,             1)
+    X(cudnnConvolutionBackwardData,             1)      \
+    X(cudnnFindConvolutionForwardAlgorithmEx,   0)      \
+    X(cudnnFindConvolutionBackwardDataAlgorithmEx,      0)      \
+    X(cudnnCreateActivationDescriptor,          0)      \
+    X(cudnnSetActivationDescriptor,             0)      \
+    X(cudnnDestroyActivationDescriptor,         0)      \
+    X(cudnnConvolutionBiasActivationForward,    0)
 
 typedef struct Deep3DCudnn {
     void *lib;

@@ -178,9 +178,9 @@ float ff_deep3d_temporal_inv_motion(const Deep3DTemporal *t)
     return level_scale(t->m) / (3.0f * t->p.motion);
 }
 
-/* Why the history does not apply to this frame, or NULL. */
-static const char *reset_reason(Deep3DTemporal *t, double dist, int64_t pts,
-                                AVRational tb, AVRational frame_rate, char *buf, size_t size)
+/* Why the timestamps break the history of this frame, or NULL. */
+static const char *pts_reason(Deep3DTemporal *t, int64_t pts, AVRational tb,
+                              AVRational frame_rate, char *buf, size_t size)
 {
     const char *reason = NULL;
 
@@ -204,14 +204,14 @@ static const char *reset_reason(Deep3DTemporal *t, double dist, int64_t pts,
         if (delta > 0)
             t->last_delta = delta;
     }
-    if (!reason && t->p.scenecut > 0 && dist >= 0) {
-        av_log(t->log_ctx, AV_LOG_DEBUG, "scene distance %.3f\n", dist);
-        if (dist > t->p.scenecut) {
-            snprintf(buf, size, "scene cut (distance %.2f > %.2f)", dist, t->p.scenecut);
-            reason = buf;
-        }
-    }
     return reason;
+}
+
+static void log_reset(Deep3DTemporal *t, void *log_ctx, int64_t frame, const char *reason)
+{
+    av_log(log_ctx, AV_LOG_VERBOSE, "temporal state reset at frame %"PRId64": %s\n", frame,
+           reason);
+    t->nb_resets++;
 }
 
 /*
@@ -351,8 +351,9 @@ Deep3DAutoConv ff_deep3d_temporal_auto_conv(Deep3DTemporal *t, void *log_ctx, co
     return (Deep3DAutoConv){ .gain = g, .convergence = c };
 }
 
-int ff_deep3d_temporal_begin(Deep3DTemporal *t, void *log_ctx, double dist, int64_t pts,
-                             AVRational time_base, AVRational frame_rate)
+int ff_deep3d_temporal_begin_deferred(Deep3DTemporal *t, void *log_ctx, int64_t pts,
+                                      AVRational time_base, AVRational frame_rate,
+                                      int *measure)
 {
     const char *reason = NULL;
     char buf[160];
@@ -360,17 +361,40 @@ int ff_deep3d_temporal_begin(Deep3DTemporal *t, void *log_ctx, double dist, int6
 
     t->log_ctx = log_ctx;
     if (t->have_prev) {
-        reason = reset_reason(t, dist, pts, time_base, frame_rate, buf, sizeof(buf));
+        reason = pts_reason(t, pts, time_base, frame_rate, buf, sizeof(buf));
         if (reason) {
-            av_log(log_ctx, AV_LOG_VERBOSE, "temporal state reset at frame %"PRId64": %s\n",
-                   t->nb_frames, reason);
-            t->nb_resets++;
+            log_reset(t, log_ctx, t->nb_frames, reason);
             fresh = 1;
         }
     }
+    *measure  = !fresh && t->p.scenecut > 0;
     t->prev_pts  = pts;
     t->have_prev = 1;
     t->nb_frames++;
+    return fresh;
+}
+
+int ff_deep3d_temporal_scene_result(Deep3DTemporal *t, void *log_ctx, int64_t frame,
+                                    double dist)
+{
+    char buf[160];
+
+    av_log(log_ctx, AV_LOG_DEBUG, "scene distance %.3f\n", dist);
+    if (!(dist > t->p.scenecut))
+        return 0;
+    snprintf(buf, sizeof(buf), "scene cut (distance %.2f > %.2f)", dist, t->p.scenecut);
+    log_reset(t, log_ctx, frame, buf);
+    return 1;
+}
+
+int ff_deep3d_temporal_begin(Deep3DTemporal *t, void *log_ctx, double dist, int64_t pts,
+                             AVRational time_base, AVRational frame_rate)
+{
+    int measure, fresh = ff_deep3d_temporal_begin_deferred(t, log_ctx, pts, time_base,
+                                                           frame_rate, &measure);
+
+    if (measure && dist >= 0)
+        fresh = ff_deep3d_temporal_scene_result(t, log_ctx, t->nb_frames - 1, dist);
     return fresh;
 }
 

@@ -102,6 +102,29 @@ double ff_deep3d_temporal_distance(const Deep3DModel *m, const float *row_sums);
 int ff_deep3d_temporal_begin(Deep3DTemporal *t, void *log_ctx, double dist, int64_t pts,
                              AVRational time_base, AVRational frame_rate);
 
+/**
+ * ff_deep3d_temporal_begin() for a path that measures the scene distance
+ * later (on the GPU, read back without waiting): the timestamp checks now,
+ * with their reset logged. Returns 1 when the frame starts afresh for them
+ * (the first frame, a timestamp discontinuity); else *measure is set when
+ * the scene distance decides (scenecut on), and its value must be given to
+ * ff_deep3d_temporal_scene_result() with this frame's index (the frame count
+ * before this call), in frame order.
+ */
+int ff_deep3d_temporal_begin_deferred(Deep3DTemporal *t, void *log_ctx, int64_t pts,
+                                      AVRational time_base, AVRational frame_rate,
+                                      int *measure);
+
+/**
+ * The scene distance of frame number `frame`, measured for
+ * ff_deep3d_temporal_begin_deferred(): logged at debug level, and when it
+ * exceeds scenecut, the reset is logged and counted. Returns 1 then (the
+ * frame started afresh), else 0. The decision is the comparison
+ * ff_deep3d_temporal_begin() makes: dist > scenecut, in double.
+ */
+int ff_deep3d_temporal_scene_result(Deep3DTemporal *t, void *log_ctx, int64_t frame,
+                                    double dist);
+
 /** EMA weight of a still pixel, and 1 / (3 * motion) in network input units. */
 float ff_deep3d_temporal_alpha0(const Deep3DTemporal *t);
 float ff_deep3d_temporal_inv_motion(const Deep3DTemporal *t);

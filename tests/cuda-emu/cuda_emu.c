@@ -12,14 +12,25 @@
  * filled with 0xff bytes (float NaN), so a read of memory nobody wrote
  * shows up in the results.
  *
+ * Events are real: a record takes the host clock (the work queued before it
+ * is done: streams are synchronous), cuEventElapsedTime gives the time
+ * between two records and fails, as the driver does, for an event never
+ * recorded or created with CU_EVENT_DISABLE_TIMING; cuEventQuery and
+ * cuEventSynchronize fail for an event destroyed or never created. Pinned
+ * host memory (cuMemAllocHost_v2) is counted: cuMemFreeHost of anything
+ * else fails, and $D3EMU_LEAK_CHECK reports what is still held at exit.
+ *
  * What this cannot check: the PTX itself, real GPU concurrency and timing,
  * cuDNN's numerics (cudnn_emu.c stands in for cuDNN).
  */
+
+#define _POSIX_C_SOURCE 200112L /* clock_gettime */
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <ffnvcodec/dynlink_cuda.h>
 
@@ -142,7 +153,105 @@ CUresult cuGetErrorString(CUresult err, const char **s) { *s = "error in the hos
 CUresult cuStreamCreate(CUstream *s, unsigned flags) { *s = DUMMY; return CUDA_SUCCESS; }
 CUresult cuStreamSynchronize(CUstream s) { return CUDA_SUCCESS; }
 CUresult cuStreamDestroy_v2(CUstream s) { return CUDA_SUCCESS; }
-CUresult cuEventCreate(CUevent *e, unsigned flags) { *e = DUMMY; return CUDA_SUCCESS; }
+
+#define EMU_EVENT_MAGIC 0x64336576u
+#define EMU_INVALID_HANDLE 400      /* CUDA_ERROR_INVALID_HANDLE */
+#define EMU_INVALID_VALUE  1        /* CUDA_ERROR_INVALID_VALUE */
+#define EMU_CU_EVENT_DISABLE_TIMING 2
+
+typedef struct EmuEvent {
+    unsigned magic, flags;
+    int recorded;
+    double t;                       /* seconds, CLOCK_MONOTONIC, at the last record */
+} EmuEvent;
+
+static EmuEvent *event_of(CUevent e)
+{
+    EmuEvent *ev = (EmuEvent *)e;
+    return ev && ev->magic == EMU_EVENT_MAGIC ? ev : NULL;
+}
+
+CUresult cuEventCreate(CUevent *e, unsigned flags)
+{
+    EmuEvent *ev = calloc(1, sizeof(*ev));
+    if (!ev)
+        return 2;
+    ev->magic = EMU_EVENT_MAGIC;
+    ev->flags = flags;
+    *e = (CUevent)ev;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuEventDestroy_v2(CUevent e)
+{
+    EmuEvent *ev = event_of(e);
+    if (!ev)
+        return EMU_INVALID_HANDLE;
+    ev->magic = 0;
+    free(ev);
+    return CUDA_SUCCESS;
+}
+
+CUresult cuEventRecord(CUevent e, CUstream s)
+{
+    EmuEvent *ev = event_of(e);
+    struct timespec ts;
+    if (!ev)
+        return EMU_INVALID_HANDLE;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ev->t = ts.tv_sec + ts.tv_nsec / 1e9;
+    ev->recorded = 1;
+    return CUDA_SUCCESS;
+}
+
+/* Streams are synchronous: a recorded event has been reached. */
+CUresult cuEventQuery(CUevent e) { return event_of(e) ? CUDA_SUCCESS : EMU_INVALID_HANDLE; }
+CUresult cuEventSynchronize(CUevent e) { return event_of(e) ? CUDA_SUCCESS : EMU_INVALID_HANDLE; }
+
+CUresult cuEventElapsedTime(float *ms, CUevent start, CUevent end);
+CUresult cuEventElapsedTime(float *ms, CUevent start, CUevent end)
+{
+    EmuEvent *a = event_of(start), *b = event_of(end);
+    if (!a || !b || !ms)
+        return EMU_INVALID_HANDLE;
+    if ((a->flags | b->flags) & EMU_CU_EVENT_DISABLE_TIMING || !a->recorded || !b->recorded)
+        return EMU_INVALID_HANDLE;
+    *ms = (float)((b->t - a->t) * 1e3);
+    return CUDA_SUCCESS;
+}
+
+/* Pinned host memory: a count of blocks held, checked at exit on request. */
+static int pinned_held;
+
+CUresult cuMemAllocHost_v2(void **p, size_t size);
+CUresult cuMemAllocHost_v2(void **p, size_t size)
+{
+    size_t *m = malloc(size + 16);
+    if (!m)
+        return 2;
+    m[0] = EMU_EVENT_MAGIC + 1;     /* a tag: cuMemFreeHost takes only these blocks */
+    pinned_held++;
+    *p = (char *)m + 16;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemFreeHost(void *p);
+CUresult cuMemFreeHost(void *p)
+{
+    size_t *m = p ? (size_t *)((char *)p - 16) : NULL;
+    if (!m || m[0] != EMU_EVENT_MAGIC + 1)
+        return EMU_INVALID_VALUE;
+    m[0] = 0;
+    pinned_held--;
+    free(m);
+    return CUDA_SUCCESS;
+}
+
+__attribute__((destructor)) static void pinned_check(void)
+{
+    if (getenv("D3EMU_LEAK_CHECK") && pinned_held)
+        fprintf(stderr, "d3emu: %d pinned host blocks not freed\n", pinned_held);
+}
 
 CUresult cuModuleLoadData(CUmodule *m, const void *image) { *m = DUMMY; return CUDA_SUCCESS; }
 CUresult cuModuleUnload(CUmodule m) { return CUDA_SUCCESS; }
@@ -175,10 +284,6 @@ STUB(cuDevicePrimaryCtxReset)
 STUB(cuStreamQuery)
 STUB(cuStreamAddCallback)
 STUB(cuStreamWaitEvent)
-STUB(cuEventDestroy_v2)
-STUB(cuEventSynchronize)
-STUB(cuEventQuery)
-STUB(cuEventRecord)
 STUB(cuLinkCreate)
 STUB(cuLinkAddData)
 STUB(cuLinkComplete)

@@ -11,7 +11,13 @@
  * queries offer a tensor-core result first, which deep3d must skip in fp32
  * (running it on float tensors is an error here: that would be TF32) and may
  * take in fp16, then an FMA one with a small workspace, which deep3d must
- * allocate and pass.
+ * allocate and pass. The timed searches (Find*AlgorithmEx) rank otherwise,
+ * in a fixed order as if timed: the tensor-core result, then FMA algorithm
+ * 2, then 0; an algorithm whose workspace exceeds the one given fails there
+ * with an allocation status, as cuDNN reports it. They check the buffers and
+ * overwrite the output, as cuDNN may. The fused convolution + bias + ReLU
+ * (cudnnConvolutionBiasActivationForward) takes float data only here (its
+ * half configuration wants a half bias, which deep3d does not use).
  */
 
 #include <stdint.h>
@@ -28,6 +34,7 @@ struct cudnnContext { void *stream; };
 struct cudnnTensorStruct { int n, c, h, w, type, nhwc; };
 struct cudnnFilterStruct { int k, c, h, w, type, nhwc; };
 struct cudnnConvolutionStruct { int pad_h, pad_w, u, v, dil_h, dil_w, math, compute; };
+struct cudnnActivationStruct { int mode, nan_opt, set; double coef; };
 
 #define TENSOR_ALGO 1   /* the tensor-core result of the algorithm queries */
 
@@ -295,5 +302,123 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t h, const void *alpha_p,
         store(dxv, dxd->type, i, alpha * acc[i] +
               (beta != 0.0f ? beta * load(dxv, dxd->type, i) : 0.0f));
     free(acc);
+    return 0;
+}
+
+/* ---- timed searches ---- */
+
+/* Three results as if timed, fastest first; those needing more workspace than
+ * given fail with CUDNN_STATUS_INTERNAL_ERROR_DEVICE_ALLOCATION_FAILED. */
+#define FIND_RESULTS(perf, returned, requested, conv, ws_size)                      \
+    do {                                                                            \
+        static const int algos[3] = { TENSOR_ALGO, 2, 0 };                          \
+        static const float times[3] = { 0.05f, 0.10f, 0.20f };                      \
+        int n = requested < 3 ? requested : 3;                                      \
+        memset(perf, 0, sizeof(*perf) * n);                                         \
+        for (int i = 0; i < n; i++) {                                               \
+            perf[i].algo     = algos[i];                                            \
+            perf[i].time     = times[i];                                            \
+            perf[i].memory   = EMU_WORKSPACE;                                       \
+            perf[i].mathType = algos[i] == TENSOR_ALGO ? CUDNN_TENSOR_OP_MATH : (conv)->math; \
+            perf[i].status   = ws_size >= EMU_WORKSPACE ? CUDNN_STATUS_SUCCESS :    \
+                               CUDNN_STATUS_INTERNAL_ERROR_DEVICE_ALLOCATION_FAILED; \
+        }                                                                           \
+        *returned = n;                                                              \
+    } while (0)
+
+/* The output overwritten (NaN): whoever reads it as a result after a search is wrong. */
+static void scribble(void *p, const cudnnTensorDescriptor_t d)
+{
+    memset(p, 0xff, (size_t)d->n * d->c * d->h * d->w * (d->type == CUDNN_DATA_HALF ? 2 : 4));
+}
+
+cudnnStatus_t cudnnFindConvolutionForwardAlgorithmEx(cudnnHandle_t h, const cudnnTensorDescriptor_t x,
+                                                     const void *xv, const cudnnFilterDescriptor_t w,
+                                                     const void *wv, const cudnnConvolutionDescriptor_t c,
+                                                     const cudnnTensorDescriptor_t y, void *yv,
+                                                     const int requested, int *returned,
+                                                     cudnnConvolutionFwdAlgoPerf_t *perf, void *ws,
+                                                     size_t ws_size)
+{
+    if (!shapes_ok(c, x, w, y) || !xv || !wv || !yv || (ws_size && !ws) || requested < 1)
+        return 2000;
+    FIND_RESULTS(perf, returned, requested, c, ws_size);
+    scribble(yv, y);
+    return 0;
+}
+
+cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithmEx(cudnnHandle_t h, const cudnnFilterDescriptor_t w,
+                                                          const void *wv, const cudnnTensorDescriptor_t dy,
+                                                          const void *dyv, const cudnnConvolutionDescriptor_t c,
+                                                          const cudnnTensorDescriptor_t dx, void *dxv,
+                                                          const int requested, int *returned,
+                                                          cudnnConvolutionBwdDataAlgoPerf_t *perf,
+                                                          void *ws, size_t ws_size)
+{
+    if (!shapes_ok(c, dx, w, dy) || !wv || !dyv || !dxv || (ws_size && !ws) || requested < 1)
+        return 2000;
+    FIND_RESULTS(perf, returned, requested, c, ws_size);
+    scribble(dxv, dx);
+    return 0;
+}
+
+/* ---- convolution + bias + activation ---- */
+
+cudnnStatus_t cudnnCreateActivationDescriptor(cudnnActivationDescriptor_t *d) { ALLOC(struct cudnnActivationStruct, d); return 0; }
+cudnnStatus_t cudnnDestroyActivationDescriptor(cudnnActivationDescriptor_t d) { free(d); return 0; }
+
+cudnnStatus_t cudnnSetActivationDescriptor(cudnnActivationDescriptor_t d, cudnnActivationMode_t mode,
+                                           cudnnNanPropagation_t nan_opt, double coef)
+{
+    if (mode != CUDNN_ACTIVATION_RELU)
+        return 3000;    /* the only mode emulated */
+    *d = (struct cudnnActivationStruct){ mode, nan_opt, 1, coef };
+    return 0;
+}
+
+cudnnStatus_t cudnnConvolutionBiasActivationForward(cudnnHandle_t h, const void *alpha1_p,
+                                                    const cudnnTensorDescriptor_t xd, const void *xv,
+                                                    const cudnnFilterDescriptor_t wd, const void *wv,
+                                                    const cudnnConvolutionDescriptor_t c,
+                                                    cudnnConvolutionFwdAlgo_t algo, void *ws,
+                                                    size_t ws_size, const void *alpha2_p,
+                                                    const cudnnTensorDescriptor_t zd, const void *zv,
+                                                    const cudnnTensorDescriptor_t bd, const void *bv,
+                                                    const cudnnActivationDescriptor_t act,
+                                                    const cudnnTensorDescriptor_t yd, void *yv)
+{
+    const float alpha1 = *(const float *)alpha1_p, alpha2 = *(const float *)alpha2_p;
+    const float *bias = bv;
+
+    if (!shapes_ok(c, xd, wd, yd) || !workspace_ok(ws, ws_size) || !act || !act->set)
+        return 2000;
+    if (!types_ok(c, algo, xd, wd, yd) || xd->type != CUDNN_DATA_FLOAT)
+        return 3000;
+    /* z of y's shape; bias 1 x K x 1 x 1, float */
+    if (zd->n != yd->n || zd->c != yd->c || zd->h != yd->h || zd->w != yd->w ||
+        zd->type != yd->type || bd->n != 1 || bd->c != yd->c || bd->h != 1 || bd->w != 1 ||
+        bd->type != CUDNN_DATA_FLOAT || !bias || !zv)
+        return 2000;
+    for (int n = 0; n < yd->n; n++)
+        for (int k = 0; k < yd->c; k++)
+            for (int oy = 0; oy < yd->h; oy++)
+                for (int ox = 0; ox < yd->w; ox++) {
+                    size_t out = AT_T(yd, n, k, oy, ox);
+                    float acc = 0.0f, v;
+                    for (int ch = 0; ch < xd->c; ch++)
+                        for (int ky = 0; ky < wd->h; ky++)
+                            for (int kx = 0; kx < wd->w; kx++) {
+                                int iy = oy * c->u - c->pad_h + ky * c->dil_h;
+                                int ix = ox * c->v - c->pad_w + kx * c->dil_w;
+                                if (iy < 0 || iy >= xd->h || ix < 0 || ix >= xd->w)
+                                    continue;
+                                acc += load(xv, xd->type, AT_T(xd, n, ch, iy, ix)) *
+                                       load(wv, wd->type, AT_F(wd, k, ch, ky, kx));
+                            }
+                    /* as a convolution, then the bias, then the ReLU, each rounded to float */
+                    v = alpha1 * acc + (alpha2 != 0.0f ? alpha2 * load(zv, zd->type, AT_T(zd, n, k, oy, ox)) : 0.0f);
+                    v = v + bias[k];
+                    store(yv, yd->type, out, v < 0.0f ? 0.0f : v);
+                }
     return 0;
 }

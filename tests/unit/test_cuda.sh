@@ -272,6 +272,82 @@ PY
     else
         ok "cuDNN search without the dynamic linker's cache # skip: no ELF interpreter found"
     fi
+    # per-stage GPU timers (CUDA events, emulated on the host clock): at verbose level one
+    # line per stage for all frames; the total is the sum of the stages, frame by frame,
+    # so its mean is the sum of the stage means (each printed to 0.1 us: 0.35 us slack)
+    vlog() { # vlog LEVEL GRAPH [ENV...]: ffmpeg's log on the emulator, CUDA frames
+        local level=$1 graph=$2; shift 2
+        env "$@" LD_LIBRARY_PATH=$EMU${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} DEEP3D_CUDNN=$EMU/libcudnn.so.9 \
+            "$OUT/ffmpeg" -nostdin -hide_banner -nostats -loglevel "$level" -init_hw_device cuda=gpu \
+            -filter_hw_device gpu -lavfi "$graph" -f null - 2>&1
+    }
+    for case in "1 sbsl" "3 ab2l" "2 depth" "1 arcd"; do
+        set -- $case
+        log=$(vlog verbose "testsrc2=s=96x64:r=5:d=1.4,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda:batch=$1:mode=$2,hwdownload,format=nv12")
+        stages=$(echo "$log" | sed -n 's/.*GPU stage \([a-z]*\) *mean *\([0-9.]*\) us, p99 *\([0-9.]*\) us$/\1 \2 \3/p')
+        if echo "$log" | grep -qF 'GPU time per frame, CUDA events, 7 frames (batch '"$1" &&
+           [ "$(echo "$stages" | awk '{ print $1 }' | tr '\n' ' ')" = "input network temporal selection packing total " ] &&
+           echo "$stages" | awk '$1 == "total" { t = $2; next } { s += $2 } $2 < 0 || $3 < 0 { bad = 1 }
+                                 END { exit !(!bad && t > 0 && (s - t < 0.35 && t - s < 0.35)) }'; then
+            ok "GPU stage timers, batch=$1 mode=$2: 7 frames, 6 stages, total = sum of stage means ($(echo "$stages" | awk '$1 == "total" { print $2 }') us)"
+        else
+            notok "GPU stage timers, batch=$1 mode=$2: $(echo "$log" | grep 'GPU \|rror' | head -n 8)"
+        fi
+    done
+    log=$(vlog info "testsrc2=s=96x64:r=5:d=1.4,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda,hwdownload,format=nv12")
+    if ! echo "$log" | grep -q 'GPU stage\|rror'; then
+        ok "GPU stage timers: nothing at info level"
+    else
+        notok "GPU stage timers at info level: $(echo "$log" | head -n 3)"
+    fi
+    # steady-state throughput after 64 warm-up frames (CUDA events): 70 frames give 6
+    log=$(vlog verbose "testsrc2=s=96x64:r=25:d=2.8,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda,hwdownload,format=nv12")
+    if echo "$log" | grep -q 'GPU steady state: 6 frames after the first 64 in [0-9.]* ms of GPU time (CUDA events): [0-9.]* fps$'; then
+        ok "steady-state fps: the 6 frames after the first 64, by CUDA events"
+    else
+        notok "steady-state fps: $(echo "$log" | grep 'GPU\|rror' | head -n 3)"
+    fi
+    # cuDNN: algorithms timed (Find*Ex) on the real buffers; the emulator ranks the tensor-core
+    # result, then FMA 2, then 0 (its heuristic gives tensor, then 0): fp32 must take 2 for
+    # every convolution, fp16 the tensor-core 1; bias + ReLU fused in fp32 only
+    nconv=$(echo "$(vlog debug "testsrc2=s=96x64:r=5:d=0.2,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda:precision=fp32,hwdownload,format=nv12")" |
+            grep -c 'algorithm [0-9]* timed fastest usable')
+    for case in "fp32 2 1" "fp16 1 0"; do
+        set -- $case
+        log=$(vlog debug "testsrc2=s=96x64:r=5:d=0.2,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda:precision=$1,hwdownload,format=nv12")
+        timed=$(echo "$log" | grep -c "algorithm $2 timed fastest usable (0.[0-9]* ms, workspace 4096; 3 timed; heuristic choice [01])")
+        fused=$(echo "$log" | sed -n 's/.*algorithms of \([0-9]*\) convolutions timed, \([0-9]*\) with bias and ReLU fused$/\1 \2/p')
+        if [ "$nconv" -gt 0 ] && [ "$timed" -eq "$nconv" ] && [ "${fused% *}" = "$nconv" ] &&
+           { { [ "$3" = 1 ] && [ "${fused#* }" -gt 0 ]; } || { [ "$3" = 0 ] && [ "${fused#* }" = 0 ]; }; }; then
+            ok "precision=$1: all $nconv convolutions take the timed algorithm $2; fused: ${fused#* }"
+        else
+            notok "precision=$1, timed algorithms: $timed of $nconv, '$fused': $(echo "$log" | grep 'timed\|rror' | head -n 4)"
+        fi
+    done
+    # the scene cut decided on the device: the reset lines (read back later through pinned
+    # memory), their frames and reasons, and the outputs of tests/fate/deep3d-reset.sh are the
+    # CPU path's; software frames with device=cuda take the GPU path (uploaded). No
+    # pinned block may be left at exit (D3EMU_LEAK_CHECK).
+    img=$TOP/tests/data/cut-astronaut-coffee.png
+    if [ -f "$img" ]; then
+        cpu=$("$TOP/tests/fate/deep3d-reset.sh" "$OUT/ffmpeg" "$img" "model=$MODEL:device=cpu:smooth=8" 2>&1)
+        gpu=$(D3EMU_LEAK_CHECK=1 LD_LIBRARY_PATH=$EMU${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} DEEP3D_CUDNN=$EMU/libcudnn.so.9 \
+              "$TOP/tests/fate/deep3d-reset.sh" "$OUT/ffmpeg" "$img" "model=$MODEL:device=cuda:smooth=8" 2>&1)
+        if [ "$cpu" = "$gpu" ] && echo "$gpu" | grep -q '^cut: temporal state reset at frame 3: scene cut' &&
+           echo "$gpu" | grep -q '^gap: temporal state reset at frame 2: timestamp'; then
+            ok "scene cut on the device: deep3d-reset.sh gives the CPU path's lines and results"
+        else
+            notok "scene cut on the device: $(diff <(echo "$cpu") <(echo "$gpu") | head -n 6)"
+        fi
+    else
+        notok "scene cut on the device: $img missing"
+    fi
+    log=$(vlog verbose "testsrc2=s=96x64:r=5:d=2,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda:scenecut=1,hwdownload,format=nv12" D3EMU_LEAK_CHECK=1)
+    if echo "$log" | grep -q 'temporal: 10 frames, 9 resets' && ! echo "$log" | grep -q 'd3emu:\|rror'; then
+        ok "scenecut=1 on moving testsrc2: every frame after the first resets, counted at the end; pinned memory freed"
+    else
+        notok "scenecut=1 on moving testsrc2: $(echo "$log" | grep 'temporal\|d3emu\|rror' | head -n 3)"
+    fi
     # a network of real width (the compact benchmark model: 256x160, 17 planes, up to
     # 128 channels) at 640x360, with the same comparison, in both precisions
     compact=$BUILD/check/cuda-emu/compact.safetensors
