@@ -11,11 +11,11 @@
              of three products of values up to ~2.6; exact for rowramp);
       image  RGB 0..1 at the depth map's size within 2e-6 (as input);
       probs  bit for bit to_probs(the C depth map).
-  onnx_check.py compare-eye DIR NAME OUT.raw MODEL [RENDER]
-      the filter's mode=right output against the numpy rendering (render_plane, or the hard
-      warp reference for RENDER=hard) of the probabilities to_probs(depth), with depth the
-      model's function of the numpy input: within 0.5 of an 8-bit step of the unrounded
-      reference plus 2e-3 for float32 sums (the bound of tools/make_frame_fixture.py).
+  onnx_check.py compare-eye DIR NAME OUT.raw
+      the filter's mode=right output against the numpy rendering (tools/deep3d_ref.py
+      render_plane) of to_probs(NAME.depth.f32), the depth map test_onnx got for the frame:
+      within 0.5 of an 8-bit step of the unrounded reference plus 2e-3 for float32 sums (the
+      bound of tools/make_frame_fixture.py).
 Prints "ok"/"not ok" lines.
 """
 
@@ -150,12 +150,15 @@ def _input_size(d: str, name: str, model: str, n: int) -> tuple[int, int]:
     raise ValueError(f"no input size for {name}")
 
 
-def compare_eye(d: str, name: str, out: str, model: str, iw: int, ih: int) -> None:
+def compare_eye(d: str, name: str, out: str) -> None:
     rows = {f[0]: f for f in frames(d)}
-    _, fmt, w, h, rng, matrix, _ = rows[name]
+    _, fmt, w, h, rng, matrix, model = rows[name]
     left = read_frame(d, name, fmt, w, h, rng, matrix)
     right = read_frame(d, name, fmt, w, h, rng, matrix, out)
-    P = to_probs(model_depth(model, numpy_input(left, iw, ih)).astype(np.float32)).astype(np.float64)
+    ih, iw = _input_size(d, name, model, 0)
+    dh, dw = (ih // 2, iw // 2) if model.startswith("luma-half") else (ih, iw)
+    depth = np.fromfile(os.path.join(d, name + ".depth.f32"), "<f4").reshape(dh, dw)
+    P = to_probs(depth).astype(np.float64)
     worst = 0.0
     step = ((1 << left.fmt.depth) - 1) / 255.0
     for lc, rc in zip(left.comps, right.comps):
@@ -175,7 +178,7 @@ def main(argv: list[str]) -> int:
     elif cmd == "compare-frames":
         compare_frames(d)
     elif cmd == "compare-eye":
-        compare_eye(d, argv[2], argv[3], argv[4], int(argv[5]), int(argv[6]))
+        compare_eye(d, argv[2], argv[3])
     else:
         raise SystemExit(f"unknown command {cmd}")
     return 1 if failed else 0

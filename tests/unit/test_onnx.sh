@@ -67,5 +67,90 @@ count "$("$BIN" "$WORK" "$ORT_LIB" | grep -v '^[0-9]* passed')"
 count "$("$PY" "$TOP/tests/unit/onnx_check.py" compare-maps "$WORK" 2>&1)"
 count "$("$PY" "$TOP/tests/unit/onnx_check.py" compare-frames "$WORK" 2>&1)"
 
+# 3. The filter: the right eye of each frame against the numpy rendering of the same depth
+#    map (its probabilities to_probs(depth) of what test_onnx wrote, so ORT's arithmetic is
+#    not in question; test_onnx showed the filter's source computes exactly these), one
+#    thread as test_onnx; each format's planes at its own size.
+while read -r fr name fmt w h range matrix model ow oh; do
+    in_opts=()
+    [ "$range" != unknown ] && in_opts+=(-color_range "$range")
+    [ "$matrix" != unknown ] && in_opts+=(-colorspace "$matrix")
+    size_opt=${ow:+:onnx_size=${ow}x$oh}
+    if "$FFMPEG" -nostdin -v error -f rawvideo -pix_fmt "$fmt" -s "${w}x$h" "${in_opts[@]}" -i "$WORK/$name.raw" \
+            -vf "deep3d=model=$WORK/$model.onnx:ort=$ORT_LIB$size_opt:mode=right:threads=1:device=cpu:smooth=0" \
+            -f rawvideo -pix_fmt "$fmt" -y "$WORK/$name.right.raw" 2> "$WORK/$name.ffmpeg.log"; then
+        count "$("$PY" "$TOP/tests/unit/onnx_check.py" compare-eye "$WORK" "$name" "$WORK/$name.right.raw" 2>&1)"
+    else
+        not_ok "$name: ffmpeg deep3d with $model failed: $(head -c 300 "$WORK/$name.ffmpeg.log")"
+    fi
+done < "$WORK/frames.txt"
+
+# 4. Errors through ffmpeg: each refused at init with one clear message, nothing rendered.
+ff_err() { # ff_err WHAT EXPECTED_TEXT FILTER_OPTIONS [ENV...]: ffmpeg must fail saying EXPECTED_TEXT
+    local what=$1 expect=$2 opts=$3 log; shift 3
+    log=$(env "$@" "$FFMPEG" -nostdin -hide_banner -v error -lavfi "testsrc2=s=64x48:r=5:d=0.2,deep3d=$opts" \
+          -f null - 2>&1)
+    if [ $? -ne 0 ] && echo "$log" | grep -q -- "$expect"; then
+        ok "ffmpeg: $what is refused: $(echo "$log" | grep -m1 -- "$expect" | cut -c1-160)"
+    else
+        not_ok "ffmpeg: $what: expected an error saying '$expect', got: $(echo "$log" | head -c 400)"
+    fi
+}
+ff_err "a missing runtime (ort=)" "Cannot load ONNX Runtime from the ort option" \
+       "model=$WORK/luma-dyn.onnx:ort=/nonexistent/libonnxruntime.so.1"
+ff_err "a missing runtime (\$DEEP3D_ORT)" "Cannot load ONNX Runtime from \$DEEP3D_ORT" \
+       "model=$WORK/luma-dyn.onnx" DEEP3D_ORT=/nonexistent
+ff_err "a model with NaN output" "not finite" "model=$WORK/bad-nan.onnx:ort=$ORT_LIB"
+ff_err "a truncated model" "Protobuf parsing failed" "model=$WORK/bad-truncated.onnx:ort=$ORT_LIB"
+ff_err "onnx_size on a fixed-size model" "fixed at 32x24" "model=$WORK/luma.onnx:ort=$ORT_LIB:onnx_size=64x48"
+ff_err "onnx_std with a zero" "onnx_std" "model=$WORK/luma-dyn.onnx:ort=$ORT_LIB:onnx_std=0.2,0,0.2"
+ff_err "onnx_mean with two values" "onnx_mean" "model=$WORK/luma-dyn.onnx:ort=$ORT_LIB:onnx_mean=0.5,0.5"
+ff_err "device=cuda with an ONNX model" "ONNX models run on the CPU" \
+       "model=$WORK/luma-dyn.onnx:ort=$ORT_LIB:device=cuda"
+ff_err "ONNX options with a safetensors model" "ONNX" \
+       "model=$TOP/tests/data/deep3d-tiny-fcn.safetensors:onnx_size=64x48"
+
+# The runtime found through $DEEP3D_ORT, logged at verbose with its version and path.
+log=$(DEEP3D_ORT=$ORT_LIB "$FFMPEG" -nostdin -hide_banner -v verbose \
+      -lavfi "testsrc2=s=64x48:r=5:d=0.2,deep3d=model=$WORK/luma-dyn.onnx:onnx_size=28x14" -f null - 2>&1)
+if echo "$log" | grep -q "ONNX Runtime [0-9.]* from $ORT_LIB (\$DEEP3D_ORT)" &&
+   echo "$log" | grep -q "device: cpu .*model: ONNX model"; then
+    ok "ffmpeg: \$DEEP3D_ORT loads the runtime, logged at verbose; the info line names the ONNX model"
+else
+    not_ok "ffmpeg with \$DEEP3D_ORT: $(echo "$log" | grep -i 'onnx\|error' | head -n 4)"
+fi
+
+# 5. CUDA frames (the host CUDA emulator of tests/cuda-emu, as test_cuda uses): an ONNX model
+#    is refused at configuration with the way out (hwdownload); device=auto with software
+#    frames runs it on the CPU.
+EMU=$BUILD/check/cuda-emu
+if [ ! -e "$EMU/libcuda.so.1" ] && command -v c++ > /dev/null; then
+    "$TOP/tests/cuda-emu/build.sh" "$EMU" "$BUILD/deps/include" \
+        "${SANITIZE:+-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-sanitize=vptr}" \
+        > "$WORK/cuda-emu.log" 2>&1 || true
+fi
+if [ -e "$EMU/libcuda.so.1" ]; then
+    log=$(LD_LIBRARY_PATH=$EMU${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} "$FFMPEG" -nostdin -hide_banner -v error \
+          -init_hw_device cuda=gpu -filter_hw_device gpu \
+          -lavfi "testsrc2=s=64x48:r=5:d=0.2,format=nv12,hwupload_cuda,deep3d=model=$WORK/luma-dyn.onnx:ort=$ORT_LIB" \
+          -f null - 2>&1)
+    if [ $? -ne 0 ] && echo "$log" | grep -q "ONNX models run on the CPU path for now; add hwdownload"; then
+        ok "ffmpeg: CUDA frames with an ONNX model are refused at configuration, saying to add hwdownload"
+    else
+        not_ok "ffmpeg: CUDA frames with an ONNX model: $(echo "$log" | head -c 400)"
+    fi
+    log=$(LD_LIBRARY_PATH=$EMU${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} DEEP3D_CUDNN=$EMU/libcudnn.so.9 \
+          "$FFMPEG" -nostdin -hide_banner -v info \
+          -lavfi "testsrc2=s=64x48:r=5:d=0.2,format=nv12,deep3d=model=$WORK/luma-dyn.onnx:ort=$ORT_LIB:onnx_size=28x14" \
+          -f null - 2>&1)
+    if [ $? -eq 0 ] && echo "$log" | grep -q "device: cpu (auto: ONNX models run on the CPU"; then
+        ok "ffmpeg: device=auto with an ONNX model and a GPU: the CPU, saying why"
+    else
+        not_ok "ffmpeg: device=auto with an ONNX model and a GPU: $(echo "$log" | grep -i 'device\|error' | head -n 3)"
+    fi
+else
+    ok "CUDA frames with an ONNX model # skip: no host CUDA emulator (no C++ compiler)"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
