@@ -57,6 +57,7 @@
 #include "deep3d_cudnn.h"
 #include "deep3d_temporal.h"
 #include "deep3d_input.h"
+#include "deep3d_shift.h"
 
 #define CHECK_CU(x) FF_CUDA_CHECK_DL(c->log_ctx, c->cu, x)
 /* floats in the anaglyph parameter block: mix 3 x 6, inverse 3 x 3, colour 8 */
@@ -71,7 +72,8 @@ struct Deep3DCuda {
     void *log_ctx;
     const Deep3DModel *m;
     Deep3DPack pack;
-    Deep3DSelectParams sel;
+    Deep3DSelectParams sel;     ///< this frame's: the user's shift, or auto convergence's
+    float strength, convergence;    ///< the user's
     int swap;
     int output;                 ///< enum Deep3DCudaOutput
 
@@ -207,9 +209,10 @@ static int frames_init(Deep3DCuda *c, AVBufferRef **pref, enum AVPixelFormat sw_
  */
 static void shift_table(const Deep3DSelectParams *p, int w, int32_t *si, float *sf)
 {
+    Deep3DShift sh = ff_deep3d_shift(p, w);
+
     for (int k = 0; k < p->nb_disp; k++) {
-        double d = p->disp_min + k;
-        double s = (d * p->strength / p->disp_width + p->convergence / 100) * w;
+        double s = (p->disp_min + k) * sh.gain + sh.offset;
         double a = floor(-s);
         si[k] = (int32_t)a;
         sf[k] = (float)(-s - a);
@@ -315,7 +318,7 @@ static int anaglyph_alloc(Deep3DCuda *c)
 {
     int ret;
 
-    if (c->output != DEEP3D_CUDA_ANAGLYPH)
+    if (c->output != DEEP3D_OUTPUT_ANAGLYPH)
         return 0;
     if ((ret = dev_alloc(c, &c->anaglyph_params, ANAGLYPH_PARAMS * sizeof(float),
                          "the anaglyph matrices")) < 0)
@@ -331,7 +334,7 @@ static int anaglyph_alloc(Deep3DCuda *c)
 static int eye_frame_needed(const Deep3DCuda *c)
 {
     return c->pack.half_w || c->pack.half_h || c->pack.interleave ||
-           c->output == DEEP3D_CUDA_ANAGLYPH;
+           c->output == DEEP3D_OUTPUT_ANAGLYPH;
 }
 
 int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *cfg,
@@ -365,17 +368,19 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     c->log_ctx = log_ctx;
     c->m       = m;
     c->pack    = *cfg->pack;
-    c->sel     = cfg->select;
+    c->sel     = ff_deep3d_render_params(m, cfg->strength, cfg->convergence, cfg->renormalize);
+    c->strength    = cfg->strength;
+    c->convergence = cfg->convergence;
     c->swap    = cfg->swap;
     c->output  = cfg->output;
     c->batch   = FFMAX(cfg->batch, 1);
-    if (c->output == DEEP3D_CUDA_ANAGLYPH &&
+    if (c->output == DEEP3D_OUTPUT_ANAGLYPH &&
         (ret = ff_deep3d_anaglyph_matrix(cfg->anaglyph, c->mix)) < 0) {
         av_log(log_ctx, AV_LOG_ERROR, "Unknown anaglyph type %d.\n", cfg->anaglyph);
         goto fail;
     }
     c->hwctx   = hwctx;
-    c->render_hard = cfg->render_hard;
+    c->render_hard = cfg->render == DEEP3D_RENDER_HARD;
     c->time_base   = cfg->time_base;
     c->frame_rate  = cfg->frame_rate;
     if (cfg->temporal) {
@@ -596,10 +601,14 @@ static int run_temporal(Deep3DCuda *c, const AVFrame *in)
     if (ret < 0)
         return ret;
     if (c->tp.auto_conv) {
+        Deep3DAutoConv conv;
         if ((ret = CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream))) < 0 ||
             (ret = CHECK_CU(c->cu->cuMemcpyDtoH(c->ed_host, c->ed, npix * sizeof(float)))) < 0)
             return ret;
-        ff_deep3d_temporal_auto_conv(c->temporal, c->log_ctx, c->ed_host, fresh, &c->sel);
+        conv = ff_deep3d_temporal_auto_conv(c->temporal, c->log_ctx, c->ed_host, fresh,
+                                            c->strength);
+        c->sel.strength    = c->strength * conv.gain;
+        c->sel.convergence = conv.convergence;
         if ((ret = upload_params(c)) < 0)
             return ret;
     }
@@ -612,11 +621,10 @@ static int run_hard(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *src
     CUdeviceptr src = (CUdeviceptr)src_p, dst = (CUdeviceptr)dst_p;
     int w = pl->w, h = pl->h, comps = pl->bytes_per_pixel / pl->elem_size, shift = pl->shift;
     int maxval = (1 << c->depth) - 1, nw = c->sel.net_w, nh = c->sel.net_h;
-    /* as deep3d_hard.c: shift = E[d] * k + c, in this plane's samples */
-    double k  = (double)c->sel.strength / c->sel.disp_width * w;
-    double cv = c->sel.convergence / 100.0 * w;
+    /* as deep3d_hard.c: shift = E[d] * gain + offset, in this plane's samples */
+    Deep3DShift sh = ff_deep3d_shift(&c->sel, w);
     void *args[] = { &src, &src_pitch, &dst, &dst_pitch, &w, &h, &comps, &shift, &maxval,
-                     &c->ed, &nw, &nh, &k, &cv, &c->hard_scratch };
+                     &c->ed, &nw, &nh, &sh.gain, &sh.offset, &c->hard_scratch };
 
     return launch_1d(c, c->hard, h, args);
 }
@@ -769,7 +777,7 @@ static int network_needed(const Deep3DCuda *c)
 {
     const Deep3DPack *p = &c->pack;
 
-    return c->output != DEEP3D_CUDA_STEREO || p->interleave ||
+    return c->output != DEEP3D_OUTPUT_STEREO || p->interleave ||
            (c->swap ? p->has_left : p->has_right);
 }
 
@@ -803,7 +811,7 @@ static int run_network(Deep3DCuda *c, const AVFrame *in)
     if (c->temporal && (ret = run_temporal(c, in)) < 0)
         return ret;
     /* the depth picture reads the probabilities, as on the CPU path */
-    if (c->render_hard && c->output != DEEP3D_CUDA_DEPTH && (ret = run_expected(c, c->probs)) < 0)
+    if (c->render_hard && c->output != DEEP3D_OUTPUT_DEPTH && (ret = run_expected(c, c->probs)) < 0)
         return ret;
     return 0;
 }
@@ -812,13 +820,13 @@ static int render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
 {
     const Deep3DPack *p = &c->pack;
     /* both eyes whole, combined by one kernel: interleaved rows, anaglyphs */
-    int combined = p->interleave || c->output == DEEP3D_CUDA_ANAGLYPH;
+    int combined = p->interleave || c->output == DEEP3D_OUTPUT_ANAGLYPH;
     /* with swap, the rendered eye takes the left slot and the input the right one */
     int rendered_shown = combined || (c->swap ? p->has_left : p->has_right);
     int input_shown    = c->swap ? p->has_right : p->has_left;
     int to_eye = eye_frame_needed(c), ret;
 
-    if (c->output == DEEP3D_CUDA_DEPTH) {
+    if (c->output == DEEP3D_OUTPUT_DEPTH) {
         if ((ret = run_network(c, in)) < 0)
             return ret;
         return run_depth(c, out);
@@ -891,6 +899,30 @@ int ff_deep3d_cuda_render_batch(Deep3DCuda *c, AVFrame *const *out, AVFrame *con
 int ff_deep3d_cuda_render(Deep3DCuda *c, AVFrame *out, const AVFrame *in)
 {
     return ff_deep3d_cuda_render_batch(c, &out, (AVFrame *const *)&in, 1);
+}
+
+int ff_deep3d_cuda_set_shift(Deep3DCuda *c, float strength, float convergence)
+{
+    CUcontext dummy;
+    int ret;
+
+    if (strength == c->strength && convergence == c->convergence)
+        return 0;
+    c->strength    = strength;
+    c->convergence = convergence;
+    /* auto convergence sets both per frame from the user's strength */
+    if (c->tp.auto_conv && c->temporal)
+        return 0;
+    c->sel.strength    = strength;
+    c->sel.convergence = convergence;
+    if ((ret = CHECK_CU(c->cu->cuCtxPushCurrent(c->hwctx->cuda_ctx))) < 0)
+        return ret;
+    /* the frames queued before read the old tables */
+    ret = CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream));
+    if (ret >= 0)
+        ret = upload_params(c);
+    CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
+    return ret;
 }
 
 int ff_deep3d_cuda_batch(const Deep3DCuda *c)

@@ -31,6 +31,7 @@
 
 #include "deep3d_model.h"
 #include "deep3d_pack.h"
+#include "deep3d_render.h"
 #include "deep3d_select.h"
 #include "deep3d_temporal.h"
 
@@ -59,25 +60,19 @@ enum Deep3DPrecision {
     DEEP3D_PRECISION_FP16,
 };
 
-/** What the GPU path draws: the mode option beyond the stereo layouts. */
-enum Deep3DCudaOutput {
-    DEEP3D_CUDA_STEREO,     ///< both eyes packed into the layout of cfg->pack
-    DEEP3D_CUDA_DEPTH,      ///< the depth picture (cfg->pack planned as mono: one eye)
-    DEEP3D_CUDA_ANAGLYPH,   ///< an anaglyph of cfg->anaglyph (cfg->pack planned as mono)
-};
-
 typedef struct Deep3DCudaConfig {
-    const Deep3DModel *model;   ///< must outlive the Deep3DCuda
+    const Deep3DModel *model;   ///< the Deep3D source's model; must outlive the Deep3DCuda
     const Deep3DPack *pack;     ///< the layout planned for the frames' sw_format (copied)
-    Deep3DSelectParams select;
+    float strength, convergence;    ///< the user's; ff_deep3d_cuda_set_shift() changes them
+    int renormalize;
     int swap;                   ///< exchange the eyes
-    const char *cudnn_path;     ///< library file or directory; NULL: $DEEP3D_CUDNN, then search
+    const char *cudnn_path;     ///< library file or directory; NULL: $DEEP3D_CUDNN, then the default
     const Deep3DTemporalParams *temporal;   ///< smoothing, dilation, auto convergence; NULL: off
-    int render_hard;            ///< render=hard instead of the selection layer
+    int render;                 ///< enum Deep3DRenderMode
     AVRational time_base, frame_rate;       ///< of the input link (timestamp resets)
     int precision;              ///< enum Deep3DPrecision
-    int output;                 ///< enum Deep3DCudaOutput
-    int anaglyph;               ///< enum Deep3DAnaglyphType, for DEEP3D_CUDA_ANAGLYPH
+    int output;                 ///< enum Deep3DOutput
+    int anaglyph;               ///< enum Deep3DAnaglyphType, for DEEP3D_OUTPUT_ANAGLYPH
     int batch;                  ///< frames per network pass (1..32; 0 is 1)
 } Deep3DCudaConfig;
 
@@ -125,6 +120,12 @@ int ff_deep3d_cuda_render(Deep3DCuda *c, AVFrame *out, const AVFrame *in);
  */
 int ff_deep3d_cuda_render_batch(Deep3DCuda *c, AVFrame *const *out, AVFrame *const *in,
                                 int nb);
+
+/**
+ * The user's strength and convergence for the frames rendered from now on
+ * (commands); the shift tables are rewritten when they change.
+ */
+int ff_deep3d_cuda_set_shift(Deep3DCuda *c, float strength, float convergence);
 
 /** The batch the network was built for. */
 int ff_deep3d_cuda_batch(const Deep3DCuda *c);

@@ -24,6 +24,7 @@
 #include "libavutil/common.h"
 
 #include "deep3d_hard.h"
+#include "deep3d_shift.h"
 
 #define MAX_ROWS 8          /* planes x components, as in deep3d_select.c */
 /* Neighbours that move apart by more than this (in samples) open a hole. */
@@ -46,7 +47,7 @@ void ff_deep3d_hard_rows(const Deep3DSelectParams *p, const Deep3DPlaneFormat *f
     int n = nb_planes * f->comps, maxval = (1 << f->depth) - 1;
     float *pos = scratch, *shift = pos + w, *zbuf = shift + w, *erow = zbuf + w;
     float *lp[MAX_ROWS], *out[MAX_ROWS];
-    double k = (double)p->strength / p->disp_width * w, c = p->convergence / 100.0 * w;
+    Deep3DShift sh = ff_deep3d_shift(p, w);
 
     av_assert0(n <= MAX_ROWS);
     for (int r = 0; r < n; r++) {
@@ -68,7 +69,7 @@ void ff_deep3d_hard_rows(const Deep3DSelectParams *p, const Deep3DPlaneFormat *f
             float a = e0[u0] + fx * (e0[u1] - e0[u0]);
             float b = e1[u0] + fx * (e1[u1] - e1[u0]);
             erow[x]  = a + fy * (b - a);
-            shift[x] = erow[x] * k + c;
+            shift[x] = erow[x] * sh.gain + sh.offset;
             pos[x]   = x + shift[x];
             zbuf[x]  = EMPTY;
         }

@@ -25,14 +25,15 @@
 #include "libavutil/common.h"
 
 #include "deep3d_select.h"
+#include "deep3d_shift.h"
 #include "deep3d_simd.h"
 
 /* Margin of the padded left-eye row: the largest |shift| plus the 2 taps. */
 static int row_margin(const Deep3DSelectParams *p, int w)
 {
+    Deep3DShift sh = ff_deep3d_shift(p, w);
     double dmax = FFMAX(abs(p->disp_min), abs(p->disp_min + p->nb_disp - 1));
-    double smax = (dmax * fabs(p->strength) / p->disp_width + fabs(p->convergence) / 100) * w;
-    return (int)ceil(smax) + 2;
+    return (int)ceil(dmax * fabs(sh.gain) + fabs(sh.offset)) + 2;
 }
 
 #define MAX_ROWS 8          /* planes x components rendered with one set of probabilities */
@@ -65,6 +66,7 @@ typedef struct RowState {
 
 static void row_state_init(RowState *st, const Deep3DSelectParams *p, int w, float *scratch)
 {
+    Deep3DShift sh;
     float *next;
 
     st->p      = p;
@@ -90,9 +92,9 @@ static void row_state_init(RowState *st, const Deep3DSelectParams *p, int w, flo
         st->x0[x] = x0;
         st->fx[x] = u - x0;
     }
+    sh = ff_deep3d_shift(p, w);
     for (int k = 0; k < p->nb_disp; k++) {
-        double d = p->disp_min + k;
-        double s = (d * p->strength / p->disp_width + p->convergence / 100) * w;
+        double s = (p->disp_min + k) * sh.gain + sh.offset;
         double a = floor(-s);
         st->shift_int[k]  = (int)a;
         st->shift_frac[k] = (float)(-s - a);

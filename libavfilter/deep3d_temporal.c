@@ -310,12 +310,12 @@ static double hist_percentile(const Deep3DTemporal *t, double pct)
  * Target convergence and gain are smoothed over time; the limits are applied
  * after smoothing, so they hold on every frame.
  */
-void ff_deep3d_temporal_auto_conv(Deep3DTemporal *t, void *log_ctx, const float *ed,
-                                  int reset, Deep3DSelectParams *sel)
+Deep3DAutoConv ff_deep3d_temporal_auto_conv(Deep3DTemporal *t, void *log_ctx, const float *ed,
+                                            int reset, float strength)
 {
     const Deep3DModel *m = t->m;
     double range = m->disp_max - m->disp_min;
-    double to_pct = t->p.strength / m->disp_width * 100;    /* disparity -> percent of width */
+    double to_pct = strength / m->disp_width * 100;    /* disparity -> percent of width */
     double e_q, e_lo, e_hi, spread, budget, target_c, target_g, a, g, c, c_min, c_max;
 
     memset(t->hist, 0, sizeof(t->hist));
@@ -346,10 +346,9 @@ void ff_deep3d_temporal_auto_conv(Deep3DTemporal *t, void *log_ctx, const float 
     c = av_clipd(t->conv, c_min, FFMAX(c_min, c_max));
     c = av_clipd(c, -50, 50);
 
-    sel->strength    = t->p.strength * g;
-    sel->convergence = c;
     av_log(log_ctx, AV_LOG_DEBUG, "auto convergence: %.3f%% (target %.3f%%), depth gain %.3f, "
            "parallax %.3f%% .. %.3f%% of the width\n", c, target_c, g, g * e_lo + c, g * e_hi + c);
+    return (Deep3DAutoConv){ .gain = g, .convergence = c };
 }
 
 int ff_deep3d_temporal_begin(Deep3DTemporal *t, void *log_ctx, double dist, int64_t pts,
@@ -377,7 +376,7 @@ int ff_deep3d_temporal_begin(Deep3DTemporal *t, void *log_ctx, double dist, int6
 
 int ff_deep3d_temporal_process(Deep3DTemporal *t, void *log_ctx, const float *net_input,
                                float *probs, int64_t pts, AVRational time_base,
-                               AVRational frame_rate, Deep3DSelectParams *sel)
+                               AVRational frame_rate, float strength, Deep3DAutoConv *conv)
 {
     const Deep3DModel *m = t->m;
     size_t vol = (size_t)m->nb_prob * t->npix;
@@ -403,6 +402,6 @@ int ff_deep3d_temporal_process(Deep3DTemporal *t, void *log_ctx, const float *ne
     else
         memcpy(probs, t->state, vol * sizeof(*probs));
     if (t->p.auto_conv)
-        ff_deep3d_temporal_auto_conv(t, log_ctx, t->ed, fresh, sel);
+        *conv = ff_deep3d_temporal_auto_conv(t, log_ctx, t->ed, fresh, strength);
     return had_history && fresh;
 }

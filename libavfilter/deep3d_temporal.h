@@ -47,8 +47,18 @@ typedef struct Deep3DTemporalParams {
     float conv_smooth;      ///< time constant of the automatic convergence, in frames
     float max_popout;       ///< largest parallax in front of the screen, percent of the width (auto)
     float max_depth;        ///< largest parallax behind the screen, percent of the width (auto)
-    float strength;         ///< the user's strength
 } Deep3DTemporalParams;
+
+/**
+ * convergence=auto for one frame: the renderer shifts with strength * gain
+ * (the depth compressed to the comfort budget) and this convergence. Returned
+ * to the caller, which builds each frame's rendering parameters from the
+ * user's options and this; nothing of the caller's is written.
+ */
+typedef struct Deep3DAutoConv {
+    double gain;            ///< multiplies the user's strength; at most 1
+    double convergence;     ///< percent of the width
+} Deep3DAutoConv;
 
 typedef struct Deep3DTemporal Deep3DTemporal;
 
@@ -60,13 +70,13 @@ int ff_deep3d_temporal_init(Deep3DTemporal **t, const Deep3DModel *m,
  * net_w, as ff_deep3d_input_convert() wrote it); probs: the network output,
  * replaced by the smoothed (and dilated) volume the renderer must use.
  * pts in time_base; frame_rate may be 0/1 (unknown). With auto convergence,
- * sel->strength and sel->convergence are set for this frame.
+ * *conv receives this frame's gain and convergence for the user's strength.
  * Returns 1 when the temporal state was reset on this frame (logged at verbose
  * level with the reason), 0 otherwise.
  */
 int ff_deep3d_temporal_process(Deep3DTemporal *t, void *log_ctx, const float *net_input,
                                float *probs, int64_t pts, AVRational time_base,
-                               AVRational frame_rate, Deep3DSelectParams *sel);
+                               AVRational frame_rate, float strength, Deep3DAutoConv *conv);
 
 /*
  * The steps of ff_deep3d_temporal_process() for a path that does the
@@ -98,10 +108,10 @@ float ff_deep3d_temporal_inv_motion(const Deep3DTemporal *t);
 
 /**
  * convergence=auto from ed (the expected disparity of the smoothed volume,
- * net_h x net_w): sets sel->strength and sel->convergence.
+ * net_h x net_w) for the user's strength: this frame's gain and convergence.
  */
-void ff_deep3d_temporal_auto_conv(Deep3DTemporal *t, void *log_ctx, const float *ed,
-                                  int fresh, Deep3DSelectParams *sel);
+Deep3DAutoConv ff_deep3d_temporal_auto_conv(Deep3DTemporal *t, void *log_ctx, const float *ed,
+                                            int fresh, float strength);
 
 /** Forget the history: the next frame starts afresh. */
 void ff_deep3d_temporal_reset(Deep3DTemporal *t);

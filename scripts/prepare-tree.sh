@@ -51,7 +51,7 @@ link_all() { # link_all REPO_DIR TREE_DIR PATTERN...
 }
 # links to files this repository no longer has (renamed, removed) go first
 find "$SRC" -xtype l -lname "$TOP/*" -delete
-link_all "$TOP/libavfilter" "$SRC/libavfilter" '*.c' '*.h'
+link_all "$TOP/libavfilter" "$SRC/libavfilter" '*.c' '*.h' '*.mak'
 link_all "$TOP/cuda"        "$SRC/libavfilter" '*.cu' '*.cuh'
 link_all "$TOP/tests/fate"  "$SRC/tests/fate"  '*.mak' '*.sh'
 link_all "$TOP/tests/ref/fate" "$SRC/tests/ref/fate" '*'
@@ -62,7 +62,7 @@ link_all "$TOP/weights"     "$SRC/tests/deep3d"   '*.safetensors'
 # where the FATE tests load it from (ort=tests/deep3d/libonnxruntime.so)
 link_all "$DEPS/include/onnxruntime" "$SRC/libavfilter" 'onnxruntime_c_api.h'
 for f in "$BUILD"/ort/onnxruntime/capi/libonnxruntime.so.1.*; do
-    [ -e "$f" ] && ln -sfn "$f" "$SRC/tests/deep3d/libonnxruntime.so"
+    if [ -e "$f" ]; then ln -sfn "$f" "$SRC/tests/deep3d/libonnxruntime.so"; fi
 done
 link_all "$TOP/tests/data"  "$SRC/tests/deep3d"   '*.onnx'
 # the built-in default model as C source (rewritten only when the model changes)

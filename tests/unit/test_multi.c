@@ -346,6 +346,58 @@ static void test_linesize(enum AVPixelFormat fmt, int w, int h, const char *mode
     free_frames(ref);
 }
 
+/*
+ * strength and convergence as commands (sendcmd, zmq): the frames after the
+ * command equal those of a graph started with the new values. The temporal
+ * state (smoothing on by default) is the probability volume, which does not
+ * depend on the shift, so the equality is exact. Switching convergence to
+ * auto, or beyond its range, is refused and changes nothing.
+ */
+static void test_command(enum AVPixelFormat fmt, int w, int h, const char *mode, const char *render)
+{
+    char args_a[1200], args_b[1200];
+    AVFrame *ref_a[NB_FRAMES] = { 0 }, *ref_b[NB_FRAMES] = { 0 }, *out[NB_FRAMES] = { 0 };
+    char res[64];
+    int ret, same = 1, refused = 1;
+    Graph g = { 0 };
+
+    snprintf(args_a, sizeof(args_a), "model=%s:mode=%s:render=%s", fcn, mode, render);
+    snprintf(args_b, sizeof(args_b), "model=%s:mode=%s:render=%s:strength=2.5:convergence=-3",
+             fcn, mode, render);
+    ret = run_alone(args_a, 1, fmt, w, h, ALIGNED, ref_a);
+    if (ret >= 0)
+        ret = run_alone(args_b, 1, fmt, w, h, ALIGNED, ref_b);
+    if (ret >= 0)
+        ret = graph_open(&g, fmt, w, h, 1, args_a);
+    for (int n = 0; ret >= 0 && n < NB_FRAMES; n++) {
+        AVFrame *in = make_frame(fmt, w, h, n, ALIGNED);
+        if (n == 1) {
+            refused &= avfilter_graph_send_command(g.graph, "deep3d", "convergence", "auto",
+                                                   res, sizeof(res), 0) == AVERROR(EINVAL);
+            refused &= avfilter_graph_send_command(g.graph, "deep3d", "convergence", "70",
+                                                   res, sizeof(res), 0) == AVERROR(EINVAL);
+            if ((ret = avfilter_graph_send_command(g.graph, "deep3d", "strength", "2.5",
+                                                   res, sizeof(res), 0)) >= 0)
+                ret = avfilter_graph_send_command(g.graph, "deep3d", "convergence", "-3",
+                                                  res, sizeof(res), 0);
+        }
+        out[n] = av_frame_alloc();
+        if (ret >= 0)
+            ret = in && out[n] ? run(&g, in, out[n]) : AVERROR(ENOMEM);
+        if (ret >= 0)
+            same &= same_picture(out[n], n < 1 ? ref_a[n] : ref_b[n]);
+        av_frame_free(&in);
+    }
+    check(ret >= 0 && same && refused && !same_picture(ref_a[1], ref_b[1]),
+          "commands strength=2.5, convergence=-3 after frame 0: frame 0 as strength=1, the "
+          "rest as a graph started with the new values (they differ); convergence=auto and 70 "
+          "refused: %s %dx%d %s render=%s (%s)", av_get_pix_fmt_name(fmt), w, h, mode, render,
+          av_err2str(ret));
+    if (g.graph)
+        avfilter_graph_free(&g.graph);
+    free_frames(ref_a); free_frames(ref_b); free_frames(out);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -364,6 +416,10 @@ int main(int argc, char **argv)
     test_threads(orig, AV_PIX_FMT_NV12, 70, 46, "irl");
     test_threads(fcn, AV_PIX_FMT_RGBA, 64, 40, "arcc");
     test_threads(fcn, AV_PIX_FMT_YUV420P10, 48, 36, "depth");
+
+    test_command(AV_PIX_FMT_YUV420P, 96, 64, "sbsl", "soft");
+    test_command(AV_PIX_FMT_NV12, 70, 46, "abr", "hard");
+    test_command(AV_PIX_FMT_RGB24, 50, 30, "arcd", "soft");
 
     test_linesize(AV_PIX_FMT_YUV420P, 38, 21, "sbsl");
     test_linesize(AV_PIX_FMT_RGB24, 33, 17, "ab2l");

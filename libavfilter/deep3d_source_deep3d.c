@@ -1,0 +1,144 @@
+/*
+ * This file is part of FFmpeg.
+ *
+ * FFmpeg is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * FFmpeg is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with FFmpeg; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA
+ */
+
+/*
+ * The Deep3D network as a depth source on the CPU: the model file (or the
+ * built-in model), the input conversion of deep3d_input.c and the forward
+ * pass of deep3d_net.c, both split into the filter's slice jobs.
+ */
+
+#include "libavutil/common.h"
+#include "libavutil/error.h"
+#include "libavutil/log.h"
+#include "libavutil/mem.h"
+#include "libavutil/time.h"
+
+#include "deep3d_default_model.h"
+#include "deep3d_input.h"
+#include "deep3d_model.h"
+#include "deep3d_net.h"
+#include "deep3d_source.h"
+
+typedef struct Deep3DSourceDeep3D {
+    Deep3DModel *model;
+    int builtin;
+    Deep3DNet *net;
+    Deep3DInput *input;
+} Deep3DSourceDeep3D;
+
+static int deep3d_open(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfig *cfg)
+{
+    Deep3DSourceDeep3D *d = src->priv;
+    int ret;
+
+    if (cfg->model_path) {
+        ret = ff_deep3d_model_load(&d->model, log_ctx, cfg->model_path);
+    } else {
+        d->builtin = 1;
+        ret = ff_deep3d_model_parse(&d->model, log_ctx, ff_deep3d_default_model,
+                                    ff_deep3d_default_model_size);
+    }
+    if (ret < 0)
+        return ret;
+    /* absurd hyperparameters fail here, not at the first frame's allocation */
+    ret = ff_deep3d_net_check(log_ctx, d->model);
+    if (ret < 0)
+        return ret;
+    src->geometry = d->model;
+    av_log(log_ctx, AV_LOG_VERBOSE, "model %s: arch %s, input %dx%d, %d disparity planes "
+           "(%d..%d px at width %d), %zu weights, %.2f GMAC/frame\n",
+           cfg->model_path ? cfg->model_path : "built-in",
+           d->model->arch == DEEP3D_ARCH_ORIGINAL ? "original" : "fcn",
+           d->model->in_w, d->model->in_h, d->model->nb_disp, d->model->disp_min,
+           d->model->disp_max, d->model->disp_width, d->model->nb_params,
+           ff_deep3d_net_macs(d->model) / 1e9);
+    return 0;
+}
+
+static void deep3d_free_engine(Deep3DSource *src)
+{
+    Deep3DSourceDeep3D *d = src->priv;
+
+    ff_deep3d_net_free(&d->net);
+    ff_deep3d_input_free(&d->input);
+    av_freep(&src->image);
+    av_freep(&src->probs);
+}
+
+static int deep3d_configure(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfig *cfg)
+{
+    Deep3DSourceDeep3D *d = src->priv;
+    const Deep3DModel *m = d->model;
+    int ret;
+
+    deep3d_free_engine(src);
+    if ((ret = ff_deep3d_net_init(&d->net, log_ctx, m, src->nb_jobs)) < 0 ||
+        (ret = ff_deep3d_input_init(&d->input, m, src->nb_jobs)) < 0)
+        return ret;
+    src->image = av_malloc_array((size_t)3 * m->in_w * m->in_h, sizeof(float));
+    src->probs = av_malloc_array((size_t)m->nb_prob * m->in_w * m->in_h, sizeof(float));
+    if (!src->image || !src->probs)
+        return AVERROR(ENOMEM);
+    return 0;
+}
+
+static int deep3d_run(Deep3DSource *src, void *log_ctx, const AVFrame *frame)
+{
+    Deep3DSourceDeep3D *d = src->priv;
+    int64_t t0 = av_gettime_relative();
+    int ret = ff_deep3d_input_convert(d->input, log_ctx, frame, src->image, src->execute,
+                                      src->opaque);
+    if (ret < 0)
+        return ret;
+    src->t_input = av_gettime_relative() - t0;
+    ff_deep3d_net_forward(d->net, src->image, src->probs, src->execute, src->opaque);
+    return 0;
+}
+
+static void deep3d_describe(const Deep3DSource *src, char *buf, size_t size)
+{
+    const Deep3DSourceDeep3D *d = src->priv;
+
+    if (d->builtin)
+        snprintf(buf, size, "the built-in Deep3D model, an interim model with weak depth "
+                 "(sha256 %.12s; model=FILE picks another)", ff_deep3d_default_model_sha256);
+    else
+        snprintf(buf, size, "Deep3D %s %dx%d, %d planes",
+                 d->model->arch == DEEP3D_ARCH_ORIGINAL ? "original" : "fcn",
+                 d->model->in_w, d->model->in_h, d->model->nb_prob);
+}
+
+static void deep3d_close(Deep3DSource *src)
+{
+    Deep3DSourceDeep3D *d = src->priv;
+
+    if (!d)
+        return;
+    deep3d_free_engine(src);
+    ff_deep3d_model_free(&d->model);
+}
+
+const Deep3DSourceOps ff_deep3d_source_deep3d = {
+    .name      = "deep3d",
+    .priv_size = sizeof(Deep3DSourceDeep3D),
+    .open      = deep3d_open,
+    .configure = deep3d_configure,
+    .run       = deep3d_run,
+    .describe  = deep3d_describe,
+    .close     = deep3d_close,
+};
