@@ -14,7 +14,7 @@ help:
 	@echo "make build   - build FFmpeg 7.1 with the deep3d filter ($(FFMPEG))"
 	@echo "make demo    - convert a short real clip to 3D; results under out/"
 	@echo "make check   - build if needed, run unit tests, deep3d FATE tests and FATE"
-	@echo "make bench   - CPU benchmark; results in bench/results/"
+	@echo "make bench   - CPU benchmarks (Deep3D models, ONNX depth models); results in bench/results/"
 	@echo "make check-sanitize - the unit and deep3d FATE tests on an ASan+UBSan build"
 	@echo "make fuzz    - each libFuzzer target for FUZZ_SECONDS (default 60) on that build"
 	@echo "make clean   - remove the FFmpeg build tree (keeps downloads)"
@@ -43,6 +43,7 @@ demo: build
 
 bench: build
 	@bench/run.sh
+	@bench/onnx.sh
 
 # A second FFmpeg build (clang) with AddressSanitizer, UndefinedBehaviorSanitizer
 # and libFuzzer's coverage hooks, in its own tree; runs our unit tests and the

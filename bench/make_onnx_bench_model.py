@@ -9,7 +9,8 @@ attention and a 1536-wide MLP, a class token), features taken after blocks 3, 6,
 and a DPT head: per level a 1x1 projection to 48/96/192/384 channels resized to 4x, 2x,
 1x and 1/2 of the patch grid, 3x3 convolutions to 64 channels, four fusion blocks (two
 residual 3x3 units each, 2x bilinear upsampling), then 3x3 64->32, upsampling to the
-input size, 3x3 32->32, ReLU, 1x1 32->1, ReLU. About 24.8 M parameters.
+input size, 3x3 32->32, ReLU, 1x1 32->1, ReLU. 24.3 M parameters at 364x196 (Depth
+Anything V2 Small: 24.8 M; the difference is in details of the head).
 
 Usage: make_onnx_bench_model.py OUT.onnx WxH   (W and H multiples of 14)
 Debian's python3-torch 1.13 (CPU), opset 14, fixed input size.

@@ -8,7 +8,8 @@
 # (ffmpeg -benchmark rtime, model loading excluded by timing the frames only: the rtime of
 # a 1-frame run is subtracted), the filter's per-stage ms (input conversion, depth source,
 # temporal, selection, packing), the ONNX source's own split of its stage (input tensors,
-# onnxruntime, depth map -> planes), and the share of the frame time spent in ONNX Runtime.
+# onnxruntime, depth map -> planes), and ONNX Runtime's share of the filter's time (ORT ms
+# over the sum of the stages; the stage times average every frame, the first included).
 # Results: bench/results/onnx-cpu-<host>-<date>.md and the table on stdout.
 set -euo pipefail
 
@@ -38,7 +39,7 @@ out=$TOP/bench/results/onnx-cpu-$host-$(date -u +%Y-%m-%d-%H%M).md
     echo "- build: $(cd "$TOP" && git rev-parse --short HEAD 2>/dev/null || echo unknown); ONNX Runtime $(basename "$ORT_LIB" | sed 's/libonnxruntime.so.//') (PyPI CPU wheel)"
     echo "- model: random-weight ViT-S/14 + DPT head (bench/make_onnx_bench_model.py), float32"
     echo "- input: testsrc2 yuv420p to mode=sbs (2W x H), -f null, threads=$THREADS (ORT intra-op threads = the filter's)"
-    echo "- $RUNS runs per row, medians; $FRAMES frames per run; fps = frames / (rtime - rtime of a 1-frame run)"
+    echo "- $RUNS runs per row, medians; $FRAMES frames per run; fps = (frames - 1) / (rtime - rtime of a 1-frame run), so model loading is not counted; stage ms: the filter's own timers, averaged over every frame (the first, slower, included); ORT share: ORT ms / the sum of the stages"
     echo "- command: \`bench/onnx.sh\` (RUNS=$RUNS FRAMES=$FRAMES)"
     echo
     echo "| model input | video | fps | input ms | depth source ms | temporal ms | selection ms | packing ms | of which ORT ms | tensors ms | map ms | ORT share |"
@@ -71,7 +72,7 @@ for s in $SIZES; do
         awk -v m="$s" -v v="$size" -v fps="$(col 1)" -v a="$(col 2)" -v n="$(col 3)" -v t="$(col 4)" \
             -v sel="$(col 5)" -v p="$(col 6)" -v ort="$(col 7)" -v ti="$(col 8)" -v tm="$(col 9)" 'BEGIN {
             printf "| %s | %s | %.2f | %.2f | %.1f | %.2f | %.1f | %.2f | %.1f | %.2f | %.2f | %.0f%% |\n",
-                   m, v, fps, a, n, t, sel, p, ort, ti, tm, 100 * ort * fps / 1000 }' >> "$out"
+                   m, v, fps, a, n, t, sel, p, ort, ti, tm, 100 * ort / (a + n + t + sel + p) }' >> "$out"
     done
 done
 
