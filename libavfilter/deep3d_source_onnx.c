@@ -272,7 +272,6 @@ static int probe(Deep3DSourceOnnx *o, void *log_ctx)
     size_t plane = (size_t)o->in_shape[2] * o->in_shape[3], n = 0, count = 0;
     OrtValue *out = NULL;
     OrtTensorTypeAndShapeInfo *info = NULL;
-    ONNXTensorElementDataType type;
     int64_t dims[4];
     const char *in_name = o->in_name, *out_name = o->out_name;
     float *data = NULL;
@@ -291,9 +290,8 @@ static int probe(Deep3DSourceOnnx *o, void *log_ctx)
     if ((ret = ff_deep3d_ort_check(o->ort, log_ctx, api->GetTensorTypeAndShape(out, &info),
                                    "ONNX model: its output")) < 0)
         goto end;
-    if ((ret = ff_deep3d_ort_check(o->ort, log_ctx, api->GetTensorElementType(info, &type),
-                                   "ONNX model: its output")) < 0 ||
-        (ret = ff_deep3d_ort_check(o->ort, log_ctx, api->GetDimensionsCount(info, &n),
+    /* the type is the declared one, checked by check_output_type() */
+    if ((ret = ff_deep3d_ort_check(o->ort, log_ctx, api->GetDimensionsCount(info, &n),
                                    "ONNX model: its output")) < 0)
         goto end;
     if (n >= 1 && n <= 4 &&
@@ -302,11 +300,9 @@ static int probe(Deep3DSourceOnnx *o, void *log_ctx)
         goto end;
     for (size_t i = 0; i < n && i < 4; i++)
         av_strlcatf(shape, sizeof(shape), "%s%"PRId64, i ? ", " : "", dims[i]);
-    if (type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT || n < 2 || n > 4 ||
-        (n >= 3 && dims[0] != 1) || (n == 4 && dims[1] != 1)) {
-        av_log(log_ctx, AV_LOG_ERROR, "ONNX model %s: its output is %s of shape [%s]; the "
-               "contract wants float32 [H, W], [1, H, W] or [1, 1, H, W].\n", o->path,
-               elem_type_name(type), shape);
+    if (n < 2 || n > 4 || (n >= 3 && dims[0] != 1) || (n == 4 && dims[1] != 1)) {
+        av_log(log_ctx, AV_LOG_ERROR, "ONNX model %s: its output has shape [%s]; the "
+               "contract wants [H, W], [1, H, W] or [1, 1, H, W].\n", o->path, shape);
         ret = AVERROR_INVALIDDATA;
         goto end;
     }
