@@ -30,6 +30,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "libavutil/cpu.h"
 #include "libavutil/hwcontext.h"
 #include "libavutil/mem.h"
 #include "libavutil/opt.h"
@@ -95,7 +96,8 @@ static void execute(void *opaque, Deep3DJobFunc *job, void *arg, int nb_jobs)
     ff_filter_execute(opaque, execute_job, &e, NULL, nb_jobs);
 }
 
-/* "R,G,B": three numbers, each > 0 when positive is set; def when str is NULL. */
+/* "R|G|B" (or with '/' or an escaped ',': a plain comma separates filters in a graph):
+ * three numbers, each > 0 when positive is set; def when str is NULL. */
 static int parse_rgb(AVFilterContext *ctx, const char *name, const char *str, const float def[3],
                      int positive, float out[3])
 {
@@ -108,13 +110,13 @@ static int parse_rgb(AVFilterContext *ctx, const char *name, const char *str, co
     for (int c = 0; c < 3; c++) {
         out[c] = strtof(str, &end);
         if (end == str || (positive && !(out[c] > 0)) || !isfinite(out[c]) ||
-            *end != (c < 2 ? ',' : '\0'))
+            (c < 2 ? !*end || !strchr("|/,", *end) : *end != '\0'))
             goto fail;
         str = end + 1;
     }
     return 0;
 fail:
-    av_log(ctx, AV_LOG_ERROR, "%s: three numbers R,G,B are needed%s.\n", name,
+    av_log(ctx, AV_LOG_ERROR, "%s: three numbers R|G|B are needed%s.\n", name,
            positive ? ", each above 0" : "");
     return AVERROR(EINVAL);
 }
@@ -148,8 +150,11 @@ static int open_source(AVFilterContext *ctx)
     if ((ret = parse_rgb(ctx, "onnx_mean", s->onnx_mean, ff_deep3d_onnx_imagenet_mean, 0, onnx.mean)) < 0 ||
         (ret = parse_rgb(ctx, "onnx_std", s->onnx_std, ff_deep3d_onnx_imagenet_std, 1, onnx.std)) < 0)
         return ret;
-    /* ONNX Runtime's intra-op threads: the filter's threads */
+    /* ONNX Runtime's intra-op threads: the filter's threads; by default no more than the
+     * cores (ffmpeg gives filter graphs one thread more, which would oversubscribe them) */
     cfg.nb_jobs = FFMAX(1, ff_filter_get_nb_threads(ctx));
+    if (ctx->nb_threads <= 0)
+        cfg.nb_jobs = FFMIN(cfg.nb_jobs, av_cpu_count());
     cfg.onnx    = &onnx;
     return ff_deep3d_source_open(&s->source, &ff_deep3d_source_onnx, ctx, &cfg);
 }
@@ -471,9 +476,9 @@ static const AVOption deep3d_options[] = {
     { "model", "model file: a Deep3D model (safetensors) or a depth model (ONNX), told apart by content; default: the built-in model", OFFSET(model_path), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
     { "onnx_size", "ONNX models with a free input size: the size they run at (default 518x294)",
         OFFSET(onnx_w), AV_OPT_TYPE_IMAGE_SIZE, { .str = NULL }, 0, 0, FLAGS },
-    { "onnx_mean", "ONNX models: the input's mean R,G,B, for pixels in 0..1 (default ImageNet's 0.485,0.456,0.406)",
+    { "onnx_mean", "ONNX models: the input's mean R|G|B, for pixels in 0..1 (default ImageNet's 0.485|0.456|0.406)",
         OFFSET(onnx_mean), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
-    { "onnx_std", "ONNX models: the input's standard deviation R,G,B (default ImageNet's 0.229,0.224,0.225)",
+    { "onnx_std", "ONNX models: the input's standard deviation R|G|B (default ImageNet's 0.229|0.224|0.225)",
         OFFSET(onnx_std), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
     { "ort", "ONNX Runtime library file or directory for ONNX models (default: $DEEP3D_ORT, then the system's and the Python wheels')",
         OFFSET(ort_path), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },

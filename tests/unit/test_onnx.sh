@@ -103,8 +103,9 @@ ff_err "a missing runtime (\$DEEP3D_ORT)" "Cannot load ONNX Runtime from \$DEEP3
 ff_err "a model with NaN output" "not finite" "model=$WORK/bad-nan.onnx:ort=$ORT_LIB"
 ff_err "a truncated model" "Protobuf parsing failed" "model=$WORK/bad-truncated.onnx:ort=$ORT_LIB"
 ff_err "onnx_size on a fixed-size model" "fixed at 32x24" "model=$WORK/luma.onnx:ort=$ORT_LIB:onnx_size=64x48"
-ff_err "onnx_std with a zero" "onnx_std: three numbers R,G,B are needed, each above 0" "model=$WORK/luma-dyn.onnx:ort=$ORT_LIB:onnx_std=0.2,0,0.2"
-ff_err "onnx_mean with two values" "onnx_mean: three numbers R,G,B are needed" "model=$WORK/luma-dyn.onnx:ort=$ORT_LIB:onnx_mean=0.5,0.5"
+ff_err "onnx_std with a zero" "onnx_std: three numbers R|G|B are needed, each above 0" "model=$WORK/luma-dyn.onnx:ort=$ORT_LIB:onnx_std=0.2|0|0.2"
+ff_err "onnx_mean with two values" "onnx_mean: three numbers R|G|B are needed" "model=$WORK/luma-dyn.onnx:ort=$ORT_LIB:onnx_mean=0.5|0.5"
+ff_err "onnx_mean with a word" "onnx_mean: three numbers R|G|B are needed" "model=$WORK/luma-dyn.onnx:ort=$ORT_LIB:onnx_mean=0.5|x|0.5"
 ff_err "device=cuda with an ONNX model" "ONNX models run on the CPU" \
        "model=$WORK/luma-dyn.onnx:ort=$ORT_LIB:device=cuda"
 ff_err "ONNX options with a safetensors model" "ONNX" \
