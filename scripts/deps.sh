@@ -14,6 +14,7 @@ PKGS=(
     python3-hypothesis                                               # property tests of the .params reader
     python3-torch                                                    # training pipeline tests (CPU build)
     python3-onnx                                                     # the tiny ONNX test models (tools/make_onnx_model.py)
+    python3-pip                                                      # pip download of the pinned onnxruntime wheel (scripts/fetch-ort.sh)
 )
 
 missing=()

@@ -64,7 +64,7 @@ if [ ! -f "$BUILD/ort/$ORT_LIB" ]; then
     wheel=${ORT_WHEEL:-$DL/$ORT_WHEEL_NAME}
     if [ -z "${ORT_WHEEL:-}" ] && ! sha_ok "$wheel" "$ORT_WHEEL_SHA256"; then
         echo "fetch: pip download onnxruntime==$ORT_WHEEL_VERSION (the wheel only, for its library)"
-        "${PIP:-pip}" download -q --no-deps --only-binary=:all: --python-version 3.11 \
+        ${PIP:-/usr/bin/python3 -m pip} download -q --no-deps --only-binary=:all: --python-version 3.11 \
             --platform manylinux_2_28_x86_64 -d "$DL" "onnxruntime==$ORT_WHEEL_VERSION" >/dev/null || true
     fi
     if ! sha_ok "$wheel" "$ORT_WHEEL_SHA256"; then
