@@ -42,11 +42,13 @@ out=$TOP/bench/results/onnx-cpu-$host-$(date -u +%Y-%m-%d-%H%M).md
     echo "- $RUNS runs per row, medians; $FRAMES frames per run; fps = (frames - 1) / (rtime - rtime of a 1-frame run), so model loading is not counted; stage ms: the filter's own timers, averaged over every frame (the first, slower, included); ORT share: ORT ms / the sum of the stages"
     echo "- command: \`bench/onnx.sh\` (RUNS=$RUNS FRAMES=$FRAMES)"
     echo
-    echo "| model input | video | fps | input ms | depth source ms | temporal ms | selection ms | packing ms | of which ORT ms | tensors ms | map ms | ORT share |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    echo "- CPU s/frame: ffmpeg's user + system time per frame (frames 2..N); fps if alone = cores / CPU s per frame, what the run would reach with the cores to itself and perfect scaling (an upper bound; the machine is shared)"
+    echo
+    echo "| model input | video | fps | input ms | depth source ms | temporal ms | selection ms | packing ms | of which ORT ms | tensors ms | map ms | ORT share | CPU s/frame | fps if alone |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 } > "$out"
 
-run() { # run SIZE FRAMES MODEL: prints "rtime stages(5) onnx(3)"
+run() { # run SIZE FRAMES MODEL: prints "rtime stages(5) onnx(3) utime+stime"
     local size=$1 frames=$2 model=$3 log
     log=$("$BIN" -hide_banner -nostats -benchmark -v verbose \
           -f lavfi -i "testsrc2=s=$size:r=25,format=yuv420p" -frames:v "$frames" \
@@ -54,7 +56,8 @@ run() { # run SIZE FRAMES MODEL: prints "rtime stages(5) onnx(3)"
         { echo "$log" | tail -n 5 >&2; exit 1; }
     echo "$(echo "$log" | sed -n 's/.*rtime=\([0-9.]*\)s.*/\1/p')" \
          "$(echo "$log" | sed -n 's/.*ms per frame: input \([0-9.]*\) network \([0-9.]*\) temporal \([0-9.]*\) selection \([0-9.]*\) packing \([0-9.]*\).*/\1 \2 \3 \4 \5/p')" \
-         "$(echo "$log" | sed -n 's/.*onnx: [0-9]* frames; ms per frame: input \([0-9.]*\), onnxruntime \([0-9.]*\), depth map \([0-9.]*\).*/\1 \2 \3/p')"
+         "$(echo "$log" | sed -n 's/.*onnx: [0-9]* frames; ms per frame: input \([0-9.]*\), onnxruntime \([0-9.]*\), depth map \([0-9.]*\).*/\1 \2 \3/p')" \
+         "$(echo "$log" | sed -n 's/.*utime=\([0-9.]*\)s stime=\([0-9.]*\)s.*/\1 \2/p' | awk '{ print $1 + $2 }')"
 }
 
 for s in $SIZES; do
@@ -63,16 +66,16 @@ for s in $SIZES; do
     for size in $INPUTS; do
         : > "$WORK/onnx-runs.txt"
         for r in $(seq "$RUNS"); do
-            one=$(run "$size" 1 "$model" | awk '{ print $1 }')
-            read -r rt t_in t_net t_tmp t_sel t_pack o_in o_ort o_map <<< "$(run "$size" "$FRAMES" "$model")"
+            read -r one _ _ _ _ _ _ _ _ cpu1 <<< "$(run "$size" 1 "$model")"
+            read -r rt t_in t_net t_tmp t_sel t_pack o_in o_ort o_map cpu <<< "$(run "$size" "$FRAMES" "$model")"
             [ -n "$o_map" ] || { echo "bench: no stage times for $s on $size" >&2; exit 1; }
-            echo "$(awk -v f="$FRAMES" -v t="$rt" -v o="$one" 'BEGIN { print (f - 1) / (t - o) }') $t_in $t_net $t_tmp $t_sel $t_pack $o_ort $o_in $o_map" >> "$WORK/onnx-runs.txt"
+            echo "$(awk -v f="$FRAMES" -v t="$rt" -v o="$one" 'BEGIN { print (f - 1) / (t - o) }') $t_in $t_net $t_tmp $t_sel $t_pack $o_ort $o_in $o_map $(awk -v f="$FRAMES" -v c="$cpu" -v c1="$cpu1" 'BEGIN { print (c - c1) / (f - 1) }')" >> "$WORK/onnx-runs.txt"
         done
         col() { awk -v c="$1" '{ print $c }' "$WORK/onnx-runs.txt" | median; }
         awk -v m="$s" -v v="$size" -v fps="$(col 1)" -v a="$(col 2)" -v n="$(col 3)" -v t="$(col 4)" \
-            -v sel="$(col 5)" -v p="$(col 6)" -v ort="$(col 7)" -v ti="$(col 8)" -v tm="$(col 9)" 'BEGIN {
-            printf "| %s | %s | %.2f | %.2f | %.1f | %.2f | %.1f | %.2f | %.1f | %.2f | %.2f | %.0f%% |\n",
-                   m, v, fps, a, n, t, sel, p, ort, ti, tm, 100 * ort / (a + n + t + sel + p) }' >> "$out"
+            -v sel="$(col 5)" -v p="$(col 6)" -v ort="$(col 7)" -v ti="$(col 8)" -v tm="$(col 9)" -v cpu="$(col 10)" -v NCPU="$(nproc)" 'BEGIN {
+            printf "| %s | %s | %.2f | %.2f | %.1f | %.2f | %.1f | %.2f | %.1f | %.2f | %.2f | %.0f%% | %.3f | %.1f |\n",
+                   m, v, fps, a, n, t, sel, p, ort, ti, tm, 100 * ort / (a + n + t + sel + p), cpu, NCPU / cpu }' >> "$out"
     done
 done
 
