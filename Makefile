@@ -6,7 +6,7 @@ FFMPEG  = $(FFOUT)/ffmpeg
 JOBS   ?= $(shell nproc)
 export BUILD
 
-.PHONY: all build deps sources ffmpeg check demo bench check-sanitize fuzz clean distclean help
+.PHONY: all build deps sources ffmpeg check check-train demo bench check-sanitize fuzz clean distclean help
 
 all: build
 
@@ -14,6 +14,7 @@ help:
 	@echo "make build   - build FFmpeg 7.1 with the deep3d filter ($(FFMPEG))"
 	@echo "make demo    - convert a short real clip to 3D; results under out/"
 	@echo "make check   - build if needed, run unit tests, deep3d FATE tests and FATE"
+	@echo "make check-train - the slow training tests: torchrun with 2 processes, kill and resume, SIGTERM (1-3 min)"
 	@echo "make bench   - CPU benchmarks (Deep3D models, ONNX depth models); results in bench/results/"
 	@echo "make check-sanitize - the unit and deep3d FATE tests on an ASan+UBSan build"
 	@echo "make fuzz    - each libFuzzer target for FUZZ_SECONDS (default 60) on that build"
@@ -37,6 +38,10 @@ build ffmpeg: sources
 
 check: build
 	@tests/run-checks.sh
+
+# tests/tools/slow_*.py: training tests that start several processes (torchrun); no build needed.
+check-train:
+	@/usr/bin/python3 tests/tools/run.py 'slow_*.py'
 
 demo: build
 	@scripts/demo.sh

@@ -4,6 +4,7 @@
 # under $OUT (model.safetensors, train.log, bench.json, env.txt).
 #
 #   bash bench/gpu-train.sh [MINUTES] [extra tools/d3train/train.py options]
+#   NPROC=8 bash bench/gpu-train.sh 6 --batch 2048     # one node of 8 GPUs under torchrun
 #
 # It finishes within 10 minutes including start-up for MINUTES <= 7 (about 1 minute of probes
 # and set-up, the training budget, then the validation and export; the hard limit is
@@ -35,7 +36,10 @@ cat "$OUT/env.txt"
 cat "$OUT/bench.json"
 
 LIMIT=$(( MINUTES * 60 + 100 ))
-timeout --signal=INT --kill-after=20 "$LIMIT" "$PY" tools/d3train/train.py --out "$RUN" --minutes "$MINUTES" \
+LAUNCH=("$PY")
+NPROC=${NPROC:-1}
+[ "$NPROC" -gt 1 ] && LAUNCH=("$PY" -m torch.distributed.run --standalone --nproc_per_node="$NPROC")
+timeout --signal=TERM --kill-after=30 "$LIMIT" "${LAUNCH[@]}" tools/d3train/train.py --out "$RUN" --minutes "$MINUTES" \
     --batch 256 --lr 2e-3 --w-sup 0.1 --log-every 15 --val-every 60 --ckpt-every 120 --val 64 "$@" \
     > "$OUT/train.out" 2>&1
 rc=$?

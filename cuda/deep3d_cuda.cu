@@ -227,32 +227,47 @@ static inline __device__ void pack(const unsigned char *src, int src_pitch,
 }
 
 /*
- * Interleaved rows (deep3d_pack.c, pack_interleaved): output row y of a plane
- * is row y of the even eye or the odd one by the parity of the first luma row
- * it covers; a chroma row of 4:2:0 covering luma rows of both eyes is the
- * rounded mean of the two eyes' rows. Copies keep the container's value.
+ * Interleaved eyes (deep3d_pack.c, pack_interleaved): sample (x, y) of a plane
+ * is the same sample of the eye owning the first luma pixel it covers (weave
+ * 1: by its row's parity, 2: its column's, 3: their sum's; the even eye owns
+ * the even ones); a sample of subsampled chroma covering luma pixels of both
+ * eyes is the rounded mean of the two eyes' samples. Copies keep the
+ * container's value.
  */
 template<typename T>
 static inline __device__ void interleave(const unsigned char *even, int even_pitch,
                                          const unsigned char *odd, int odd_pitch,
                                          unsigned char *dst, int dst_pitch, int w, int h,
-                                         int comps, int sub_y, int luma_h, int shift)
+                                         int comps, int sub_y, int luma_h, int shift,
+                                         int sub_x, int luma_w, int weave)
 {
     int x = d3_x(), y = d3_y();
-    int luma0, luma1;
+    int luma0, luma1, col0, col1, both, odd_eye;
 
     if (x >= w || y >= h)
         return;
     luma0 = y << sub_y;
     luma1 = min((y + 1) << sub_y, luma_h);
+    col0  = x << sub_x;
+    col1  = min((x + 1) << sub_x, luma_w);
+    if (weave == 1) {
+        both    = luma1 - luma0 > 1;
+        odd_eye = luma0 & 1;
+    } else if (weave == 2) {
+        both    = col1 - col0 > 1;
+        odd_eye = col0 & 1;
+    } else {
+        both    = luma1 - luma0 > 1 || col1 - col0 > 1;
+        odd_eye = (luma0 + col0) & 1;
+    }
     for (int c = 0; c < comps; c++) {
         int v;
-        if (luma1 - luma0 > 1)
+        if (both)
             v = ((d3_load<T>(even, even_pitch, x, y, comps, c, shift) +
                   d3_load<T>(odd, odd_pitch, x, y, comps, c, shift) + 1) >> 1) << shift;
         else
-            v = luma0 & 1 ? d3_load<T>(odd, odd_pitch, x, y, comps, c, 0) :
-                            d3_load<T>(even, even_pitch, x, y, comps, c, 0);
+            v = odd_eye ? d3_load<T>(odd, odd_pitch, x, y, comps, c, 0) :
+                          d3_load<T>(even, even_pitch, x, y, comps, c, 0);
         d3_store<T>(dst, dst_pitch, x, y, comps, c, 0, v);
     }
 }
@@ -648,9 +663,9 @@ static inline __device__ void hard(const unsigned char *src, int src_pitch, unsi
 #define INTERLEAVE_ARGS                                                             \
     const unsigned char *even, int even_pitch, const unsigned char *odd,            \
     int odd_pitch, unsigned char *dst, int dst_pitch, int w, int h, int comps,      \
-    int sub_y, int luma_h, int shift
+    int sub_y, int luma_h, int shift, int sub_x, int luma_w, int weave
 #define INTERLEAVE_PASS even, even_pitch, odd, odd_pitch, dst, dst_pitch, w, h,     \
-    comps, sub_y, luma_h, shift
+    comps, sub_y, luma_h, shift, sub_x, luma_w, weave
 
 #define DEPTH_ARGS                                                                  \
     unsigned char *dst, int dst_pitch, int w, int h, int comps, int shift,          \

@@ -1,11 +1,12 @@
 # deep3d's objects, included by libavfilter/Makefile (patches/0001-register-deep3d.patch):
 # a file added here needs no change to the patch.
 OBJS-$(CONFIG_DEEP3D_FILTER)                 += vf_deep3d.o deep3d_input.o deep3d_json.o \
-                                                deep3d_model.o deep3d_net.o deep3d_pack.o \
-                                                deep3d_select.o deep3d_anaglyph.o \
-                                                deep3d_temporal.o deep3d_hard.o \
+                                                deep3d_model.o deep3d_layers.o deep3d_net.o deep3d_pack.o \
+                                                deep3d_render_soft.o deep3d_anaglyph.o \
+                                                deep3d_temporal.o deep3d_render_hard.o \
                                                 deep3d_source.o deep3d_source_deep3d.o \
-                                                deep3d_render.o deep3d_cpu.o deep3d_filter_cuda.o
+                                                deep3d_render.o deep3d_cpu.o deep3d_filter_cuda.o \
+                                                deep3d_filter_output.o
 # the ONNX depth source: ONNX Runtime is loaded at run time (dlopen), nothing is linked
 OBJS-$(CONFIG_DEEP3D_FILTER)                 += deep3d_source_onnx.o deep3d_ort.o deep3d_depthmap.o
 # deep3d's CUDA path, with ffnvcodec and a CUDA compiler (cuda-llvm or nvcc):
@@ -13,7 +14,7 @@ OBJS-$(CONFIG_DEEP3D_FILTER)                 += deep3d_source_onnx.o deep3d_ort.
 ifeq ($(CONFIG_CUDA)$(CONFIG_FFNVCODEC),yesyes)
 ifneq ($(CONFIG_CUDA_LLVM)$(CONFIG_CUDA_NVCC),)
 OBJS-$(CONFIG_DEEP3D_FILTER)                 += deep3d_cuda.o deep3d_cuda_net.o deep3d_cudnn.o \
-                                                deep3d_upload.o \
+                                                deep3d_upload.o deep3d_source_deep3d_cuda.o deep3d_cuda_mem.o \
                                                 deep3d_cuda.ptx.o deep3d_cuda_net.ptx.o \
                                                 cuda/load_helper.o
 endif

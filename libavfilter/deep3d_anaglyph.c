@@ -1,5 +1,5 @@
 /*
- * deep3d: red/cyan anaglyphs of a left and a right eye
+ * deep3d: anaglyphs of a left and a right eye
  *
  * This file is part of FFmpeg.
  *
@@ -75,6 +75,65 @@ static const int32_t coefs[DEEP3D_ANAGLYPH_NB][3][6] = {
           C( 0.378476),   C( 0.73364),    C(-0.0184503) },
         { C(-0.0152161),  C(-0.0205971),  C(-0.00546856),
           C(-0.0721527),  C(-0.112961),   C( 1.2264) },
+    },
+    /* Green/magenta: the left eye looks through green, so it goes to G. */
+    [DEEP3D_ANAGLYPH_AGMG] = {
+        { 0,      0,     0,      GREY      },
+        { GREY,          0,      0,      0 },
+        { 0,      0,     0,      GREY      },
+    },
+    [DEEP3D_ANAGLYPH_AGMH] = {
+        { 0,      0,     0,      C(1), 0, 0 },
+        { GREY,          0,      0,      0  },
+        { 0,      0,     0,      0, 0, C(1) },
+    },
+    [DEEP3D_ANAGLYPH_AGMC] = {
+        { 0,      0,     0,      C(1), 0, 0 },
+        { 0,      C(1),  0,      0,    0, 0 },
+        { 0,      0,     0,      0, 0, C(1) },
+    },
+    /* Dubois' green/magenta and amber/blue matrices as published to three
+     * decimals (same sources as arcd); vf_stereo3d's 16.16 integers for agmd
+     * and aybd are these values times 65536, rounded. */
+    [DEEP3D_ANAGLYPH_AGMD] = {
+        { C(-0.062), C(-0.158), C(-0.039),   C( 0.529), C( 0.705), C( 0.024) },
+        { C( 0.284), C( 0.668), C( 0.143),   C(-0.016), C(-0.015), C(-0.065) },
+        { C(-0.015), C(-0.027), C( 0.021),   C( 0.009), C( 0.075), C( 0.937) },
+    },
+    /* Amber (yellow)/blue: the left eye looks through amber (red and green),
+     * as vf_stereo3d documents and as its aybd matrix has it; its aybg, aybh
+     * and aybc matrices put the left eye in blue instead. We follow the
+     * documentation: left eye in R and G, right eye in B. */
+    [DEEP3D_ANAGLYPH_AYBG] = {
+        { GREY,          0,      0,      0 },
+        { GREY,          0,      0,      0 },
+        { 0,      0,     0,      GREY      },
+    },
+    [DEEP3D_ANAGLYPH_AYBH] = {
+        { C(1),   0,     0,      0, 0, 0 },
+        { 0,      C(1),  0,      0, 0, 0 },
+        { 0,      0,     0,      GREY    },
+    },
+    [DEEP3D_ANAGLYPH_AYBC] = {
+        { C(1),   0,     0,      0, 0, 0    },
+        { 0,      C(1),  0,      0, 0, 0    },
+        { 0,      0,     0,      0, 0, C(1) },
+    },
+    [DEEP3D_ANAGLYPH_AYBD] = {
+        { C( 1.062), C(-0.205), C( 0.299),   C(-0.016), C(-0.123), C(-0.017) },
+        { C(-0.026), C( 0.908), C( 0.068),   C( 0.006), C( 0.062), C(-0.017) },
+        { C(-0.038), C(-0.173), C( 0.022),   C( 0.094), C( 0.185), C( 0.911) },
+    },
+    /* Red/green and red/blue: grey only, as in vf_stereo3d. */
+    [DEEP3D_ANAGLYPH_ARGG] = {
+        { GREY,          0,      0,      0 },
+        { 0,      0,     0,      GREY      },
+        { 0,      0,     0,      0, 0, 0   },
+    },
+    [DEEP3D_ANAGLYPH_ARBG] = {
+        { GREY,          0,      0,      0 },
+        { 0,      0,     0,      0, 0, 0   },
+        { 0,      0,     0,      GREY      },
     },
 };
 

@@ -1,5 +1,5 @@
 /*
- * deep3d: red/cyan anaglyphs of a left and a right eye
+ * deep3d: anaglyphs of a left and a right eye
  *
  * This file is part of FFmpeg.
  *
@@ -24,12 +24,23 @@
 #include "libavutil/frame.h"
 #include "libavutil/pixfmt.h"
 
-/* Names follow vf_stereo3d. */
+/* Names follow vf_stereo3d; the first colour is the left eye's filter. "Luma"
+ * is the BT.601 weighted sum of R, G and B. */
 enum Deep3DAnaglyphType {
     DEEP3D_ANAGLYPH_ARCG,   ///< red/cyan, grey: red = left luma, cyan = right luma
     DEEP3D_ANAGLYPH_ARCH,   ///< red/cyan, half colour: red = left luma, cyan = right G and B
     DEEP3D_ANAGLYPH_ARCC,   ///< red/cyan, colour: left R, right G and B
     DEEP3D_ANAGLYPH_ARCD,   ///< red/cyan, Dubois least-squares projection
+    DEEP3D_ANAGLYPH_AGMG,   ///< green/magenta, grey: green = left luma, magenta = right luma
+    DEEP3D_ANAGLYPH_AGMH,   ///< green/magenta, half colour: green = left luma, right R and B
+    DEEP3D_ANAGLYPH_AGMC,   ///< green/magenta, colour: left G, right R and B
+    DEEP3D_ANAGLYPH_AGMD,   ///< green/magenta, Dubois
+    DEEP3D_ANAGLYPH_AYBG,   ///< amber (yellow)/blue, grey: yellow = left luma, blue = right luma
+    DEEP3D_ANAGLYPH_AYBH,   ///< amber/blue, half colour: left R and G, blue = right luma
+    DEEP3D_ANAGLYPH_AYBC,   ///< amber/blue, colour: left R and G, right B
+    DEEP3D_ANAGLYPH_AYBD,   ///< amber/blue, Dubois
+    DEEP3D_ANAGLYPH_ARGG,   ///< red/green, grey: red = left luma, green = right luma
+    DEEP3D_ANAGLYPH_ARBG,   ///< red/blue, grey: red = left luma, blue = right luma
     DEEP3D_ANAGLYPH_NB
 };
 

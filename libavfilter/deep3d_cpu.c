@@ -71,7 +71,7 @@ fail:
 int ff_deep3d_cpu_render(Deep3DCpu *c, void *log_ctx, AVFrame *out, const AVFrame *in,
                          float strength, float convergence)
 {
-    Deep3DSelectParams sel = ff_deep3d_render_params(c->src->geometry, strength, convergence,
+    Deep3DRenderParams sel = ff_deep3d_render_params(c->src->geometry, strength, convergence,
                                                      c->cfg.renormalize);
     int64_t t0, t1, t2, t3;
     int ret;

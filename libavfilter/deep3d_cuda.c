@@ -53,8 +53,7 @@
 #include "cuda/load_helper.h"
 #include "deep3d_anaglyph.h"
 #include "deep3d_cuda.h"
-#include "deep3d_cuda_net.h"
-#include "deep3d_cudnn.h"
+#include "deep3d_cuda_mem.h"
 #include "deep3d_temporal.h"
 #include "deep3d_input.h"
 #include "deep3d_shift.h"
@@ -72,7 +71,7 @@ struct Deep3DCuda {
     void *log_ctx;
     const Deep3DModel *m;
     Deep3DPack pack;
-    Deep3DSelectParams sel;     ///< this frame's: the user's shift, or auto convergence's
+    Deep3DRenderParams sel;     ///< this frame's: the user's shift, or auto convergence's
     float strength, convergence;    ///< the user's
     int swap;
     int output;                 ///< enum Deep3DCudaOutput
@@ -80,8 +79,8 @@ struct Deep3DCuda {
     AVBufferRef *device_ref;
     AVCUDADeviceContext *hwctx;
     CudaFunctions *cu;
-    Deep3DCudnn *dnn;
-    Deep3DCudaNet *net;
+    Deep3DSource *source;       ///< the depth; its GPU engine is initialised here
+    int source_ready;           ///< the engine is to be freed
     CUmodule module;
     CUfunction input, select, pack_eye;     ///< for this format's sample container
     CUfunction interleave, depth_pic, anaglyph, anaglyph_chroma;
@@ -152,28 +151,20 @@ int ff_deep3d_cuda_driver_present(void)
     return lib != NULL;
 }
 
-int ff_deep3d_cuda_probe(void *log_ctx, const char *cudnn_path)
+int ff_deep3d_cuda_probe(void *log_ctx, const Deep3DSource *src, const char *cudnn_path)
 {
-    Deep3DCudnn *dnn;
-    int ret = ff_deep3d_cudnn_load(&dnn, log_ctx, cudnn_path);
-    ff_deep3d_cudnn_free(&dnn);
-    return ret;
+    Deep3DSourceDeviceConfig cfg = { .cudnn_path = cudnn_path };
+
+    if (!src->ops->device) {
+        av_log(log_ctx, AV_LOG_ERROR, "The %s depth source has no GPU engine.\n", src->ops->name);
+        return AVERROR(ENOSYS);
+    }
+    return src->ops->device->probe(log_ctx, &cfg);
 }
 
 static int dev_alloc(Deep3DCuda *c, CUdeviceptr *p, size_t bytes, const char *what)
 {
-    CUresult err = c->cu->cuMemAlloc(p, bytes);
-
-    if (err != CUDA_SUCCESS) {
-        *p = 0;
-        CHECK_CU(err);
-        av_log(c->log_ctx, AV_LOG_ERROR, "Cannot allocate %zu KiB of GPU memory for %s.\n",
-               bytes >> 10, what);
-        /* 2 is the driver API's CUDA_ERROR_OUT_OF_MEMORY */
-        return err == 2 ? AVERROR(ENOMEM) : AVERROR_EXTERNAL;
-    }
-    c->device_bytes += bytes;
-    return 0;
+    return ff_deep3d_cuda_alloc(c->log_ctx, c->cu, p, bytes, what, &c->device_bytes);
 }
 
 /* A frame pool of this device: CUDA frames of sw_format, w x h. */
@@ -204,10 +195,10 @@ static int frames_init(Deep3DCuda *c, AVBufferRef **pref, enum AVPixelFormat sw_
 
 /*
  * The shifts of docs/model-format.md section 5 for a plane of width w, as the
- * CPU path computes them (deep3d_select.c): in double, split into the floor
+ * CPU path computes them (deep3d_render_soft.c): in double, split into the floor
  * of -s_k and its fraction.
  */
-static void shift_table(const Deep3DSelectParams *p, int w, int32_t *si, float *sf)
+static void shift_table(const Deep3DRenderParams *p, int w, int32_t *si, float *sf)
 {
     Deep3DShift sh = ff_deep3d_shift(p, w);
 
@@ -342,7 +333,11 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
 {
     AVHWFramesContext *in_fc = (AVHWFramesContext *)in_frames->data;
     const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(in_fc->sw_format);
-    const Deep3DModel *m = cfg->model;
+    const Deep3DModel *m = cfg->source->geometry;
+    Deep3DSourceDeviceConfig dcfg = {
+        .cudnn_path = cfg->cudnn_path, .precision = cfg->precision,
+        .batch = FFMAX(cfg->batch, 1),
+    };
     AVCUDADeviceContext *hwctx;
     Deep3DCuda *c;
     CUcontext dummy;
@@ -361,12 +356,14 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
         return AVERROR(EINVAL);
     }
     hwctx = in_fc->device_ctx->hwctx;
+    dcfg.hwctx = hwctx;
 
     c = av_mallocz(sizeof(*c));
     if (!c)
         return AVERROR(ENOMEM);
     c->log_ctx = log_ctx;
     c->m       = m;
+    c->source  = cfg->source;
     c->pack    = *cfg->pack;
     c->sel     = ff_deep3d_render_params(m, cfg->strength, cfg->convergence, cfg->renormalize);
     c->strength    = cfg->strength;
@@ -401,9 +398,9 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
         goto fail;
     }
 
-    /* cuDNN first: its absence is the likelier failure, and the one to report */
-    ret = ff_deep3d_cudnn_load(&c->dnn, log_ctx, cfg->cudnn_path);
-    if (ret < 0)
+    /* the source's runtime (cuDNN) first: its absence is the likelier failure, and the
+     * one to report */
+    if ((ret = ff_deep3d_cuda_probe(log_ctx, cfg->source, cfg->cudnn_path)) < 0)
         goto fail;
     if (!hwctx->internal || !hwctx->internal->cuda_dl) {
         av_log(log_ctx, AV_LOG_ERROR, "The CUDA device of the input frames is not initialised.\n");
@@ -412,7 +409,7 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     }
     c->cu = hwctx->internal->cuda_dl;
 
-    ret = frames_init(c, &c->out_frames, in_fc->sw_format, c->pack.out_w, c->pack.out_h);
+    ret = frames_init(c, &c->out_frames, in_fc->sw_format, c->pack.out_w, c->pack.pic_h);
     if (ret < 0)
         goto fail;
     if (eye_frame_needed(c)) {
@@ -432,9 +429,9 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     if (ret < 0)
         goto fail;
     pushed = 1;
-    if ((ret = load_kernels(c)) < 0 ||
-        (ret = ff_deep3d_cuda_net_init(&c->net, log_ctx, m, hwctx, c->dnn,
-                                       cfg->precision, c->batch)) < 0 ||
+    c->source_ready = 1;
+    if ((ret = c->source->ops->device->init(c->source, log_ctx, &dcfg)) < 0 ||
+        (ret = load_kernels(c)) < 0 ||
         (ret = dev_alloc(c, &c->batch_input, (size_t)c->batch * 3 * m->in_w * m->in_h *
                          sizeof(float), "the network input")) < 0 ||
         (ret = dev_alloc(c, &c->batch_probs, (size_t)c->batch * m->nb_prob * m->in_w *
@@ -621,7 +618,7 @@ static int run_hard(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *src
     CUdeviceptr src = (CUdeviceptr)src_p, dst = (CUdeviceptr)dst_p;
     int w = pl->w, h = pl->h, comps = pl->bytes_per_pixel / pl->elem_size, shift = pl->shift;
     int maxval = (1 << c->depth) - 1, nw = c->sel.net_w, nh = c->sel.net_h;
-    /* as deep3d_hard.c: shift = E[d] * gain + offset, in this plane's samples */
+    /* as deep3d_render_hard.c: shift = E[d] * gain + offset, in this plane's samples */
     Deep3DShift sh = ff_deep3d_shift(&c->sel, w);
     void *args[] = { &src, &src_pitch, &dst, &dst_pitch, &w, &h, &comps, &shift, &maxval,
                      &c->ed, &nw, &nh, &sh.gain, &sh.offset, &c->hard_scratch };
@@ -650,7 +647,9 @@ static int run_interleave(Deep3DCuda *c, AVFrame *out, const AVFrame *left,
         int ep = even->linesize[i], op = odd->linesize[i], dp = out->linesize[i];
         int w = pl->eye_w, h = pl->eye_h, comps = pl->bytes_per_pixel / pl->elem_size;
         int sub_y = pl->sub_y, luma_h = p->in_h, shift = pl->shift;
-        void *args[] = { &e, &ep, &o, &op, &d, &dp, &w, &h, &comps, &sub_y, &luma_h, &shift };
+        int sub_x = pl->sub_x, luma_w = p->in_w, weave = p->interleave;
+        void *args[] = { &e, &ep, &o, &op, &d, &dp, &w, &h, &comps, &sub_y, &luma_h, &shift,
+                         &sub_x, &luma_w, &weave };
 
         ret = CHECK_CU(c->cu->cuLaunchKernel(c->interleave, FFALIGN(w, BLOCK_X) / BLOCK_X,
                                              FFALIGN(h, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,
@@ -797,7 +796,7 @@ static int run_batch(Deep3DCuda *c, AVFrame *const *in, int nb)
             return ret;
     }
     use_slot(c, 0);
-    return ff_deep3d_cuda_net_forward(c->net, c->batch_input, c->batch_probs);
+    return c->source->ops->device->run(c->source, c->batch_input, c->batch_probs, nb);
 }
 
 /* Temporal steps and (render=hard) the expected disparity of in, whose
@@ -932,13 +931,13 @@ int ff_deep3d_cuda_batch(const Deep3DCuda *c)
 
 void ff_deep3d_cuda_describe(const Deep3DCuda *c, char *buf, size_t size)
 {
-    char name[256] = "?";
+    const Deep3DSourceDeviceOps *dev = c->source->ops->device;
+    char name[256] = "?", engine[256];
 
     c->cu->cuDeviceGetName(name, sizeof(name), c->hwctx->internal->cuda_device);
-    snprintf(buf, size, "%s, cuDNN %d.%d.%d, %s, %zu MiB of GPU memory", name,
-             c->dnn->version / 10000, c->dnn->version / 100 % 100, c->dnn->version % 100,
-             ff_deep3d_cuda_net_precision(c->net),
-             (c->device_bytes + ff_deep3d_cuda_net_device_bytes(c->net)) >> 20);
+    dev->describe(c->source, engine, sizeof(engine));
+    snprintf(buf, size, "%s, %s, %zu MiB of GPU memory", name, engine,
+             (c->device_bytes + dev->device_bytes(c->source)) >> 20);
 }
 
 void ff_deep3d_cuda_free(Deep3DCuda **pc)
@@ -957,7 +956,8 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
                    "frame to the end of the last one's work: %.1f fps\n", c->nb_frames, t,
                    t > 0 ? c->nb_frames / t : 0);
         }
-        ff_deep3d_cuda_net_free(&c->net);
+        if (c->source_ready)
+            c->source->ops->device->uninit(c->source);
         if (c->batch_input)
             CHECK_CU(c->cu->cuMemFree(c->batch_input));
         if (c->batch_probs)
@@ -974,7 +974,6 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
             CHECK_CU(c->cu->cuModuleUnload(c->module));
         CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
     }
-    ff_deep3d_cudnn_free(&c->dnn);
     if (c->temporal) {
         int64_t frames, resets;
         ff_deep3d_temporal_stats(c->temporal, &frames, &resets);

@@ -31,8 +31,10 @@
 
 #include "deep3d_model.h"
 #include "deep3d_pack.h"
+#include "deep3d_precision.h"
 #include "deep3d_render.h"
-#include "deep3d_select.h"
+#include "deep3d_render_soft.h"
+#include "deep3d_source.h"
 #include "deep3d_temporal.h"
 
 /*
@@ -46,22 +48,16 @@
  * AV_PIX_FMT_CUDA frames go through the network and the selection on the
  * GPU and come out as AV_PIX_FMT_CUDA frames of the packed layout, from the
  * filter's own frame pool, with the input's sw_format: no frame data ever
- * crosses host memory. Formats: nv12, p010, yuv420p, yuv444p. Layouts: the
- * stereo layouts (side by side, above-below, mono, interleaved rows), the
- * depth picture and the anaglyphs.
+ * crosses host memory. Formats: nv12, p010, yuv420p, yuv444p. Layouts: every
+ * stereo layout of deep3d_pack.h (the alternating ones as the picture of both
+ * frames stacked, which the caller splits), the depth picture and the
+ * anaglyphs.
  */
 
 typedef struct Deep3DCuda Deep3DCuda;
 
-/** Arithmetic of the GPU network (the precision option). */
-enum Deep3DPrecision {
-    DEEP3D_PRECISION_AUTO,      ///< fp16 where the GPU has tensor cores, else fp32
-    DEEP3D_PRECISION_FP32,
-    DEEP3D_PRECISION_FP16,
-};
-
 typedef struct Deep3DCudaConfig {
-    const Deep3DModel *model;   ///< the Deep3D source's model; must outlive the Deep3DCuda
+    Deep3DSource *source;       ///< the depth, with a GPU engine; must outlive the Deep3DCuda
     const Deep3DPack *pack;     ///< the layout planned for the frames' sw_format (copied)
     float strength, convergence;    ///< the user's; ff_deep3d_cuda_set_shift() changes them
     int renormalize;
@@ -88,10 +84,11 @@ int ff_deep3d_cuda_format_supported(enum AVPixelFormat sw_format);
 int ff_deep3d_cuda_driver_present(void);
 
 /**
- * Check that cuDNN 9 can be loaded (device=cuda at init, before any frame):
- * AVERROR(ENOSYS) with a message saying why not.
+ * Check that src has a GPU engine and that its runtime (cuDNN 9) can be
+ * loaded (device=cuda at init, before any frame): AVERROR(ENOSYS) with a
+ * message saying why not.
  */
-int ff_deep3d_cuda_probe(void *log_ctx, const char *cudnn_path);
+int ff_deep3d_cuda_probe(void *log_ctx, const Deep3DSource *src, const char *cudnn_path);
 
 /**
  * Set up the GPU path for frames of in_frames (an AVHWFramesContext of a

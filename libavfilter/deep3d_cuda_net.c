@@ -29,16 +29,18 @@
 #include "libavutil/log.h"
 #include "libavutil/mem.h"
 
+#include "deep3d_cuda_mem.h"
 #include "deep3d_cuda_net.h"
 #include "deep3d_half.h"
+#include "deep3d_layers.h"
+#include "deep3d_precision.h"
 #include "cuda/load_helper.h"
 
 #define CHECK_CU(x)  FF_CUDA_CHECK_DL(net->log_ctx, net->cu, x)
 #define CHECK_DNN(x) DEEP3D_CHECK_DNN(net->dnn, net->log_ctx, x)
 #define PTR(p) ((void *)(uintptr_t)(p))
 
-/* ffnvcodec declares only a few CUresult and attribute values; these are the driver API's. */
-#define CU_ERR_OUT_OF_MEMORY 2
+/* ffnvcodec declares only a few attribute values; these are the driver API's. */
 #define CU_ATTR_CC_MAJOR     75
 #define CU_ATTR_CC_MINOR     76
 
@@ -64,8 +66,8 @@ typedef struct Conv {
 } Conv;
 
 struct Deep3DCudaNet {
+    Deep3DLayers layers;            ///< what runs, in order
     void *log_ctx;
-    const Deep3DModel *m;
     AVCUDADeviceContext *hwctx;
     CudaFunctions *cu;
     const Deep3DCudnn *dnn;
@@ -80,57 +82,30 @@ struct Deep3DCudaNet {
     char precision[160];            ///< what runs and why, for the log
 
     CUdeviceptr weights;            ///< one block holding every parameter
-    CUdeviceptr a, b;               ///< trunk activations, ping-pong
-    CUdeviceptr bn;                 ///< BatchNorm of the current stage's pooled map
-    CUdeviceptr pred;               ///< K channels of the current branch
-    CUdeviceptr sum;                ///< K x H/2 x W/2, sum of the branches
-    CUdeviceptr up;                 ///< K x H x W
-    CUdeviceptr fc[3];              ///< fc6, fc7, pred5 outputs (original)
-    CUdeviceptr input_h;            ///< fp16: the network input in half
-    CUdeviceptr logits;             ///< fp16: the last convolution's output
+    CUdeviceptr buf[DEEP3D_MAX_BUFFERS]; ///< the list's buffers, whole batch; fp16: input and
+                                         ///< output are the half input and the last logits
     CUdeviceptr workspace;
     size_t workspace_size, device_bytes;
 
-    Conv trunk[DEEP3D_STAGES][DEEP3D_MAX_CONVS];
-    Conv pred_conv[DEEP3D_STAGES], deconv[DEEP3D_STAGES];
-    Conv fc6, fc7, pred5, up_deconv, final_conv;
-
-    CUdeviceptr trunk_b[DEEP3D_STAGES][DEEP3D_MAX_CONVS];
-    CUdeviceptr bn_scale[DEEP3D_STAGES], bn_mean[DEEP3D_STAGES], bn_beta[DEEP3D_STAGES];
-    CUdeviceptr pred_b[DEEP3D_STAGES];
-    CUdeviceptr branch_b;           ///< the deconvolution biases of all branches, summed
-    CUdeviceptr fc6_b, fc7_b, pred5_b, up_b, final_b;
+    /* per layer */
+    Conv conv[DEEP3D_MAX_LAYERS];   ///< CONV, FC, DECONV
+    CUdeviceptr bias[DEEP3D_MAX_LAYERS];    ///< added (with ReLU) right after the layer
+    CUdeviceptr pending[DEEP3D_MAX_LAYERS]; ///< the biases its source still owes, added here
+    int pending_c[DEEP3D_MAX_LAYERS], pending_hw[DEEP3D_MAX_LAYERS]; ///< their bias_act shape
+    CUdeviceptr bn_scale[DEEP3D_MAX_LAYERS];        ///< POOL with BatchNorm: gamma * inv_std
+    CUdeviceptr bn_mean[DEEP3D_MAX_LAYERS], bn_beta[DEEP3D_MAX_LAYERS];
 };
 
 /* ---- device memory ---- */
 
 static int dev_alloc(Deep3DCudaNet *net, CUdeviceptr *p, size_t bytes, const char *what)
 {
-    CUresult err;
-
-    if (!bytes)
-        return 0;
-    err = net->cu->cuMemAlloc(p, bytes);
-    if (err == CU_ERR_OUT_OF_MEMORY) {
-        av_log(net->log_ctx, AV_LOG_ERROR, "Out of GPU memory allocating %zu MiB for %s "
-               "(%zu MiB held by the network so far).\n", bytes >> 20, what,
-               net->device_bytes >> 20);
-        *p = 0;
-        return AVERROR(ENOMEM);
-    }
-    if (CHECK_CU(err) < 0) {
-        *p = 0;
-        return AVERROR_EXTERNAL;
-    }
-    net->device_bytes += bytes;
-    return 0;
+    return ff_deep3d_cuda_alloc(net->log_ctx, net->cu, p, bytes, what, &net->device_bytes);
 }
 
 static void dev_free(Deep3DCudaNet *net, CUdeviceptr *p)
 {
-    if (*p)
-        CHECK_CU(net->cu->cuMemFree(*p));
-    *p = 0;
+    ff_deep3d_cuda_free_mem(net->log_ctx, net->cu, p);
 }
 
 /* ---- weights: counted, then copied into one device block ---- */
@@ -207,70 +182,121 @@ static CUdeviceptr put_filter(Upload *u, const char *name, const float *src,
     return at;
 }
 
-/* Give every parameter its place; tmp holds derived vectors (max(C, K) floats). */
-static void place_weights(Deep3DCudaNet *net, Upload *u, float *tmp)
-{
-    const Deep3DModel *m = net->m;
-    int K = m->nb_prob, cin = 3;
-    char name[32];
+/*
+ * The bias of a layer the engine cannot add right away: cuDNN's convolutions
+ * have none. A layer with ReLU gets it added (with the ReLU) by bias_act
+ * right after; otherwise it is owed to the buffer and added where that is
+ * next read: the biases of the deconvolutions that accumulate into one sum
+ * are added once, summed (as the ReLU of the sum), and the last
+ * convolution's bias inside the softmax.
+ */
+typedef struct Owed {
+    const float *b[DEEP3D_MAX_LAYERS];
+    int nb;
+    int c, hw;                      ///< the bias_act shape of the buffer's writer: c biases
+    int map_hw;                     ///< put()'s reordering of them
+} Owed;
 
-    for (int s = 0; s < DEEP3D_STAGES; s++) {
-        int c = m->stage_channels[s];
-        for (int i = 0; i < m->stage_convs[s]; i++, cin = c) {
-            snprintf(name, sizeof(name), "conv%d_%d", s + 1, i + 1);
-            net->trunk[s][i].w = put_filter(u, name, m->conv_w[s][i], c, cin, 3, 3, 1);
-            net->trunk_b[s][i] = put(u, m->conv_b[s][i], c, 1);
-        }
-        if (s >= m->nb_branches)
-            continue;
-        /* BatchNorm with the stored inverse std: scale computed as the CPU path does */
-        for (int ch = 0; ch < c; ch++)
-            tmp[ch] = m->bn_gamma[s][ch] * m->bn_inv_std[s][ch];
-        net->bn_scale[s] = put(u, tmp, c, 1);
-        net->bn_mean[s]  = put(u, m->bn_mean[s], c, 1);
-        net->bn_beta[s]  = put(u, m->bn_beta[s], c, 1);
-        snprintf(name, sizeof(name), "pred%d", s + 1);
-        net->pred_conv[s].w = put_filter(u, name, m->pred_w[s], K, c, 3, 3, 1);
-        net->pred_b[s]      = put(u, m->pred_b[s], K, 1);
-    }
-    /* every branch's deconvolution accumulates into one sum: add their biases once */
-    memset(tmp, 0, K * sizeof(*tmp));
-    for (int b = 0; b < DEEP3D_STAGES; b++) {
-        int k = m->deconv_k[b];
-        snprintf(name, sizeof(name), "deconv_pred%d", b + 1);
-        net->deconv[b].w = put_filter(u, name, m->deconv_w[b], K, K, k, k, 1);
-        for (int ch = 0; ch < K; ch++)
-            tmp[ch] += m->deconv_b[b][ch];
-    }
-    net->branch_b = put(u, tmp, K, 1);
-    if (m->arch == DEEP3D_ARCH_ORIGINAL) {
-        int F = m->fc_channels, h5 = m->in_h / 32, w5 = m->in_w / 32, n5 = K * h5 * w5;
-        net->fc6.w   = put_filter(u, "fc6", m->fc6_w, F, m->stage_channels[4], h5, w5, 1);
-        net->fc6_b   = put(u, m->fc6_b, F, 1);
-        net->fc7.w   = put_filter(u, "fc7", m->fc7_w, F, F, 1, 1, 1);
-        net->fc7_b   = put(u, m->fc7_b, F, 1);
-        net->pred5.w = put_filter(u, "pred5", m->pred5_w, n5, F, 1, 1, h5 * w5);
-        net->pred5_b = put(u, m->pred5_b, n5, h5 * w5);
-    }
-    net->up_deconv.w  = put_filter(u, "deconv_predup", m->up_w, K, K, 4, 4, 1);
-    net->up_b         = put(u, m->up_b, K, 1);
-    net->final_conv.w = put_filter(u, "convolution0", m->final_w, K, K, 3, 3, 1);
-    net->final_b      = put(u, m->final_b, K, 1);
+/* c channels of hw values: an FC layer's output is one vector, a map otherwise */
+static void bias_shape(const Deep3DLayer *l, int *c, int *hw)
+{
+    *c  = l->op == DEEP3D_OP_FC ? (int)ff_deep3d_shape_elems(l->out) : l->out.c;
+    *hw = l->op == DEEP3D_OP_FC ? 1 : l->out.h * l->out.w;
 }
 
-static float *alloc_tmp(const Deep3DModel *m)
+/* What o owes, as one vector (one bias as it is, several summed from zero); then nothing. */
+static CUdeviceptr put_owed(Upload *u, Owed *o, float *tmp)
 {
-    int tmp_len = m->nb_prob;
+    if (o->nb == 1) {
+        o->nb = 0;
+        return put(u, o->b[0], o->c, o->map_hw);
+    }
+    memset(tmp, 0, o->c * sizeof(*tmp));
+    for (int i = 0; i < o->nb; i++)
+        for (int ch = 0; ch < o->c; ch++)
+            tmp[ch] += o->b[i][ch];
+    o->nb = 0;
+    return put(u, tmp, o->c, o->map_hw);
+}
 
-    for (int s = 0; s < DEEP3D_STAGES; s++)
-        tmp_len = FFMAX(tmp_len, m->stage_channels[s]);
+/* Give every parameter its place, layer by layer; tmp holds derived vectors. */
+static void place_weights(Deep3DCudaNet *net, Upload *u, float *tmp)
+{
+    const Deep3DLayers *layers = &net->layers;
+    Owed owed[DEEP3D_MAX_BUFFERS] = { { { 0 } } };
+
+    for (int i = 0; i < layers->nb_layers; i++) {
+        const Deep3DLayer *l = &layers->layer[i];
+        Owed *src = &owed[l->src], *dst = &owed[l->dst];
+        /* pred5's outputs are the (K, h5, w5) map in C order: HWC in fp16 */
+        int map_hw = l->op == DEEP3D_OP_FC ? l->out.h * l->out.w : 1;
+
+        net->pending[i]    = 0;
+        net->pending_c[i]  = src->c;
+        net->pending_hw[i] = src->hw;
+        if (src->nb)
+            net->pending[i] = put_owed(u, src, tmp);
+        else if (l->op == DEEP3D_OP_RELU || l->op == DEEP3D_OP_SOFTMAX) {
+            /* nothing owed: a zero bias */
+            memset(tmp, 0, l->out.c * sizeof(*tmp));
+            net->pending[i] = put(u, tmp, l->out.c, 1);
+        }
+
+        switch (l->op) {
+        case DEEP3D_OP_CONV:
+            net->conv[i].w = put_filter(u, l->name, l->w, l->out.c, l->in.c, l->k, l->k, 1);
+            break;
+        case DEEP3D_OP_DECONV:
+            /* the model's (ci, co, k, k) is the filter of the convolution it transposes */
+            net->conv[i].w = put_filter(u, l->name, l->w, l->in.c, l->out.c, l->k, l->k, 1);
+            break;
+        case DEEP3D_OP_FC:
+            /* a convolution whose kernel covers the whole input map */
+            net->conv[i].w = put_filter(u, l->name, l->w, ff_deep3d_shape_elems(l->out), l->in.c,
+                                        l->in.h, l->in.w, map_hw);
+            break;
+        case DEEP3D_OP_POOL:
+            /* overwritten: nothing owed there any more */
+            dst->nb = 0;
+            if (l->side < 0)
+                continue;
+            owed[l->side].nb = 0;
+            /* BatchNorm with the stored inverse std: scale computed as the CPU path does */
+            for (int ch = 0; ch < l->in.c; ch++)
+                tmp[ch] = l->bn_gamma[ch] * l->bn_inv_std[ch];
+            net->bn_scale[i] = put(u, tmp, l->in.c, 1);
+            net->bn_mean[i]  = put(u, l->bn_mean, l->in.c, 1);
+            net->bn_beta[i]  = put(u, l->bn_beta, l->in.c, 1);
+            continue;
+        default:
+            continue;
+        }
+        if (!l->accumulate)
+            dst->nb = 0;
+        dst->b[dst->nb++] = l->b;
+        bias_shape(l, &dst->c, &dst->hw);
+        dst->map_hw  = map_hw;
+        net->bias[i] = l->relu ? put_owed(u, dst, tmp) : 0;
+    }
+}
+
+static float *alloc_tmp(const Deep3DLayers *layers)
+{
+    size_t tmp_len = 1;
+
+    for (int i = 0; i < layers->nb_layers; i++) {
+        const Deep3DLayer *l = &layers->layer[i];
+        int c, hw;
+        bias_shape(l, &c, &hw);
+        tmp_len = FFMAX(tmp_len, FFMAX(l->in.c, c));
+    }
     return av_malloc_array(tmp_len, sizeof(float));
 }
 
 /* The counting pass alone: the size, and in fp16 whether every filter fits half. */
 static int count_weights(Deep3DCudaNet *net, Upload *u)
 {
-    float *tmp = alloc_tmp(net->m);
+    float *tmp = alloc_tmp(&net->layers);
 
     if (!tmp)
         return AVERROR(ENOMEM);
@@ -288,7 +314,7 @@ static int upload_weights(Deep3DCudaNet *net)
 
     if ((ret = count_weights(net, &u)) < 0)
         return ret;
-    tmp = alloc_tmp(net->m);
+    tmp = alloc_tmp(&net->layers);
     if (!tmp)
         return AVERROR(ENOMEM);
     ret = dev_alloc(net, &net->weights, u.used, "the weights");
@@ -325,54 +351,48 @@ static void no_algorithm(const Deep3DCudaNet *net, const Conv *cv)
                        "precision=fp32 may work)" : "");
 }
 
-static int choose_forward(Deep3DCudaNet *net, Conv *cv)
+/*
+ * The first algorithm cuDNN ranks that our precision allows and whose
+ * workspace fits. Forward and backward-data results have the same layout
+ * (the _Static_assert of deep3d_cudnn.c); only the calls differ.
+ */
+static int choose_algorithm(Deep3DCudaNet *net, Conv *cv)
 {
-    cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+    union {
+        cudnnConvolutionFwdAlgoPerf_t fwd[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+        cudnnConvolutionBwdDataAlgoPerf_t bwd[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+    } perf;
     int n = 0, ret;
 
-    ret = CHECK_DNN(cudnnGetConvolutionForwardAlgorithm_v7(net->handle, cv->in, cv->filter,
-                                                           cv->conv, cv->out,
-                                                           FF_ARRAY_ELEMS(perf), &n, perf));
-    if (ret < 0)
-        return ret;
-    for (int i = 0; i < n; i++) {
-        size_t ws = 0;
-        /* fp32 means FMA: TF32 tensor cores would miss the CPU path by far */
-        if (perf[i].status != CUDNN_STATUS_SUCCESS || !math_ok(net, perf[i].mathType))
-            continue;
-        if (net->dnn->cudnnGetConvolutionForwardWorkspaceSize(net->handle, cv->in, cv->filter,
-                                                              cv->conv, cv->out, perf[i].algo,
-                                                              &ws) != CUDNN_STATUS_SUCCESS ||
-            ws > MAX_LAYER_WORKSPACE)
-            continue;
-        cv->algo      = perf[i].algo;
-        cv->workspace = ws;
-        return 0;
-    }
-    no_algorithm(net, cv);
-    return AVERROR(ENOSYS);
-}
-
-static int choose_backward_data(Deep3DCudaNet *net, Conv *cv)
-{
-    cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-    int n = 0, ret;
-
-    ret = CHECK_DNN(cudnnGetConvolutionBackwardDataAlgorithm_v7(net->handle, cv->filter, cv->in,
+    ret = cv->transposed ?
+          CHECK_DNN(cudnnGetConvolutionBackwardDataAlgorithm_v7(net->handle, cv->filter, cv->in,
                                                                 cv->conv, cv->out,
-                                                                FF_ARRAY_ELEMS(perf), &n, perf));
+                                                                FF_ARRAY_ELEMS(perf.bwd), &n,
+                                                                perf.bwd)) :
+          CHECK_DNN(cudnnGetConvolutionForwardAlgorithm_v7(net->handle, cv->in, cv->filter,
+                                                           cv->conv, cv->out,
+                                                           FF_ARRAY_ELEMS(perf.fwd), &n, perf.fwd));
     if (ret < 0)
         return ret;
     for (int i = 0; i < n; i++) {
-        size_t ws = 0;
-        if (perf[i].status != CUDNN_STATUS_SUCCESS || !math_ok(net, perf[i].mathType))
+        int algo      = cv->transposed ? perf.bwd[i].algo : perf.fwd[i].algo;
+        int status    = cv->transposed ? perf.bwd[i].status : perf.fwd[i].status;
+        int math      = cv->transposed ? perf.bwd[i].mathType : perf.fwd[i].mathType;
+        size_t ws     = 0;
+        cudnnStatus_t err;
+
+        /* fp32 means FMA: TF32 tensor cores would miss the CPU path by far */
+        if (status != CUDNN_STATUS_SUCCESS || !math_ok(net, math))
             continue;
-        if (net->dnn->cudnnGetConvolutionBackwardDataWorkspaceSize(net->handle, cv->filter,
-                                                                   cv->in, cv->conv, cv->out,
-                                                                   perf[i].algo, &ws) != CUDNN_STATUS_SUCCESS ||
-            ws > MAX_LAYER_WORKSPACE)
+        err = cv->transposed ?
+              net->dnn->cudnnGetConvolutionBackwardDataWorkspaceSize(net->handle, cv->filter,
+                                                                     cv->in, cv->conv, cv->out,
+                                                                     algo, &ws) :
+              net->dnn->cudnnGetConvolutionForwardWorkspaceSize(net->handle, cv->in, cv->filter,
+                                                                cv->conv, cv->out, algo, &ws);
+        if (err != CUDNN_STATUS_SUCCESS || ws > MAX_LAYER_WORKSPACE)
             continue;
-        cv->algo      = perf[i].algo;
+        cv->algo      = algo;
         cv->workspace = ws;
         return 0;
     }
@@ -429,7 +449,7 @@ static int conv_init(Deep3DCudaNet *net, Conv *cv, const char *name, int transpo
                name, n, c, h, w, net->batch, want_c, want_h, want_w);
         return AVERROR_BUG;
     }
-    ret = transposed ? choose_backward_data(net, cv) : choose_forward(net, cv);
+    ret = choose_algorithm(net, cv);
     if (ret < 0)
         return ret;
     net->workspace_size = FFMAX(net->workspace_size, cv->workspace);
@@ -495,158 +515,146 @@ static int bias_act(Deep3DCudaNet *net, CUdeviceptr x, CUdeviceptr bias, int c, 
     return 0;
 }
 
-/* ---- the network ---- */
+/* ---- the network: the layer list, in order ---- */
+
+static int pool_bn(Deep3DCudaNet *net, int i, CUdeviceptr x, CUdeviceptr y)
+{
+    const Deep3DLayer *l = &net->layers.layer[i];
+    int c = l->in.c, h = l->in.h, w = l->in.w;
+    size_t in_b  = ff_deep3d_shape_elems(l->in) * net->elem;
+    size_t out_b = ff_deep3d_shape_elems(l->out) * net->elem;
+    CUdeviceptr bn = l->side >= 0 ? net->buf[l->side] : 0;
+
+    for (int n = 0; n < net->batch; n++) {
+        CUdeviceptr xi = x + n * in_b, yi = y + n * out_b, bni = bn ? bn + n * out_b : 0;
+        void *args[] = { &xi, &yi, &bni, &net->bn_scale[i], &net->bn_mean[i], &net->bn_beta[i],
+                         &c, &h, &w };
+        int ret = launch(net, net->half ? net->pool_bn_h : net->pool_bn,
+                         ff_deep3d_shape_elems(l->out), args);
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}
+
+/* The softmax of the logits x, with the bias they still owe, into the float probabilities. */
+static int bias_softmax(Deep3DCudaNet *net, int i, CUdeviceptr x, CUdeviceptr probs)
+{
+    const Deep3DLayer *l = &net->layers.layer[i];
+    int k = l->out.c, hw = l->out.h * l->out.w;
+
+    for (int n = 0; n < net->batch; n++) {
+        CUdeviceptr pi = probs + (size_t)n * k * hw * sizeof(float);
+        CUdeviceptr li = x + (size_t)n * k * hw * net->elem;
+        void *args[]   = { &pi, &net->pending[i], &k, &hw };
+        void *args_h[] = { &li, &net->pending[i], &pi, &k, &hw };
+        int ret = launch(net, net->half ? net->softmax_h : net->softmax, hw,
+                         net->half ? args_h : args);
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}
+
+/* Add the biases still owed by the source of layer i (RELU and SOFTMAX add them themselves). */
+static int add_pending(Deep3DCudaNet *net, int i, CUdeviceptr x)
+{
+    return net->pending[i] ? bias_act(net, x, net->pending[i], net->pending_c[i],
+                                      net->pending_hw[i], 0) : 0;
+}
 
 int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdeviceptr probs)
 {
-    const Deep3DModel *m = net->m;
-    int K = m->nb_prob, h = m->in_h, w = m->in_w, half = (m->in_h / 2) * (m->in_w / 2);
-    int first = 1, ret;
-    CUdeviceptr x = input, y, logits = net->half ? net->logits : probs;
+    int ret;
 
     if (net->half) {
-        int three = 3, hw = h * w;
+        int three = 3, hw = net->layers.buffer_elems[DEEP3D_BUF_INPUT] / 3;
         for (int i = 0; i < net->batch; i++) {
             CUdeviceptr src = input + (size_t)i * 3 * hw * sizeof(float);
-            CUdeviceptr dst = net->input_h + (size_t)i * 3 * hw * net->elem;
+            CUdeviceptr dst = net->buf[DEEP3D_BUF_INPUT] + (size_t)i * 3 * hw * net->elem;
             void *args[] = { &src, &dst, &three, &hw };
             if ((ret = launch(net, net->to_half, (size_t)3 * hw, args)) < 0)
                 return ret;
         }
-        x = net->input_h;
+    } else {
+        net->buf[DEEP3D_BUF_INPUT]  = input;
+        net->buf[DEEP3D_BUF_OUTPUT] = probs;
     }
 
-    for (int s = 0; s < DEEP3D_STAGES; s++) {
-        int c = m->stage_channels[s], branch = s < m->nb_branches;
-        CUdeviceptr bn = branch ? net->bn : 0;
+    for (int i = 0; i < net->layers.nb_layers; i++) {
+        const Deep3DLayer *l = &net->layers.layer[i];
+        CUdeviceptr x = net->buf[l->src], y = net->buf[l->dst];
+        int c, hw;
 
-        for (int i = 0; i < m->stage_convs[s]; i++) {
-            y = x == net->a ? net->b : net->a;
-            if ((ret = conv_run(net, &net->trunk[s][i], x, y, 0.0f)) < 0 ||
-                (ret = bias_act(net, y, net->trunk_b[s][i], c, h * w, 1)) < 0)
+        switch (l->op) {
+        case DEEP3D_OP_CONV:
+        case DEEP3D_OP_FC:
+        case DEEP3D_OP_DECONV:
+            bias_shape(l, &c, &hw);
+            if ((ret = add_pending(net, i, x)) < 0 ||
+                (ret = conv_run(net, &net->conv[i], x, y, l->accumulate ? 1.0f : 0.0f)) < 0 ||
+                (net->bias[i] && (ret = bias_act(net, y, net->bias[i], c, hw, 1)) < 0))
                 return ret;
-            x = y;
-        }
-        /* pool into the other trunk buffer: it feeds the next stage and the FC head */
-        y = x == net->a ? net->b : net->a;
-        for (int i = 0; i < net->batch; i++) {
-            size_t in_b = (size_t)c * h * w * net->elem, out_b = (size_t)c * (h / 2) * (w / 2) * net->elem;
-            CUdeviceptr xi = x + i * in_b, yi = y + i * out_b, bni = bn ? bn + i * out_b : 0;
-            void *args[] = { &xi, &yi, &bni, &net->bn_scale[s], &net->bn_mean[s], &net->bn_beta[s],
-                             &c, &h, &w };
-            if ((ret = launch(net, net->half ? net->pool_bn_h : net->pool_bn,
-                              (size_t)c * (h / 2) * (w / 2), args)) < 0)
+            break;
+        case DEEP3D_OP_POOL:
+            if ((ret = add_pending(net, i, x)) < 0 || (ret = pool_bn(net, i, x, y)) < 0)
                 return ret;
-        }
-        h /= 2;
-        w /= 2;
-        x = y;
-        if (branch) {
-            if ((ret = conv_run(net, &net->pred_conv[s], net->bn, net->pred, 0.0f)) < 0 ||
-                (ret = bias_act(net, net->pred, net->pred_b[s], K, h * w, 1)) < 0 ||
-                (ret = conv_run(net, &net->deconv[s], net->pred, net->sum, first ? 0.0f : 1.0f)) < 0)
+            break;
+        case DEEP3D_OP_RELU:
+            if ((ret = bias_act(net, y, net->pending[i], l->out.c, l->out.h * l->out.w, 1)) < 0)
                 return ret;
-            first = 0;
+            break;
+        case DEEP3D_OP_SOFTMAX:
+            if ((ret = bias_softmax(net, i, x, probs)) < 0)
+                return ret;
+            break;
         }
-    }
-
-    if (m->arch == DEEP3D_ARCH_ORIGINAL) {
-        int F = m->fc_channels, n5 = K * h * w;
-        /* pred5's (K * h5 * w5) vector is the (K, h5, w5) map in C order
-         * (fp16: in HWC order, its rows reordered at upload) */
-        if ((ret = conv_run(net, &net->fc6, x, net->fc[0], 0.0f)) < 0 ||
-            (ret = bias_act(net, net->fc[0], net->fc6_b, F, 1, 1)) < 0 ||
-            (ret = conv_run(net, &net->fc7, net->fc[0], net->fc[1], 0.0f)) < 0 ||
-            (ret = bias_act(net, net->fc[1], net->fc7_b, F, 1, 1)) < 0 ||
-            (ret = conv_run(net, &net->pred5, net->fc[1], net->fc[2], 0.0f)) < 0 ||
-            (ret = bias_act(net, net->fc[2], net->pred5_b, n5, 1, 1)) < 0 ||
-            (ret = conv_run(net, &net->deconv[4], net->fc[2], net->sum, first ? 0.0f : 1.0f)) < 0)
-            return ret;
-    }
-
-    if ((ret = bias_act(net, net->sum, net->branch_b, K, half, 1)) < 0 ||
-        (ret = conv_run(net, &net->up_deconv, net->sum, net->up, 0.0f)) < 0 ||
-        (ret = bias_act(net, net->up, net->up_b, K, m->in_h * m->in_w, 1)) < 0 ||
-        (ret = conv_run(net, &net->final_conv, net->up, logits, 0.0f)) < 0)
-        return ret;
-    for (int i = 0; i < net->batch; i++) {
-        int hw = m->in_h * m->in_w;
-        CUdeviceptr pi = probs + (size_t)i * K * hw * sizeof(float);
-        CUdeviceptr li = logits + (size_t)i * K * hw * net->elem;
-        void *args[]   = { &pi, &net->final_b, &K, &hw };
-        void *args_h[] = { &li, &net->final_b, &pi, &K, &hw };
-        if ((ret = launch(net, net->half ? net->softmax_h : net->softmax, hw,
-                          net->half ? args_h : args)) < 0)
-            return ret;
     }
     return 0;
 }
 
 static int build(Deep3DCudaNet *net)
 {
-    const Deep3DModel *m = net->m;
-    int K = m->nb_prob, H = m->in_h, W = m->in_w, cin = 3, h = H, w = W, ret;
+    const Deep3DLayers *layers = &net->layers;
     /* every activation holds the whole batch */
-    size_t trunk = 0, bn = 0, es = net->elem * net->batch;
-    char name[32];
+    size_t es = net->elem * net->batch;
+    int ret;
 
-    for (int s = 0; s < DEEP3D_STAGES; s++) {
-        int c = m->stage_channels[s];
-        for (int i = 0; i < m->stage_convs[s]; i++, cin = c) {
-            snprintf(name, sizeof(name), "conv%d_%d", s + 1, i + 1);
-            ret = conv_init(net, &net->trunk[s][i], name, 0, cin, h, w, c, h, w, 3, 3, 1, 1);
-            if (ret < 0)
-                return ret;
+    for (int i = 0; i < layers->nb_layers; i++) {
+        const Deep3DLayer *l = &layers->layer[i];
+        Conv *cv = &net->conv[i];
+        switch (l->op) {
+        case DEEP3D_OP_CONV:
+        case DEEP3D_OP_DECONV:
+            ret = conv_init(net, cv, l->name, l->op == DEEP3D_OP_DECONV,
+                            l->in.c, l->in.h, l->in.w, l->out.c, l->out.h, l->out.w,
+                            l->k, l->k, l->stride, l->pad);
+            break;
+        case DEEP3D_OP_FC:
+            /* FC layers as convolutions whose kernel covers the whole input map */
+            ret = conv_init(net, cv, l->name, 0, l->in.c, l->in.h, l->in.w,
+                            ff_deep3d_shape_elems(l->out), 1, 1, l->in.h, l->in.w, 1, 0);
+            break;
+        default:
+            continue;
         }
-        trunk = FFMAX(trunk, (size_t)c * h * w);
-        h /= 2;
-        w /= 2;
-        if (s < m->nb_branches) {
-            bn = FFMAX(bn, (size_t)c * h * w);
-            snprintf(name, sizeof(name), "pred%d", s + 1);
-            ret = conv_init(net, &net->pred_conv[s], name, 0, c, h, w, K, h, w, 3, 3, 1, 1);
-            if (ret < 0)
-                return ret;
-        }
-        if (s < m->nb_branches || (s == 4 && m->arch == DEEP3D_ARCH_ORIGINAL)) {
-            snprintf(name, sizeof(name), "deconv_pred%d", s + 1);
-            ret = conv_init(net, &net->deconv[s], name, 1, K, h, w, K, H / 2, W / 2,
-                            m->deconv_k[s], m->deconv_k[s], m->deconv_s[s], m->deconv_p[s]);
-            if (ret < 0)
-                return ret;
-        }
-    }
-    if (m->arch == DEEP3D_ARCH_ORIGINAL) {
-        int F = m->fc_channels, c5 = m->stage_channels[4];
-        /* FC layers as convolutions: fc6's kernel covers all of pool5 */
-        if ((ret = conv_init(net, &net->fc6, "fc6", 0, c5, h, w, F, 1, 1, h, w, 1, 0)) < 0 ||
-            (ret = conv_init(net, &net->fc7, "fc7", 0, F, 1, 1, F, 1, 1, 1, 1, 1, 0)) < 0 ||
-            (ret = conv_init(net, &net->pred5, "pred5", 0, F, 1, 1, K * h * w, 1, 1, 1, 1, 1, 0)) < 0)
+        if (ret < 0)
             return ret;
     }
-    if ((ret = conv_init(net, &net->up_deconv, "deconv_predup", 1, K, H / 2, W / 2, K, H, W,
-                         4, 4, 2, 1)) < 0 ||
-        (ret = conv_init(net, &net->final_conv, "convolution0", 0, K, H, W, K, H, W,
-                         3, 3, 1, 1)) < 0)
-        return ret;
 
-    if ((ret = upload_weights(net)) < 0 ||
-        (ret = dev_alloc(net, &net->a, trunk * es, "activations")) < 0 ||
-        (ret = dev_alloc(net, &net->b, trunk * es, "activations")) < 0 ||
-        (ret = dev_alloc(net, &net->bn, bn * es, "activations")) < 0 ||
-        (ret = dev_alloc(net, &net->pred, (size_t)K * (H / 2) * (W / 2) * es, "activations")) < 0 ||
-        (ret = dev_alloc(net, &net->sum, (size_t)K * (H / 2) * (W / 2) * es, "activations")) < 0 ||
-        (ret = dev_alloc(net, &net->up, (size_t)K * H * W * es, "activations")) < 0 ||
-        (ret = dev_alloc(net, &net->workspace, net->workspace_size, "the cuDNN workspace")) < 0)
+    if ((ret = upload_weights(net)) < 0)
         return ret;
+    for (int i = DEEP3D_BUF_INTERNAL; i < layers->nb_buffers; i++)
+        if ((ret = dev_alloc(net, &net->buf[i], layers->buffer_elems[i] * es, "activations")) < 0)
+            return ret;
+    if ((ret = dev_alloc(net, &net->workspace, net->workspace_size, "the cuDNN workspace")) < 0)
+        return ret;
+    /* fp16: the network's input and last logits in half; float ones are the caller's */
     if (net->half &&
-        ((ret = dev_alloc(net, &net->input_h, (size_t)3 * H * W * es, "activations")) < 0 ||
-         (ret = dev_alloc(net, &net->logits, (size_t)K * H * W * es, "activations")) < 0))
-        return ret;
-    if (m->arch == DEEP3D_ARCH_ORIGINAL &&
-        ((ret = dev_alloc(net, &net->fc[0], m->fc_channels * es, "activations")) < 0 ||
-         (ret = dev_alloc(net, &net->fc[1], m->fc_channels * es, "activations")) < 0 ||
-         (ret = dev_alloc(net, &net->fc[2], (size_t)K * h * w * es, "activations")) < 0))
+        ((ret = dev_alloc(net, &net->buf[DEEP3D_BUF_INPUT],
+                          layers->buffer_elems[DEEP3D_BUF_INPUT] * es, "activations")) < 0 ||
+         (ret = dev_alloc(net, &net->buf[DEEP3D_BUF_OUTPUT],
+                          layers->buffer_elems[DEEP3D_BUF_OUTPUT] * es, "activations")) < 0))
         return ret;
     return 0;
 }
@@ -690,12 +698,15 @@ int ff_deep3d_cuda_net_init(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DMod
     if (!net)
         return AVERROR(ENOMEM);
     net->log_ctx = log_ctx;
-    net->m       = m;
     net->hwctx   = hwctx;
     net->cu      = hwctx->internal->cuda_dl;
     net->dnn     = dnn;
     net->batch   = FFMAX(batch, 1);
 
+    if ((ret = ff_deep3d_layers_build(&net->layers, m)) < 0) {
+        av_log(log_ctx, AV_LOG_ERROR, "The model does not fit the layer list.\n");
+        goto fail;
+    }
     ret = CHECK_DNN(cudnnCreate(&net->handle));
     if (ret < 0) {
         net->handle = NULL;
@@ -776,31 +787,15 @@ void ff_deep3d_cuda_net_free(Deep3DCudaNet **pnet)
 
     if (!net)
         return;
-    for (int s = 0; s < DEEP3D_STAGES; s++) {
-        for (int i = 0; i < DEEP3D_MAX_CONVS; i++)
-            conv_uninit(net, &net->trunk[s][i]);
-        conv_uninit(net, &net->pred_conv[s]);
-        conv_uninit(net, &net->deconv[s]);
-    }
-    conv_uninit(net, &net->fc6);
-    conv_uninit(net, &net->fc7);
-    conv_uninit(net, &net->pred5);
-    conv_uninit(net, &net->up_deconv);
-    conv_uninit(net, &net->final_conv);
+    for (int i = 0; i < DEEP3D_MAX_LAYERS; i++)
+        conv_uninit(net, &net->conv[i]);
     if (net->handle)
         net->dnn->cudnnDestroy(net->handle);
 
     dev_free(net, &net->weights);
-    dev_free(net, &net->a);
-    dev_free(net, &net->b);
-    dev_free(net, &net->bn);
-    dev_free(net, &net->pred);
-    dev_free(net, &net->sum);
-    dev_free(net, &net->up);
-    for (int i = 0; i < 3; i++)
-        dev_free(net, &net->fc[i]);
-    dev_free(net, &net->input_h);
-    dev_free(net, &net->logits);
+    /* fp32: the input and output buffers are the caller's */
+    for (int i = net->half ? 0 : DEEP3D_BUF_INTERNAL; i < DEEP3D_MAX_BUFFERS; i++)
+        dev_free(net, &net->buf[i]);
     dev_free(net, &net->workspace);
     if (net->module)
         CHECK_CU(net->cu->cuModuleUnload(net->module));

@@ -26,9 +26,9 @@
 #include "libavutil/hwcontext.h"
 #include "libavutil/hwcontext_cuda_internal.h"
 
-#include "deep3d_cuda.h"
 #include "deep3d_cudnn.h"
 #include "deep3d_model.h"
+#include "deep3d_precision.h"
 
 /*
  * The network of docs/model-format.md section 4, batch N, on the filter's

@@ -26,7 +26,6 @@
 
 #if !defined(_WIN32)
 #include <dlfcn.h>
-#include <glob.h>
 #endif
 
 #include "libavutil/avstring.h"
@@ -46,44 +45,6 @@ _Static_assert(sizeof(cudnnConvolutionFwdAlgoPerf_t) == 48 &&
 
 #if !defined(_WIN32)
 
-/* Where cuDNN 9 usually lives when the dynamic linker does not know it: the
- * CUDA toolkit, distribution packages, and the pip wheels (nvidia-cudnn-cu12
- * / -cu13) of system, virtualenv, conda and user installs. */
-static const char *const search_globs[] = {
-    "/usr/local/cuda/lib64/" DEEP3D_CUDNN_SONAME,
-    "/usr/local/cuda/targets/*/lib/" DEEP3D_CUDNN_SONAME,
-    "/usr/lib/*-linux-gnu/" DEEP3D_CUDNN_SONAME,
-    "/usr/lib64/" DEEP3D_CUDNN_SONAME,
-    "$VIRTUAL_ENV/lib/python3*/site-packages/nvidia/cudnn/lib/" DEEP3D_CUDNN_SONAME,
-    "$CONDA_PREFIX/lib/python3*/site-packages/nvidia/cudnn/lib/" DEEP3D_CUDNN_SONAME,
-    "$CONDA_PREFIX/lib/" DEEP3D_CUDNN_SONAME,
-    "/usr/local/lib/python3*/dist-packages/nvidia/cudnn/lib/" DEEP3D_CUDNN_SONAME,
-    "/usr/local/lib/python3*/site-packages/nvidia/cudnn/lib/" DEEP3D_CUDNN_SONAME,
-    "/usr/lib/python3*/dist-packages/nvidia/cudnn/lib/" DEEP3D_CUDNN_SONAME,
-    "/usr/lib/python3/dist-packages/nvidia/cudnn/lib/" DEEP3D_CUDNN_SONAME,
-    "/opt/conda/lib/python3*/site-packages/nvidia/cudnn/lib/" DEEP3D_CUDNN_SONAME,
-    "$HOME/.local/lib/python3*/site-packages/nvidia/cudnn/lib/" DEEP3D_CUDNN_SONAME,
-};
-
-/* Expand a leading $VAR; 0 when the variable is unset or the result too long. */
-static int expand_env(char *dst, size_t size, const char *pattern)
-{
-    const char *slash, *val;
-    char var[64];
-
-    if (pattern[0] != '$')
-        return av_strlcpy(dst, pattern, size) < size;
-    slash = strchr(pattern, '/');
-    if (!slash || slash - pattern - 1 >= sizeof(var))
-        return 0;
-    memcpy(var, pattern + 1, slash - pattern - 1);
-    var[slash - pattern - 1] = 0;
-    val = getenv(var);
-    if (!val || !*val)
-        return 0;
-    return snprintf(dst, size, "%s%s", val, slash) < size;
-}
-
 static void *try_open(const char *file, char *err, size_t err_size)
 {
     void *lib = dlopen(file, RTLD_NOW | RTLD_LOCAL);
@@ -92,6 +53,60 @@ static void *try_open(const char *file, char *err, size_t err_size)
         av_strlcpy(err, e ? e : "unknown error", err_size);
     }
     return lib;
+}
+
+/*
+ * Where NVIDIA's pip wheels put cuDNN 9 when the dynamic linker does not
+ * know it: nvidia-cudnn-cu12 and nvidia-cudnn-cu13 both install
+ * nvidia/cudnn/lib/libcudnn.so.9 into the site-packages (Debian's system
+ * Python: dist-packages) of PREFIX/lib/python3.MINOR. The candidates are
+ * this fixed list: PREFIX the active virtual environment ($VIRTUAL_ENV),
+ * the active conda environment ($CONDA_PREFIX), /usr/local and /usr; MINOR
+ * 9 to 14. Nothing is globbed and no home directory is searched: any other
+ * place is named with the filter's cudnn option or $DEEP3D_CUDNN.
+ */
+static const char *const wheel_prefixes[] = {
+    "$VIRTUAL_ENV", "$CONDA_PREFIX", "/usr/local", "/usr",
+};
+static const char *const wheel_site_dirs[] = { "site-packages", "dist-packages" };
+#define WHEEL_MINOR_FIRST 14
+#define WHEEL_MINOR_LAST  9
+#define WHEEL_LIB "nvidia/cudnn/lib/" DEEP3D_CUDNN_SONAME
+
+/* A prefix, with a leading $VAR expanded; NULL when the variable is unset or empty. */
+static const char *wheel_prefix(const char *p)
+{
+    const char *val;
+
+    if (p[0] != '$')
+        return p;
+    val = getenv(p + 1);
+    return val && *val ? val : NULL;
+}
+
+/* The first wheel candidate that exists and opens; logged at debug level. */
+static void *open_wheel(void *log_ctx, char *opened, size_t size)
+{
+    for (int i = 0; i < FF_ARRAY_ELEMS(wheel_prefixes); i++) {
+        const char *prefix = wheel_prefix(wheel_prefixes[i]);
+        for (int minor = WHEEL_MINOR_FIRST; prefix && minor >= WHEEL_MINOR_LAST; minor--) {
+            for (int j = 0; j < FF_ARRAY_ELEMS(wheel_site_dirs); j++) {
+                char file[1024], err[512];
+                struct stat st;
+                void *lib;
+
+                if (snprintf(file, sizeof(file), "%s/lib/python3.%d/%s/" WHEEL_LIB, prefix, minor,
+                             wheel_site_dirs[j]) >= sizeof(file) || stat(file, &st))
+                    continue;
+                if ((lib = try_open(file, err, sizeof(err)))) {
+                    av_strlcpy(opened, file, size);
+                    return lib;
+                }
+                av_log(log_ctx, AV_LOG_DEBUG, "cuDNN candidate %s: %s\n", file, err);
+            }
+        }
+    }
+    return NULL;
 }
 
 /* The file to open for a user-given path: a directory means the soname in it. */
@@ -126,25 +141,14 @@ static void *open_library(void *log_ctx, const char *path, char *opened, size_t 
         av_strlcpy(opened, DEEP3D_CUDNN_SONAME, size);
         return lib;
     }
-    for (int i = 0; i < FF_ARRAY_ELEMS(search_globs); i++) {
-        char pattern[1024], dummy[512];
-        glob_t g;
-
-        if (!expand_env(pattern, sizeof(pattern), search_globs[i]))
-            continue;
-        if (glob(pattern, 0, NULL, &g))
-            continue;
-        for (size_t j = 0; j < g.gl_pathc && !lib; j++)
-            if ((lib = try_open(g.gl_pathv[j], dummy, sizeof(dummy))))
-                av_strlcpy(opened, g.gl_pathv[j], size);
-        globfree(&g);
-        if (lib)
-            return lib;
-    }
-    av_log(log_ctx, AV_LOG_ERROR, "Cannot load cuDNN 9 (%s): %s. Searched the dynamic linker's "
-           "path, /usr/local/cuda/lib64 and the Python wheels' nvidia/cudnn/lib; install cuDNN 9 "
-           "or name it with the filter's cudnn option or $%s (a file or a directory).\n",
-           DEEP3D_CUDNN_SONAME, err, DEEP3D_CUDNN_ENV);
+    av_log(log_ctx, AV_LOG_DEBUG, "cuDNN: the dynamic linker has no %s (%s); trying the pip "
+           "wheel locations\n", DEEP3D_CUDNN_SONAME, err);
+    if ((lib = open_wheel(log_ctx, opened, size)))
+        return lib;
+    av_log(log_ctx, AV_LOG_ERROR, "Cannot load cuDNN 9 (%s): %s. Tried the dynamic linker's "
+           "path and the pip wheels (nvidia-cudnn-cu12/-cu13) of $VIRTUAL_ENV, $CONDA_PREFIX, "
+           "/usr/local and /usr; install cuDNN 9 or name it with the filter's cudnn option or "
+           "$%s (a file or a directory).\n", DEEP3D_CUDNN_SONAME, err, DEEP3D_CUDNN_ENV);
     return NULL;
 }
 

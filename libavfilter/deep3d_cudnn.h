@@ -131,50 +131,35 @@ typedef cudnnStatus_t tcudnnGetConvolution2dForwardOutputDim(const cudnnConvolut
                                                              const cudnnTensorDescriptor_t x,
                                                              const cudnnFilterDescriptor_t w,
                                                              int *n, int *c, int *h, int *wd);
-typedef cudnnStatus_t tcudnnGetConvolutionForwardAlgorithm_v7(cudnnHandle_t handle,
-                                                              const cudnnTensorDescriptor_t x,
-                                                              const cudnnFilterDescriptor_t w,
-                                                              const cudnnConvolutionDescriptor_t conv,
-                                                              const cudnnTensorDescriptor_t y,
-                                                              const int requested, int *returned,
-                                                              cudnnConvolutionFwdAlgoPerf_t *perf);
-typedef cudnnStatus_t tcudnnGetConvolutionForwardWorkspaceSize(cudnnHandle_t handle,
-                                                               const cudnnTensorDescriptor_t x,
-                                                               const cudnnFilterDescriptor_t w,
-                                                               const cudnnConvolutionDescriptor_t conv,
-                                                               const cudnnTensorDescriptor_t y,
-                                                               cudnnConvolutionFwdAlgo_t algo,
-                                                               size_t *size);
-typedef cudnnStatus_t tcudnnConvolutionForward(cudnnHandle_t handle, const void *alpha,
-                                               const cudnnTensorDescriptor_t x_desc, const void *x,
-                                               const cudnnFilterDescriptor_t w_desc, const void *w,
-                                               const cudnnConvolutionDescriptor_t conv,
-                                               cudnnConvolutionFwdAlgo_t algo,
-                                               void *workspace, size_t workspace_size,
-                                               const void *beta,
-                                               const cudnnTensorDescriptor_t y_desc, void *y);
-typedef cudnnStatus_t tcudnnGetConvolutionBackwardDataAlgorithm_v7(cudnnHandle_t handle,
-                                                                   const cudnnFilterDescriptor_t w,
-                                                                   const cudnnTensorDescriptor_t dy,
-                                                                   const cudnnConvolutionDescriptor_t conv,
-                                                                   const cudnnTensorDescriptor_t dx,
-                                                                   const int requested, int *returned,
-                                                                   cudnnConvolutionBwdDataAlgoPerf_t *perf);
-typedef cudnnStatus_t tcudnnGetConvolutionBackwardDataWorkspaceSize(cudnnHandle_t handle,
-                                                                    const cudnnFilterDescriptor_t w,
-                                                                    const cudnnTensorDescriptor_t dy,
-                                                                    const cudnnConvolutionDescriptor_t conv,
-                                                                    const cudnnTensorDescriptor_t dx,
-                                                                    cudnnConvolutionBwdDataAlgo_t algo,
-                                                                    size_t *size);
-typedef cudnnStatus_t tcudnnConvolutionBackwardData(cudnnHandle_t handle, const void *alpha,
-                                                    const cudnnFilterDescriptor_t w_desc, const void *w,
-                                                    const cudnnTensorDescriptor_t dy_desc, const void *dy,
-                                                    const cudnnConvolutionDescriptor_t conv,
-                                                    cudnnConvolutionBwdDataAlgo_t algo,
-                                                    void *workspace, size_t workspace_size,
-                                                    const void *beta,
-                                                    const cudnnTensorDescriptor_t dx_desc, void *dx);
+/*
+ * A forward convolution (x, w) -> y and the backward-data one (w, dy) -> dx
+ * take the same three calls: rank the algorithms, size an algorithm's
+ * workspace, run. kind names the pair; first and second are the types of
+ * the two inputs in cuDNN's order.
+ */
+#define DEEP3D_CUDNN_CONV_CALLS(kind, first_t, second_t, algo_t, perf_t)                           \
+typedef cudnnStatus_t tcudnnGet##kind##Algorithm_v7(cudnnHandle_t handle, const first_t a,        \
+                                                    const second_t b,                              \
+                                                    const cudnnConvolutionDescriptor_t conv,       \
+                                                    const cudnnTensorDescriptor_t out,             \
+                                                    const int requested, int *returned,            \
+                                                    perf_t *perf);                                 \
+typedef cudnnStatus_t tcudnnGet##kind##WorkspaceSize(cudnnHandle_t handle, const first_t a,       \
+                                                     const second_t b,                             \
+                                                     const cudnnConvolutionDescriptor_t conv,      \
+                                                     const cudnnTensorDescriptor_t out,            \
+                                                     algo_t algo, size_t *size);                   \
+typedef cudnnStatus_t tcudnn##kind(cudnnHandle_t handle, const void *alpha,                       \
+                                   const first_t a_desc, const void *a,                            \
+                                   const second_t b_desc, const void *b,                           \
+                                   const cudnnConvolutionDescriptor_t conv, algo_t algo,           \
+                                   void *workspace, size_t workspace_size, const void *beta,       \
+                                   const cudnnTensorDescriptor_t out_desc, void *out);
+
+DEEP3D_CUDNN_CONV_CALLS(ConvolutionForward, cudnnTensorDescriptor_t, cudnnFilterDescriptor_t,
+                        cudnnConvolutionFwdAlgo_t, cudnnConvolutionFwdAlgoPerf_t)
+DEEP3D_CUDNN_CONV_CALLS(ConvolutionBackwardData, cudnnFilterDescriptor_t, cudnnTensorDescriptor_t,
+                        cudnnConvolutionBwdDataAlgo_t, cudnnConvolutionBwdDataAlgoPerf_t)
 
 /* Every function the loader resolves: X(name, required). */
 #define DEEP3D_CUDNN_FUNCTIONS(X)                       \
@@ -221,10 +206,12 @@ typedef struct Deep3DCudnn {
  * Open cuDNN 9 and resolve every function above.
  *
  * path: a library file, or a directory holding libcudnn.so.9; NULL or "" uses
- * $DEEP3D_CUDNN if set, else the dynamic linker's search (LD_LIBRARY_PATH,
- * ldconfig) and then the usual places (/usr/local/cuda/lib64, the Python
- * wheels' nvidia/cudnn/lib, ...). When a path is given (option or
- * environment), only that is tried.
+ * $DEEP3D_CUDNN if set, else the dynamic linker's search for libcudnn.so.9
+ * (LD_LIBRARY_PATH, ldconfig), then the pip wheels' location
+ * (PREFIX/lib/python3.MINOR/{site,dist}-packages/nvidia/cudnn/lib, for
+ * PREFIX $VIRTUAL_ENV, $CONDA_PREFIX, /usr/local, /usr and MINOR 9..14: a
+ * fixed list, no globbing). When a path is given (option or environment),
+ * only that is tried.
  *
  * Returns AVERROR(ENOSYS), with one error message naming what was tried and
  * why it failed, when the library cannot be opened, lacks a required symbol

@@ -49,9 +49,19 @@ enum Deep3DMode {
     DEEP3D_MODE_ARCH,
     DEEP3D_MODE_ARCC,
     DEEP3D_MODE_ARCD,
+    DEEP3D_MODE_AGMG,
+    DEEP3D_MODE_AGMH,
+    DEEP3D_MODE_AGMC,
+    DEEP3D_MODE_AGMD,
+    DEEP3D_MODE_AYBG,
+    DEEP3D_MODE_AYBH,
+    DEEP3D_MODE_AYBC,
+    DEEP3D_MODE_AYBD,
+    DEEP3D_MODE_ARGG,
+    DEEP3D_MODE_ARBG,
     DEEP3D_MODE_NB
 };
-#define IS_ANAGLYPH(mode) ((mode) >= DEEP3D_MODE_ARCG && (mode) <= DEEP3D_MODE_ARCD)
+#define IS_ANAGLYPH(mode) ((mode) >= DEEP3D_MODE_ARCG && (mode) <= DEEP3D_MODE_ARBG)
 
 /* convergence=auto: a value beyond the numeric range of the option, which
  * only the named constant sets (init refuses the numbers in between). */
@@ -95,6 +105,7 @@ typedef struct Deep3DContext {
     AVFrame *pending[DEEP3D_MAX_BATCH];
     int nb_pending;
     int deferred_error;         ///< returned after the frames flushed before it went out
+    int64_t seq_duration;       ///< al, ar: an input frame's nominal duration (input time base)
 } Deep3DContext;
 
 /* The mode option split into the layout planned and what is drawn: the depth
@@ -138,7 +149,13 @@ void ff_deep3d_filter_log_device(AVFilterContext *ctx, const char *device, const
 void ff_deep3d_filter_set_output_size(AVFilterLink *outlink, const Deep3DPack *pack);
 /** Free the CPU and GPU paths (a new configuration, or the end). */
 void ff_deep3d_filter_free_paths(AVFilterContext *ctx);
-/** Properties and stereo side data of in onto out, out downstream; both freed on every path. */
+/* deep3d_filter_output.c */
+/** The output link's timing: alternating layouts (al, ar) double the frame rate. */
+void ff_deep3d_filter_config_timing(AVFilterLink *outlink);
+/** A frame of the packed picture (pic_h rows: both frames of al / ar). */
+AVFrame *ff_deep3d_filter_get_buffer(AVFilterLink *outlink);
+/** Properties and stereo side data of in onto out, out downstream (as two frames for
+ *  al / ar); both freed on every path. */
 int ff_deep3d_filter_output(AVFilterContext *ctx, AVFrame *in, AVFrame *out);
 
 /* deep3d_filter_cuda.c: AVERROR(ENOSYS) in a build without the CUDA path */

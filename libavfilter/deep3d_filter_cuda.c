@@ -39,7 +39,7 @@ static int init_cuda(AVFilterContext *ctx, void *log_ctx, AVBufferRef *in_frames
     AVFilterLink *inlink = ctx->inputs[0];
     Deep3DTemporalParams tp = ff_deep3d_temporal_params(s);
     Deep3DCudaConfig cfg = {
-        .model = s->source->geometry, .pack = &s->pack,
+        .source = s->source, .pack = &s->pack,
         .strength = s->strength, .convergence = ff_deep3d_user_convergence(s),
         .renormalize = s->renormalize, .swap = s->swap, .cudnn_path = s->cudnn_path,
         .temporal = ff_deep3d_temporal_on(s) ? &tp : NULL, .render = s->render,
@@ -69,7 +69,7 @@ int ff_deep3d_filter_probe_cuda(AVFilterContext *ctx)
 {
 #if DEEP3D_HAVE_CUDA
     Deep3DContext *s = ctx->priv;
-    int ret = ff_deep3d_cuda_probe(ctx, s->cudnn_path);
+    int ret = ff_deep3d_cuda_probe(ctx, s->source, s->cudnn_path);
 
     if (ret < 0)
         av_log(ctx, AV_LOG_ERROR, "device=cuda: the GPU path needs cuDNN 9.\n");
@@ -161,7 +161,7 @@ int ff_deep3d_filter_config_upload(AVFilterLink *outlink, int quiet, char *why, 
 
     s->log_level_offset = quiet ? AV_LOG_VERBOSE - AV_LOG_ERROR : 0;
     snprintf(why, why_size, "unknown");
-    ret = ff_deep3d_upload_init(&s->up, ctx, log_ctx, s->cudnn_path, quiet, why, why_size);
+    ret = ff_deep3d_upload_init(&s->up, ctx, log_ctx, s->source, s->cudnn_path, quiet, why, why_size);
     if (ret >= 0 &&
         (ret = ff_deep3d_pack_init(&s->pack, ctx, ff_deep3d_mode_layout(s->mode), inlink->format,
                                    inlink->w, inlink->h)) < 0)

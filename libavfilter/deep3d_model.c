@@ -390,7 +390,7 @@ static int load_tensors(Loader *l, const Deep3DJSON *root, const uint8_t *data, 
                 e = &l->exp[k];
         if (!e)
             return invalid(l->log_ctx, "unexpected tensor '%s' (not part of arch %s)", name,
-                           m->arch == DEEP3D_ARCH_ORIGINAL ? "original" : "fcn");
+                           ff_deep3d_model_arch_name(m));
         if (t->type != DEEP3D_JSON_OBJECT)
             return invalid(l->log_ctx, "tensor '%s': entry is not an object", name);
         for (int k = 0; k < t->nb_items; k++)
@@ -582,4 +582,9 @@ void ff_deep3d_model_free(Deep3DModel **model)
         return;
     av_freep(&(*model)->storage);
     av_freep(model);
+}
+
+const char *ff_deep3d_model_arch_name(const Deep3DModel *m)
+{
+    return m->arch == DEEP3D_ARCH_ORIGINAL ? "original" : "fcn";
 }

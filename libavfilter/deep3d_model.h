@@ -80,4 +80,7 @@ int ff_deep3d_model_load(Deep3DModel **model, void *log_ctx, const char *path);
 
 void ff_deep3d_model_free(Deep3DModel **model);
 
+/** The architecture's name in the model file: "original" or "fcn". */
+const char *ff_deep3d_model_arch_name(const Deep3DModel *m);
+
 #endif /* AVFILTER_DEEP3D_MODEL_H */

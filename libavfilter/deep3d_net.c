@@ -38,6 +38,7 @@
 #include "libavutil/log.h"
 #include "libavutil/mem.h"
 
+#include "deep3d_layers.h"
 #include "deep3d_net.h"
 #include "deep3d_simd.h"
 
@@ -62,18 +63,13 @@ typedef struct Deconv {
 } Deconv;
 
 struct Deep3DNet {
-    const Deep3DModel *m;
+    Deep3DLayers layers;    ///< what runs, in order
     void *log_ctx;
     int nb_threads;
-    float *a, *b;           ///< trunk activations, ping-pong
-    float *bn;              ///< BatchNorm of the current stage's pooled map
-    float *pred;            ///< K channels of the current branch
-    float *sum;             ///< K x H/2 x W/2, sum of the branches
-    float *up;              ///< K x H x W
-    float *fc[3];           ///< fc6 out, fc7 out, pred5 out (original)
+    float *buf[DEEP3D_MAX_BUFFERS]; ///< the list's buffers; output: the caller's, per call
+    Deconv *deconv;         ///< per layer; the phases of each DECONV layer
     float **scratch;        ///< one per job
     size_t scratch_floats;  ///< size of each, at least SCRATCH_FLOATS
-    Deconv deconv[DEEP3D_STAGES], up_deconv;
 
     Deep3DExecute *execute;
     void *opaque;
@@ -444,114 +440,89 @@ static int softmax_job(void *arg, int jobnr, int nb_jobs)
     return 0;
 }
 
-/* ---- the network ---- */
+/* ---- the network: the layer list, in order ---- */
+
+static const float *src_of(const Deep3DNet *net, const Deep3DLayer *l, const float *input)
+{
+    return l->src == DEEP3D_BUF_INPUT ? input : net->buf[l->src];
+}
 
 void ff_deep3d_net_forward(Deep3DNet *net, const float *input, float *probs,
                            Deep3DExecute *execute, void *opaque)
 {
-    const Deep3DModel *m = net->m;
-    int K = m->nb_prob, h = m->in_h, w = m->in_w, cin = 3;
-    const float *x = input;
-    PixelArgs pa = { net };
-
     net->execute = execute;
     net->opaque  = opaque;
-    memset(net->sum, 0, sizeof(*net->sum) * K * (h / 2) * (w / 2));
+    net->buf[DEEP3D_BUF_OUTPUT] = probs;
 
-    for (int s = 0; s < DEEP3D_STAGES; s++) {
-        int c = m->stage_channels[s], branch = s < m->nb_branches;
-        PoolArgs pool = { 0 };
-        float *y = NULL;
+    for (int i = 0; i < net->layers.nb_layers; i++) {
+        const Deep3DLayer *l = &net->layers.layer[i];
+        const float *x = src_of(net, l, input);
+        float *y = net->buf[l->dst];
+        PoolArgs pool;
+        PixelArgs pa = { net, y, l->out.c, l->out.h * l->out.w };
 
-        for (int i = 0; i < m->stage_convs[s]; i++) {
-            y = x == net->a ? net->b : net->a;
-            conv3x3(net, x, y, m->conv_w[s][i], m->conv_b[s][i], cin, c, h, w, 1);
-            x = y;
-            cin = c;
-        }
-        /* pool into the other trunk buffer: it feeds the next stage and the FC head */
-        y = x == net->a ? net->b : net->a;
-        pool = (PoolArgs){ x, y, branch ? net->bn : NULL,
-                           m->bn_gamma[s], m->bn_beta[s], m->bn_mean[s], m->bn_inv_std[s],
-                           c, h, w };
-        run(net, pool_job, &pool, c);
-        h /= 2;
-        w /= 2;
-        x = y;
-
-        if (branch) {
-            conv3x3(net, net->bn, net->pred, m->pred_w[s], m->pred_b[s], c, K, h, w, 1);
-            deconv(net, &net->deconv[s], net->pred, net->sum, 1, 0);
+        switch (l->op) {
+        case DEEP3D_OP_CONV:
+            conv3x3(net, x, y, l->w, l->b, l->in.c, l->out.c, l->in.h, l->in.w, l->relu);
+            break;
+        case DEEP3D_OP_POOL:
+            pool = (PoolArgs){ x, y, l->side >= 0 ? net->buf[l->side] : NULL,
+                               l->bn_gamma, l->bn_beta, l->bn_mean, l->bn_inv_std,
+                               l->in.c, l->in.h, l->in.w };
+            run(net, pool_job, &pool, l->in.c);
+            break;
+        case DEEP3D_OP_DECONV:
+            deconv(net, &net->deconv[i], x, y, l->accumulate, l->relu);
+            break;
+        case DEEP3D_OP_FC:
+            fc(net, x, y, l->w, l->b, ff_deep3d_shape_elems(l->in),
+               ff_deep3d_shape_elems(l->out), l->relu);
+            break;
+        case DEEP3D_OP_RELU:
+            run(net, relu_job, &pa, net->nb_threads);
+            break;
+        case DEEP3D_OP_SOFTMAX:
+            run(net, softmax_job, &pa, pa.hw / SOFTMAX_CHUNK + 1);
+            break;
         }
     }
-
-    if (m->arch == DEEP3D_ARCH_ORIGINAL) {
-        int F = m->fc_channels, n5 = K * h * w;
-        fc(net, x, net->fc[0], m->fc6_w, m->fc6_b, m->stage_channels[4] * h * w, F, 1);
-        fc(net, net->fc[0], net->fc[1], m->fc7_w, m->fc7_b, F, F, 1);
-        /* pred5, then the reshape to (K, h5, w5) is the C-order memory layout; ReLU */
-        fc(net, net->fc[1], net->fc[2], m->pred5_w, m->pred5_b, F, n5, 1);
-        deconv(net, &net->deconv[4], net->fc[2], net->sum, 1, 0);
-    }
-
-    pa.data = net->sum;
-    pa.c    = K;
-    pa.hw   = (m->in_h / 2) * (m->in_w / 2);
-    run(net, relu_job, &pa, net->nb_threads);
-    deconv(net, &net->up_deconv, net->sum, net->up, 0, 1);
-    conv3x3(net, net->up, probs, m->final_w, m->final_b, K, K, m->in_h, m->in_w, 0);
-    pa.data = probs;
-    pa.hw   = m->in_h * m->in_w;
-    run(net, softmax_job, &pa, pa.hw / SOFTMAX_CHUNK + 1);
 }
 
 double ff_deep3d_net_macs(const Deep3DModel *m)
 {
-    double macs = 0, h = m->in_h, w = m->in_w;
-    int cin = 3, K = m->nb_prob;
+    Deep3DLayers layers;
 
-    for (int s = 0; s < DEEP3D_STAGES; s++) {
-        int c = m->stage_channels[s];
-        for (int i = 0; i < m->stage_convs[s]; i++, cin = c)
-            macs += h * w * c * cin * 9;
-        h /= 2;
-        w /= 2;
-        if (s < m->nb_branches) {
-            double f = m->deconv_k[s] / (double)m->deconv_s[s];
-            macs += h * w * K * c * 9;                          /* pred */
-            macs += (m->in_h / 2) * (m->in_w / 2) * K * K * f * f; /* deconv, per output */
-        }
-    }
-    if (m->arch == DEEP3D_ARCH_ORIGINAL)
-        macs += (double)m->fc_channels * (m->stage_channels[4] * h * w + m->fc_channels + K * h * w) +
-                (m->in_h / 2) * (m->in_w / 2) * K * K * 4.0;
-    macs += (double)m->in_h * m->in_w * K * K * (4 + 9);        /* predup, convolution0 */
-    return macs;
+    return ff_deep3d_layers_build(&layers, m) < 0 ? 0 : ff_deep3d_layers_macs(&layers);
 }
 
-/* Floats of every activation buffer (the filter's input and probabilities
- * included), from the hyperparameters alone; the loader's limits keep every
- * term far below SIZE_MAX. */
-static size_t activation_floats(const Deep3DModel *m, int nb_threads, size_t *trunk, size_t *pool)
+/*
+ * The admission limit: floats of every activation buffer (the filter's input
+ * and probabilities included) as bounded from the hyperparameters alone, the
+ * rule models have been accepted or refused by (a model that passed before
+ * passes, one refused is refused). The buffers themselves are sized by the
+ * layer list, never more than this for the trunk, branch and output maps.
+ * The loader's limits keep every term far below SIZE_MAX.
+ */
+static size_t activation_bound(const Deep3DModel *m, int nb_threads)
 {
-    size_t h = m->in_h, w = m->in_w, hw = (size_t)m->in_h * m->in_w;
+    size_t h = m->in_h, w = m->in_w, hw = (size_t)m->in_h * m->in_w, trunk = 0, pool = 0;
     int K = m->nb_prob;
 
-    *trunk = *pool = 0;
     for (int s = 0; s < DEEP3D_STAGES; s++) {
-        *trunk = FFMAX(*trunk, (size_t)m->stage_channels[s] * h * w);
+        trunk = FFMAX(trunk, (size_t)m->stage_channels[s] * h * w);
         h /= 2;
         w /= 2;
-        *pool = FFMAX(*pool, (size_t)FFMAX(m->stage_channels[s], K) * h * w);
+        pool = FFMAX(pool, (size_t)FFMAX(m->stage_channels[s], K) * h * w);
     }
-    /* sum and up (5/4 K hw), the filter's probs (K hw) and input (3 hw) */
-    return 2 * *trunk + 3 * *pool + (size_t)K * hw * 9 / 4 + 3 * hw +
+    /* two trunk buffers, three of pooled size, sum and up (5/4 K hw), the
+     * filter's probs (K hw) and input (3 hw), the scratch */
+    return 2 * trunk + 3 * pool + (size_t)K * hw * 9 / 4 + 3 * hw +
            (size_t)FFMAX(1, nb_threads) * SCRATCH_FLOATS;
 }
 
 static int check_size(void *log_ctx, const Deep3DModel *m, int nb_threads)
 {
-    size_t trunk, pool, total = activation_floats(m, nb_threads, &trunk, &pool);
+    size_t total = activation_bound(m, nb_threads);
 
     if (total > MAX_ACTIVATION_BYTES / sizeof(float)) {
         av_log(log_ctx, AV_LOG_ERROR, "The network (input %dx%d, %d planes, up to %d channels) "
@@ -564,68 +535,73 @@ static int check_size(void *log_ctx, const Deep3DModel *m, int nb_threads)
     return 0;
 }
 
+static int build_layers(void *log_ctx, const Deep3DModel *m, Deep3DLayers *layers)
+{
+    int ret = ff_deep3d_layers_build(layers, m);
+
+    if (ret < 0)
+        av_log(log_ctx, AV_LOG_ERROR, "The model does not fit the layer list.\n");
+    return ret;
+}
+
 int ff_deep3d_net_check(void *log_ctx, const Deep3DModel *m)
 {
-    return check_size(log_ctx, m, 1);
+    Deep3DLayers layers;
+    int ret = build_layers(log_ctx, m, &layers);
+
+    return ret < 0 ? ret : check_size(log_ctx, m, 1);
 }
 
 int ff_deep3d_net_init(Deep3DNet **pnet, void *log_ctx, const Deep3DModel *m, int nb_threads)
 {
     Deep3DNet *net;
-    size_t trunk, pool;
-    int K = m->nb_prob, ret;
+    const Deep3DLayers *layers;
+    int ret;
 
     *pnet = NULL;
-    if ((ret = check_size(log_ctx, m, nb_threads)) < 0)
-        return ret;
-    activation_floats(m, nb_threads, &trunk, &pool);
-
     net = av_mallocz(sizeof(*net));
     if (!net)
         return AVERROR(ENOMEM);
-    net->m          = m;
     net->log_ctx    = log_ctx;
     net->nb_threads = FFMAX(1, nb_threads);
-    net->a    = av_malloc_array(trunk, sizeof(float));
-    net->b    = av_malloc_array(trunk, sizeof(float));
-    net->bn   = av_malloc_array(pool, sizeof(float));
-    net->pred = av_malloc_array(pool, sizeof(float));
-    net->sum  = av_malloc_array((size_t)K * (m->in_h / 2) * (m->in_w / 2), sizeof(float));
-    net->up   = av_malloc_array((size_t)K * m->in_h * m->in_w, sizeof(float));
-    net->scratch = av_calloc(net->nb_threads, sizeof(*net->scratch));
-    ret = AVERROR(ENOMEM);
-    if (!net->a || !net->b || !net->bn || !net->pred || !net->sum || !net->up ||
-        !net->scratch)
+    layers = &net->layers;
+    if ((ret = build_layers(log_ctx, m, &net->layers)) < 0 ||
+        (ret = check_size(log_ctx, m, nb_threads)) < 0)
         goto fail;
-    if (m->arch == DEEP3D_ARCH_ORIGINAL) {
-        size_t n5 = (size_t)K * (m->in_h / 32) * (m->in_w / 32);
-        net->fc[0] = av_malloc_array(m->fc_channels, sizeof(float));
-        net->fc[1] = av_malloc_array(m->fc_channels, sizeof(float));
-        net->fc[2] = av_malloc_array(n5, sizeof(float));
-        if (!net->fc[0] || !net->fc[1] || !net->fc[2])
+
+    ret = AVERROR(ENOMEM);
+    for (int i = DEEP3D_BUF_INTERNAL; i < layers->nb_buffers; i++)
+        if (!(net->buf[i] = av_malloc_array(layers->buffer_elems[i], sizeof(float))))
             goto fail;
-    }
-    for (int b = 0; b < DEEP3D_STAGES; b++) {
-        int f = 1 << b;
-        ret = deconv_init(&net->deconv[b], K, K, m->deconv_k[b], m->deconv_s[b], m->deconv_p[b],
-                          m->in_h / 2 / f, m->in_w / 2 / f, m->deconv_w[b], m->deconv_b[b]);
-        if (ret < 0)
-            goto fail;
-    }
-    ret = deconv_init(&net->up_deconv, K, K, 4, 2, 1, m->in_h / 2, m->in_w / 2, m->up_w, m->up_b);
-    if (ret < 0)
+    net->scratch = av_calloc(net->nb_threads, sizeof(*net->scratch));
+    net->deconv  = av_calloc(layers->nb_layers, sizeof(*net->deconv));
+    if (!net->scratch || !net->deconv)
         goto fail;
 
     /* Scratch: im2col tiles, and at least one output row of any deconv phase. */
     net->scratch_floats = SCRATCH_FLOATS;
-    for (int b = 0; b <= DEEP3D_STAGES; b++) {
-        const Deconv *d = b < DEEP3D_STAGES ? &net->deconv[b] : &net->up_deconv;
-        for (int i = 0; i < d->nb_phases; i++) {
-            const DeconvPhase *ph = &d->phases[i];
+    for (int i = 0; i < layers->nb_layers; i++) {
+        const Deep3DLayer *l = &layers->layer[i];
+        Deconv *d = &net->deconv[i];
+        if (l->op != DEEP3D_OP_DECONV)
+            continue;
+        ret = deconv_init(d, l->in.c, l->out.c, l->k, l->stride, l->pad, l->in.h, l->in.w,
+                          l->w, l->b);
+        if (ret < 0)
+            goto fail;
+        if (d->oh != l->out.h || d->ow != l->out.w) {
+            av_log(log_ctx, AV_LOG_ERROR, "%s makes %dx%d, not %dx%d.\n", l->name,
+                   d->ow, d->oh, l->out.w, l->out.h);
+            ret = AVERROR_BUG;
+            goto fail;
+        }
+        for (int p = 0; p < d->nb_phases; p++) {
+            const DeconvPhase *ph = &d->phases[p];
             net->scratch_floats = FFMAX(net->scratch_floats,
                                         (size_t)(d->ci * ph->ty * ph->tx + d->co) * ph->nx);
         }
     }
+    ret = AVERROR(ENOMEM);
     for (int i = 0; i < net->nb_threads; i++)
         if (!(net->scratch[i] = av_malloc_array(net->scratch_floats, sizeof(float))))
             goto fail;
@@ -646,19 +622,13 @@ void ff_deep3d_net_free(Deep3DNet **pnet)
     Deep3DNet *net = *pnet;
     if (!net)
         return;
-    av_free(net->a);
-    av_free(net->b);
-    av_free(net->bn);
-    av_free(net->pred);
-    av_free(net->sum);
-    av_free(net->up);
-    for (int i = 0; i < 3; i++)
-        av_free(net->fc[i]);
+    for (int i = DEEP3D_BUF_INTERNAL; i < DEEP3D_MAX_BUFFERS; i++)
+        av_free(net->buf[i]);
     for (int i = 0; net->scratch && i < net->nb_threads; i++)
         av_free(net->scratch[i]);
     av_free(net->scratch);
-    for (int b = 0; b < DEEP3D_STAGES; b++)
-        deconv_uninit(&net->deconv[b]);
-    deconv_uninit(&net->up_deconv);
+    for (int i = 0; net->deconv && i < net->layers.nb_layers; i++)
+        deconv_uninit(&net->deconv[i]);
+    av_free(net->deconv);
     av_freep(pnet);
 }

@@ -32,9 +32,10 @@ typedef struct LayoutDesc {
     const char *name;
     int side_by_side;       ///< eyes next to each other (else above-below)
     int half;               ///< each eye squeezed 2:1 along the packing axis
-    int right_first;        ///< right eye on the left / on top
+    int right_first;        ///< right eye on the left / on top / on the even pixels / shown first
     int mono;               ///< 1: left eye only, 2: right eye only
-    int interleave;         ///< eyes on alternate rows, at full size (right_first: right on even)
+    int weave;              ///< enum Deep3DWeave: eyes on alternate pixels, at full size
+    int sequence;           ///< eyes in alternate frames (stacked as above-below here)
 } LayoutDesc;
 
 static const LayoutDesc layouts[DEEP3D_LAYOUT_NB] = {
@@ -48,8 +49,14 @@ static const LayoutDesc layouts[DEEP3D_LAYOUT_NB] = {
     [DEEP3D_LAYOUT_AB2R]  = { "ab2r",  0, 1, 1, 0 },
     [DEEP3D_LAYOUT_ML]    = { "ml",    0, 0, 0, 1 },
     [DEEP3D_LAYOUT_MR]    = { "mr",    0, 0, 0, 2 },
-    [DEEP3D_LAYOUT_IRL]   = { "irl",   0, 0, 0, 0, 1 },
-    [DEEP3D_LAYOUT_IRR]   = { "irr",   0, 0, 1, 0, 1 },
+    [DEEP3D_LAYOUT_IRL]   = { "irl",   0, 0, 0, 0, DEEP3D_WEAVE_ROWS },
+    [DEEP3D_LAYOUT_IRR]   = { "irr",   0, 0, 1, 0, DEEP3D_WEAVE_ROWS },
+    [DEEP3D_LAYOUT_ICL]   = { "icl",   0, 0, 0, 0, DEEP3D_WEAVE_COLUMNS },
+    [DEEP3D_LAYOUT_ICR]   = { "icr",   0, 0, 1, 0, DEEP3D_WEAVE_COLUMNS },
+    [DEEP3D_LAYOUT_CHL]   = { "chl",   0, 0, 0, 0, DEEP3D_WEAVE_CHECKER },
+    [DEEP3D_LAYOUT_CHR]   = { "chr",   0, 0, 1, 0, DEEP3D_WEAVE_CHECKER },
+    [DEEP3D_LAYOUT_AL]    = { "al",    0, 0, 0, 0, 0, 1 },
+    [DEEP3D_LAYOUT_AR]    = { "ar",    0, 0, 1, 0, 0, 1 },
 };
 
 int ff_deep3d_pack_format_supported(enum AVPixelFormat fmt)
@@ -82,7 +89,7 @@ int ff_deep3d_pack_init(Deep3DPack *p, void *log_ctx, enum Deep3DLayout layout,
 {
     const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(fmt);
     const LayoutDesc *ld;
-    int align_w, align_h, eye_w, eye_h, ret;
+    int align_w, align_h, eye_w, eye_h, stack_h, ret;
 
     memset(p, 0, sizeof(*p));
     if (layout < 0 || layout >= DEEP3D_LAYOUT_NB) {
@@ -104,7 +111,10 @@ int ff_deep3d_pack_init(Deep3DPack *p, void *log_ctx, enum Deep3DLayout layout,
 
     /* A squeezed eye must start on a chroma sample: round its size down to the
      * chroma alignment, dropping at most a few edge pixels (logged). A full-size
-     * eye cannot be rounded without losing picture, so it must be aligned. */
+     * eye cannot be rounded without losing picture, so it must be aligned.
+     * Interleaved eyes share one picture of the input size (any size), and the
+     * two frames of an alternating layout are stacked with the second one
+     * starting on the first chroma row after the first (any size). */
     eye_w = w;
     eye_h = h;
     if (!ld->mono && ld->side_by_side) {
@@ -115,7 +125,7 @@ int ff_deep3d_pack_init(Deep3DPack *p, void *log_ctx, enum Deep3DLayout layout,
                    "got %d; crop or scale the input first.\n", ld->name, desc->name, align_w, w);
             return AVERROR(EINVAL);
         }
-    } else if (!ld->mono && !ld->interleave) {
+    } else if (!ld->mono && !ld->weave && !ld->sequence) {
         if (ld->half) {
             eye_h = (h / 2) & ~(align_h - 1);
         } else if (h % align_h) {
@@ -138,13 +148,16 @@ int ff_deep3d_pack_init(Deep3DPack *p, void *log_ctx, enum Deep3DLayout layout,
     p->half_h    = ld->half && !ld->side_by_side && !ld->mono;
     p->has_left  = ld->mono != 2;
     p->has_right = ld->mono != 1;
-    p->interleave    = ld->interleave;
-    p->right_on_even = ld->interleave && ld->right_first;
+    p->interleave    = ld->weave;
+    p->right_on_even = ld->weave && ld->right_first;
+    p->frames    = ld->sequence ? 2 : 1;
+    stack_h      = ld->sequence ? FFALIGN(eye_h, align_h) : eye_h;
     p->out_w     = ld->mono || !ld->side_by_side ? eye_w : 2 * (int64_t)eye_w > INT_MAX ? -1 : 2 * eye_w;
-    p->out_h     = ld->mono || ld->side_by_side || ld->interleave ? eye_h :
+    p->out_h     = ld->mono || ld->side_by_side || ld->weave || ld->sequence ? eye_h :
                    2 * (int64_t)eye_h > INT_MAX ? -1 : 2 * eye_h;
-    if (p->out_w < 0 || p->out_h < 0 ||
-        (ret = av_image_check_size(p->out_w, p->out_h, 0, log_ctx)) < 0) {
+    p->pic_h     = !ld->sequence ? p->out_h : (int64_t)stack_h + eye_h > INT_MAX ? -1 : stack_h + eye_h;
+    if (p->out_w < 0 || p->out_h < 0 || p->pic_h < 0 ||
+        (ret = av_image_check_size(p->out_w, p->pic_h, 0, log_ctx)) < 0) {
         av_log(log_ctx, AV_LOG_ERROR, "Output size for layout %s from %dx%d is too large.\n",
                ld->name, w, h);
         return AVERROR(EINVAL);
@@ -173,13 +186,16 @@ int ff_deep3d_pack_init(Deep3DPack *p, void *log_ctx, enum Deep3DLayout layout,
         /* eye sizes are multiples of the chroma alignment unless full and mono-axis */
         pl->eye_w = AV_CEIL_RSHIFT(eye_w, sx);
         pl->eye_h = AV_CEIL_RSHIFT(eye_h, sy);
+        pl->sub_x = sx;
         pl->sub_y = sy;
         if (ld->side_by_side && !ld->mono) {
             pl->left_x  = ld->right_first ? pl->eye_w : 0;
             pl->right_x = ld->right_first ? 0 : pl->eye_w;
-        } else if (!ld->mono && !ld->interleave) {
-            pl->left_y  = ld->right_first ? pl->eye_h : 0;
-            pl->right_y = ld->right_first ? 0 : pl->eye_h;
+        } else if (!ld->mono && !ld->weave) {
+            /* above-below; alternating frames stacked, the second on its own chroma row */
+            int second = stack_h >> sy;
+            pl->left_y  = ld->right_first ? second : 0;
+            pl->right_y = ld->right_first ? 0 : second;
         }
     }
     return 0;
@@ -236,11 +252,38 @@ static void pack_eye(const Deep3DPack *p, const Deep3DPackPlane *pl,
     }
 }
 
-/* Interleaved rows: each output row is the same row of the eye it belongs to.
- * A row of vertically subsampled chroma (4:2:0) that covers luma rows of both
- * eyes gets the rounded mean of the two eyes' chroma rows, which is the 2:1
- * box-filtered chroma of the interleaved picture; one that covers a single
- * luma row (the last of an odd height) takes that row's eye. */
+/*
+ * Interleaved eyes (rows, columns, checkerboard): each output sample is the
+ * same sample of the eye that owns it. A sample of subsampled chroma whose
+ * luma footprint holds pixels of both eyes gets the rounded mean of the two
+ * eyes' samples (for rows and columns, the 2:1 box-filtered chroma of the
+ * interleaved picture); one covering pixels of one eye only (the last row or
+ * column of an odd size, or a plane without subsampling) takes that eye's.
+ *
+ * weave_row: one row of columns or checkerboard; row_parity is the parity of
+ * the luma row the output row covers, or -1 when it covers rows of both
+ * parities (checkerboard 4:2:0: every sample then holds both eyes).
+ */
+#define DEFINE_WEAVE_ROW(name, type)                                                      \
+static void name(uint8_t *dst8, const uint8_t *even8, const uint8_t *odd8, int w,         \
+                 int comps, int shift, int sub_x, int luma_w, int row_parity)             \
+{                                                                                         \
+    type *dst = (type *)dst8;                                                             \
+    const type *e = (const type *)even8, *o = (const type *)odd8;                         \
+    for (int x = 0; x < w; x++) {                                                         \
+        int l0 = x << sub_x, l1 = FFMIN((x + 1) << sub_x, luma_w);                        \
+        int both = l1 - l0 > 1 || row_parity < 0;                                         \
+        const type *from = (l0 + row_parity) & 1 ? o : e;                                 \
+        for (int c = 0; c < comps; c++) {                                                 \
+            int i = x * comps + c;                                                        \
+            dst[i] = both ? AVG2(e[i], o[i], shift) : from[i];                            \
+        }                                                                                 \
+    }                                                                                     \
+}
+
+DEFINE_WEAVE_ROW(weave_row8,  uint8_t)
+DEFINE_WEAVE_ROW(weave_row16, uint16_t)
+
 static void pack_interleaved(const Deep3DPack *p, const Deep3DPackPlane *pl, int plane,
                              AVFrame *out, const AVFrame *left, const AVFrame *right,
                              int y0, int y1)
@@ -255,7 +298,14 @@ static void pack_interleaved(const Deep3DPack *p, const Deep3DPackPlane *pl, int
         const uint8_t *e = even->data[plane] + y * even->linesize[plane];
         const uint8_t *o = odd->data[plane]  + y * odd->linesize[plane];
 
-        if (luma1 - luma0 > 1) {
+        if (p->interleave != DEEP3D_WEAVE_ROWS) {
+            int parity = p->interleave == DEEP3D_WEAVE_COLUMNS ? 0 :
+                         luma1 - luma0 > 1 ? -1 : luma0 & 1;
+            if (pl->elem_size == 1)
+                weave_row8 (d, e, o, pl->eye_w, comps, pl->shift, pl->sub_x, p->in_w, parity);
+            else
+                weave_row16(d, e, o, pl->eye_w, comps, pl->shift, pl->sub_x, p->in_w, parity);
+        } else if (luma1 - luma0 > 1) {
             if (pl->elem_size == 1)
                 squeeze_row8 (d, e, o, pl->eye_w, pl->w, comps, 0, pl->shift);
             else
@@ -299,9 +349,36 @@ void ff_deep3d_pack_stereo3d(const Deep3DPack *p, AVStereo3D *s3d)
         s3d->view = ld->mono == 1 ? AV_STEREO3D_VIEW_LEFT : AV_STEREO3D_VIEW_RIGHT;
         return;
     }
-    s3d->type = ld->interleave   ? AV_STEREO3D_LINES :
+    s3d->type = ld->weave == DEEP3D_WEAVE_ROWS    ? AV_STEREO3D_LINES :
+                ld->weave == DEEP3D_WEAVE_COLUMNS ? AV_STEREO3D_COLUMNS :
+                ld->weave == DEEP3D_WEAVE_CHECKER ? AV_STEREO3D_CHECKERBOARD :
+                ld->sequence     ? AV_STEREO3D_FRAMESEQUENCE :
                 ld->side_by_side ? AV_STEREO3D_SIDEBYSIDE : AV_STEREO3D_TOPBOTTOM;
-    s3d->view = AV_STEREO3D_VIEW_PACKED;
+    /* a frame of a sequence is one eye, named; packed frames hold both */
+    s3d->view = !ld->sequence ? AV_STEREO3D_VIEW_PACKED :
+                ld->right_first ? AV_STEREO3D_VIEW_RIGHT : AV_STEREO3D_VIEW_LEFT;
     if (ld->right_first)
         s3d->flags |= AV_STEREO3D_FLAG_INVERT;
+}
+
+int ff_deep3d_pack_layout_frames(enum Deep3DLayout layout)
+{
+    return layout >= 0 && layout < DEEP3D_LAYOUT_NB && layouts[layout].sequence ? 2 : 1;
+}
+
+void ff_deep3d_pack_sequence_frame(const Deep3DPack *p, AVFrame *f, int index,
+                                   AVStereo3D *s3d)
+{
+    int right = index ^ layouts[p->layout].right_first;
+
+    /* the frame shown first is on top; the other starts at its own rows */
+    if (index)
+        for (int i = 0; i < p->nb_planes; i++) {
+            const Deep3DPackPlane *pl = &p->planes[i];
+            f->data[i] += (ptrdiff_t)FFMAX(pl->left_y, pl->right_y) * f->linesize[i];
+        }
+    f->width  = p->out_w;
+    f->height = p->out_h;
+    if (s3d)
+        s3d->view = right ? AV_STEREO3D_VIEW_RIGHT : AV_STEREO3D_VIEW_LEFT;
 }

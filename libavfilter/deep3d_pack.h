@@ -39,7 +39,23 @@ enum Deep3DLayout {
     DEEP3D_LAYOUT_MR,       ///< mono, right eye only
     DEEP3D_LAYOUT_IRL,      ///< interleaved rows, left eye on the even rows (0, 2, ...)
     DEEP3D_LAYOUT_IRR,      ///< interleaved rows, right eye on the even rows
+    DEEP3D_LAYOUT_ICL,      ///< interleaved columns, left eye on the even columns (0, 2, ...)
+    DEEP3D_LAYOUT_ICR,      ///< interleaved columns, right eye on the even columns
+    DEEP3D_LAYOUT_CHL,      ///< checkerboard, left eye where x + y is even
+    DEEP3D_LAYOUT_CHR,      ///< checkerboard, right eye where x + y is even
+    DEEP3D_LAYOUT_AL,       ///< alternating frames, left eye first (two frames per input frame)
+    DEEP3D_LAYOUT_AR,       ///< alternating frames, right eye first
     DEEP3D_LAYOUT_NB
+};
+
+/* How the interleaved layouts share the pixels of one frame between the eyes:
+ * luma pixel (x, y) belongs to the even eye when the coordinate(s) named here
+ * sum to an even number. */
+enum Deep3DWeave {
+    DEEP3D_WEAVE_NONE,      /* the values are the CUDA interleave kernel's weave argument */
+    DEEP3D_WEAVE_ROWS,      ///< y (irl, irr)
+    DEEP3D_WEAVE_COLUMNS,   ///< x (icl, icr)
+    DEEP3D_WEAVE_CHECKER,   ///< x + y (chl, chr)
 };
 
 #define DEEP3D_PACK_MAX_PLANES 4
@@ -48,6 +64,7 @@ typedef struct Deep3DPackPlane {
     int bytes_per_pixel;    ///< bytes of one pixel in this plane (3 for rgb24, 2 for nv12 UV)
     int elem_size;          ///< bytes per component sample: 1 or 2
     int shift;              ///< bits the sample is shifted left in its container (p010: 6)
+    int sub_x;              ///< log2 of the luma columns one column of this plane covers
     int sub_y;              ///< log2 of the luma rows one row of this plane covers
     int w, h;               ///< plane size of one input eye, in plane pixels
     int eye_w, eye_h;       ///< plane size of one eye in the output, in plane pixels
@@ -59,11 +76,20 @@ typedef struct Deep3DPack {
     enum Deep3DLayout layout;
     enum AVPixelFormat format;
     int in_w, in_h;         ///< size of one input eye (luma)
-    int out_w, out_h;       ///< size of the packed output frame (luma)
+    int out_w, out_h;       ///< size of the output frames (luma)
+    int pic_h;              ///< rows of the packed picture: out_h, or both frames of al / ar
     int half_w, half_h;     ///< each eye is box-filtered 2:1 horizontally / vertically
     int has_left, has_right;///< which eyes appear in the output
-    int interleave;         ///< rows alternate between the eyes
-    int right_on_even;      ///< interleave: the right eye has the even rows (irr)
+    int interleave;         ///< enum Deep3DWeave: pixels alternate between the eyes
+    int right_on_even;      ///< interleave: the right eye has the even pixels (irr, icr, chr)
+    /**
+     * Output frames per input frame: 1, or 2 for the alternating layouts. Those
+     * are planned as one picture of both frames stacked (the one shown first on
+     * top; pic_h rows in all, the second frame starting on a chroma row), which
+     * the caller allocates, has packed as an above-below picture, and splits
+     * into two frames of out_w x out_h with ff_deep3d_pack_sequence_frame().
+     */
+    int frames;
     int nb_planes;
     Deep3DPackPlane planes[DEEP3D_PACK_MAX_PLANES];
 } Deep3DPack;
@@ -92,8 +118,23 @@ void ff_deep3d_pack_slice(const Deep3DPack *p, AVFrame *out,
                           int job, int nb_jobs);
 
 /**
- * Fill the AVStereo3D description of the packed frame.
+ * Fill the AVStereo3D description of the packed frame (of an alternating
+ * layout: of its first frame).
  */
 void ff_deep3d_pack_stereo3d(const Deep3DPack *p, AVStereo3D *s3d);
+
+/**
+ * Output frames per input frame of a layout: 2 for al and ar, else 1.
+ */
+int ff_deep3d_pack_layout_frames(enum Deep3DLayout layout);
+
+/**
+ * Alternating layouts: make f, a reference to the packed picture (software or
+ * CUDA frame), show frame index (0: the one shown first, 1: the second) alone,
+ * by moving its data pointers and setting its size to one eye's; and set the
+ * view of its AVStereo3D description s3d (filled by ff_deep3d_pack_stereo3d()).
+ */
+void ff_deep3d_pack_sequence_frame(const Deep3DPack *p, AVFrame *f, int index,
+                                   AVStereo3D *s3d);
 
 #endif /* AVFILTER_DEEP3D_PACK_H */

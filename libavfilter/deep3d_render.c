@@ -17,8 +17,8 @@
  */
 
 /*
- * The CPU renderer: the soft selection (deep3d_select.c) or the hard warp
- * (deep3d_hard.c) into a frame of the input's size, the depth picture, then
+ * The CPU renderer: the soft selection (deep3d_render_soft.c) or the hard warp
+ * (deep3d_render_hard.c) into a frame of the input's size, the depth picture, then
  * the packing (deep3d_pack.c) or the anaglyph mix (deep3d_anaglyph.c). Rows
  * are split over the slice jobs; the output does not depend on their number.
  */
@@ -28,7 +28,7 @@
 #include "libavutil/mem.h"
 #include "libavutil/pixdesc.h"
 
-#include "deep3d_hard.h"
+#include "deep3d_render_hard.h"
 #include "deep3d_render.h"
 #include "deep3d_temporal.h"
 
@@ -41,7 +41,7 @@ struct Deep3DRender {
     float **scratch;            ///< one per job
     size_t scratch_floats;      ///< size of each
     /* this frame's inputs of the slice jobs */
-    const Deep3DSelectParams *sel;
+    const Deep3DRenderParams *sel;
     const float *probs;
     const AVFrame *in;
 };
@@ -63,12 +63,12 @@ static void free_scratch(Deep3DRender *r)
 /* Scratch for sel's shifts: strength and convergence can change from frame
  * to frame (auto convergence, commands), and the soft renderer's padding
  * grows with the largest shift. */
-static int ensure_scratch(Deep3DRender *r, const Deep3DSelectParams *sel)
+static int ensure_scratch(Deep3DRender *r, const Deep3DRenderParams *sel)
 {
-    size_t need = ff_deep3d_select_scratch_size(sel, r->pack.in_w);
+    size_t need = ff_deep3d_render_soft_scratch_size(sel, r->pack.in_w);
 
     if (r->cfg.render == DEEP3D_RENDER_HARD)
-        need = FFMAX(need, ff_deep3d_hard_scratch_size(r->pack.in_w));
+        need = FFMAX(need, ff_deep3d_render_hard_scratch_size(r->pack.in_w));
     if (need <= r->scratch_floats)
         return 0;
     free_scratch(r);
@@ -81,10 +81,10 @@ static int ensure_scratch(Deep3DRender *r, const Deep3DSelectParams *sel)
     return 0;
 }
 
-Deep3DSelectParams ff_deep3d_render_params(const Deep3DModel *m, float strength,
+Deep3DRenderParams ff_deep3d_render_params(const Deep3DModel *m, float strength,
                                            float convergence, int renormalize)
 {
-    return (Deep3DSelectParams){
+    return (Deep3DRenderParams){
         .net_w = m->in_w, .net_h = m->in_h, .nb_disp = m->nb_disp,
         .disp_min = m->disp_min, .disp_width = m->disp_width,
         .strength = strength, .convergence = convergence, .renormalize = renormalize,
@@ -159,11 +159,11 @@ static int eye_job(void *arg, int job, int nb_jobs)
                 break;
         }
         if (r->cfg.render == DEEP3D_RENDER_HARD)
-            ff_deep3d_hard_rows(r->sel, &f, r->ed, n, (const uint8_t *const *)in->data + i,
+            ff_deep3d_render_hard_rows(r->sel, &f, r->ed, n, (const uint8_t *const *)in->data + i,
                                 in->linesize + i, r->eye->data + i, r->eye->linesize + i,
                                 pl->w, pl->h, y0, y1, r->scratch[job]);
         else
-            ff_deep3d_select_rows(r->sel, &f, r->probs, n, (const uint8_t *const *)in->data + i,
+            ff_deep3d_render_soft_rows(r->sel, &f, r->probs, n, (const uint8_t *const *)in->data + i,
                                   in->linesize + i, r->eye->data + i, r->eye->linesize + i,
                                   pl->w, pl->h, y0, y1, r->scratch[job]);
     }
@@ -180,7 +180,7 @@ static int depth_job(void *arg, int job, int nb_jobs)
         int chroma = !(desc->flags & AV_PIX_FMT_FLAG_RGB) && i > 0 && desc->nb_components > 2;
         Deep3DPlaneFormat f = plane_format(pl, desc);
 
-        ff_deep3d_select_depth_rows(r->sel, &f, r->probs, chroma, r->eye->data[i],
+        ff_deep3d_render_depth_rows(r->sel, &f, r->probs, chroma, r->eye->data[i],
                                     r->eye->linesize[i], pl->w, pl->h,
                                     pl->h * job / nb_jobs, pl->h * (job + 1) / nb_jobs,
                                     r->scratch[job]);
@@ -189,7 +189,7 @@ static int depth_job(void *arg, int job, int nb_jobs)
 }
 
 int ff_deep3d_render_eye(Deep3DRender *r, const AVFrame *in, const float *probs,
-                         const Deep3DSelectParams *sel)
+                         const Deep3DRenderParams *sel)
 {
     int ret;
 

@@ -25,7 +25,7 @@
 #include "deep3d_model.h"
 #include "deep3d_net.h"
 #include "deep3d_pack.h"
-#include "deep3d_select.h"
+#include "deep3d_render_soft.h"
 
 /*
  * The second eye from any depth source's probabilities, and the output frame
@@ -35,8 +35,8 @@
 
 /** How the second eye is made: the render option. */
 enum Deep3DRenderMode {
-    DEEP3D_RENDER_SOFT,     ///< Deep3D's selection layer (deep3d_select.h)
-    DEEP3D_RENDER_HARD,     ///< forward warp by the expected disparity (deep3d_hard.h)
+    DEEP3D_RENDER_SOFT,     ///< Deep3D's selection layer (deep3d_render_soft.h)
+    DEEP3D_RENDER_HARD,     ///< forward warp by the expected disparity (deep3d_render_hard.h)
 };
 
 /** What the output frame shows beyond the stereo layouts. */
@@ -61,7 +61,7 @@ typedef struct Deep3DRenderConfig {
 typedef struct Deep3DRender Deep3DRender;
 
 /** The renderers' parameters for the planes of geometry and the user's shift options. */
-Deep3DSelectParams ff_deep3d_render_params(const Deep3DModel *geometry, float strength,
+Deep3DRenderParams ff_deep3d_render_params(const Deep3DModel *geometry, float strength,
                                            float convergence, int renormalize);
 
 int ff_deep3d_render_init(Deep3DRender **r, void *log_ctx, const Deep3DRenderConfig *cfg);
@@ -75,7 +75,7 @@ int ff_deep3d_render_needs_depth(const Deep3DRender *r);
  * ff_deep3d_render_needs_depth() is 0.
  */
 int ff_deep3d_render_eye(Deep3DRender *r, const AVFrame *in, const float *probs,
-                         const Deep3DSelectParams *sel);
+                         const Deep3DRenderParams *sel);
 
 /** Pack (or mix) the input and the eye rendered last into out. */
 int ff_deep3d_render_pack(Deep3DRender *r, void *log_ctx, AVFrame *out, const AVFrame *in);

@@ -19,7 +19,7 @@
 #ifndef AVFILTER_DEEP3D_SHIFT_H
 #define AVFILTER_DEEP3D_SHIFT_H
 
-#include "deep3d_select.h"
+#include "deep3d_render_soft.h"
 
 /*
  * The horizontal shift of the second eye (docs/model-format.md section 5),
@@ -36,7 +36,7 @@ typedef struct Deep3DShift {
     double offset;          ///< samples added to every shift: the convergence
 } Deep3DShift;
 
-static inline Deep3DShift ff_deep3d_shift(const Deep3DSelectParams *p, int w)
+static inline Deep3DShift ff_deep3d_shift(const Deep3DRenderParams *p, int w)
 {
     return (Deep3DShift){
         .gain   = (double)p->strength / p->disp_width * w,

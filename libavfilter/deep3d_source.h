@@ -43,8 +43,8 @@
  * Two phases, as a filter needs them: open() at filter init (loads and checks
  * the model: a bad model fails before any frame), configure() when the input
  * link is known (buffers, threads). run() then fills image and probs on the
- * host. Sources that run on the GPU are driven by the CUDA path
- * (deep3d_cuda.h), which owns the device buffers.
+ * host. A source with an engine on the GPU (ops->device) is driven by the
+ * GPU path (deep3d_cuda.h), which owns the device buffers.
  */
 
 typedef struct Deep3DSource Deep3DSource;
@@ -56,6 +56,38 @@ typedef struct Deep3DSourceConfig {
     void *opaque;               ///< for execute
     const struct Deep3DOnnxOptions *onnx;  ///< the onnx source's options (deep3d_source_onnx.h)
 } Deep3DSourceConfig;
+
+struct AVCUDADeviceContext;
+
+/** What a source's GPU engine runs on (the GPU path's device, deep3d_cuda.c). */
+typedef struct Deep3DSourceDeviceConfig {
+    struct AVCUDADeviceContext *hwctx;  ///< its context is current during the calls below
+    const char *cudnn_path;     ///< cuDNN library file or directory; NULL: the default
+    int precision;              ///< enum Deep3DPrecision
+    int batch;                  ///< frames per run()
+} Deep3DSourceDeviceConfig;
+
+/**
+ * A source's engine on the GPU (optional): it takes the pictures the GPU
+ * path converted (its own input kernel, the same conversion as
+ * deep3d_input.c) and queues its work on the device's stream; nothing is
+ * synchronised or copied to the host.
+ */
+typedef struct Deep3DSourceDeviceOps {
+    /** Whether the engine's runtime can be loaded (before any device is opened):
+     *  AVERROR(ENOSYS) with a message saying why not. */
+    int (*probe)(void *log_ctx, const Deep3DSourceDeviceConfig *cfg);
+    /** Load the runtime (cuDNN, ...), upload the weights, allocate for cfg->batch frames. */
+    int (*init)(Deep3DSource *src, void *log_ctx, const Deep3DSourceDeviceConfig *cfg);
+    /** image: nb x 3 x in_h x in_w floats, probs: nb x nb_prob x in_h x in_w (device addresses). */
+    int (*run)(Deep3DSource *src, uint64_t image, uint64_t probs, int nb);
+    /** The runtime and the arithmetic, e.g. "cuDNN 9.19.0, fp16 NHWC (auto: ...)". */
+    void (*describe)(const Deep3DSource *src, char *buf, size_t size);
+    /** Bytes of device memory held. */
+    size_t (*device_bytes)(const Deep3DSource *src);
+    /** Free what init() made; the context must be current. */
+    void (*uninit)(Deep3DSource *src);
+} Deep3DSourceDeviceOps;
 
 typedef struct Deep3DSourceOps {
     const char *name;           ///< "deep3d", "onnx": the log and the option values
@@ -75,6 +107,8 @@ typedef struct Deep3DSourceOps {
     void (*describe)(const Deep3DSource *src, char *buf, size_t size);
     /** Free what open() and configure() made (priv itself is freed by the caller). */
     void (*close)(Deep3DSource *src);
+    /** The engine on the GPU; NULL: the source runs on the CPU only. */
+    const Deep3DSourceDeviceOps *device;
 } Deep3DSourceOps;
 
 struct Deep3DSource {
@@ -89,6 +123,7 @@ struct Deep3DSource {
     Deep3DExecute *execute;
     void *opaque;
     int nb_jobs;
+    void *device_priv;          ///< the GPU engine's state (ops->device)
 };
 
 extern const Deep3DSourceOps ff_deep3d_source_deep3d;

@@ -28,6 +28,7 @@
 #include "libavutil/mem.h"
 #include "libavutil/time.h"
 
+#include "deep3d_cuda.h"
 #include "deep3d_default_model.h"
 #include "deep3d_input.h"
 #include "deep3d_model.h"
@@ -63,7 +64,7 @@ static int deep3d_open(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfi
     av_log(log_ctx, AV_LOG_VERBOSE, "model %s: arch %s, input %dx%d, %d disparity planes "
            "(%d..%d px at width %d), %zu weights, %.2f GMAC/frame\n",
            cfg->model_path ? cfg->model_path : "built-in",
-           d->model->arch == DEEP3D_ARCH_ORIGINAL ? "original" : "fcn",
+           ff_deep3d_model_arch_name(d->model),
            d->model->in_w, d->model->in_h, d->model->nb_disp, d->model->disp_min,
            d->model->disp_max, d->model->disp_width, d->model->nb_params,
            ff_deep3d_net_macs(d->model) / 1e9);
@@ -119,7 +120,7 @@ static void deep3d_describe(const Deep3DSource *src, char *buf, size_t size)
                  "(sha256 %.12s; model=FILE picks another)", ff_deep3d_default_model_sha256);
     else
         snprintf(buf, size, "Deep3D %s %dx%d, %d planes",
-                 d->model->arch == DEEP3D_ARCH_ORIGINAL ? "original" : "fcn",
+                 ff_deep3d_model_arch_name(d->model),
                  d->model->in_w, d->model->in_h, d->model->nb_prob);
 }
 
@@ -133,6 +134,10 @@ static void deep3d_close(Deep3DSource *src)
     ff_deep3d_model_free(&d->model);
 }
 
+#if DEEP3D_HAVE_CUDA
+extern const Deep3DSourceDeviceOps ff_deep3d_source_deep3d_device;
+#endif
+
 const Deep3DSourceOps ff_deep3d_source_deep3d = {
     .name      = "deep3d",
     .priv_size = sizeof(Deep3DSourceDeep3D),
@@ -141,4 +146,7 @@ const Deep3DSourceOps ff_deep3d_source_deep3d = {
     .run       = deep3d_run,
     .describe  = deep3d_describe,
     .close     = deep3d_close,
+#if DEEP3D_HAVE_CUDA
+    .device    = &ff_deep3d_source_deep3d_device,
+#endif
 };

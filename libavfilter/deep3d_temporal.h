@@ -27,7 +27,7 @@
 #include "libavutil/rational.h"
 
 #include "deep3d_model.h"
-#include "deep3d_select.h"
+#include "deep3d_render_soft.h"
 
 /*
  * Everything here works on the K x net_h x net_w probability volume the

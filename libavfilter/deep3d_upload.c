@@ -21,11 +21,12 @@
 #include "libavutil/pixdesc.h"
 
 #include "deep3d_cuda.h"
+#include "deep3d_filter.h"
 #include "deep3d_upload.h"
 #include "video.h"
 
 int ff_deep3d_upload_init(Deep3DUpload *u, AVFilterContext *ctx, void *log_ctx,
-                          const char *cudnn_path, int quiet, char *why, size_t why_size)
+                          const Deep3DSource *src, const char *cudnn_path, int quiet, char *why, size_t why_size)
 {
     AVFilterLink *inlink = ctx->inputs[0];
     int level = quiet ? AV_LOG_VERBOSE : AV_LOG_ERROR;
@@ -52,7 +53,7 @@ int ff_deep3d_upload_init(Deep3DUpload *u, AVFilterContext *ctx, void *log_ctx,
             return AVERROR(ENOSYS);
         }
         /* before opening a device: cuDNN is the likelier absence */
-        if (quiet && (ret = ff_deep3d_cuda_probe(log_ctx, cudnn_path)) < 0) {
+        if (quiet && (ret = ff_deep3d_cuda_probe(log_ctx, src, cudnn_path)) < 0) {
             snprintf(why, why_size, "no cuDNN 9");
             return ret;
         }
@@ -96,7 +97,7 @@ int ff_deep3d_upload_frame(Deep3DUpload *u, const AVFrame *in, AVFrame **pgpu)
 
 int ff_deep3d_upload_download(AVFilterLink *outlink, const AVFrame *gpu, AVFrame **pout)
 {
-    AVFrame *out = ff_get_video_buffer(outlink, outlink->w, outlink->h);
+    AVFrame *out = ff_deep3d_filter_get_buffer(outlink);
     int ret;
 
     if (!out)

@@ -23,6 +23,7 @@
 #include "libavutil/frame.h"
 
 #include "avfilter.h"
+#include "deep3d_source.h"
 
 /*
  * Software frames on the GPU path (device=auto or cuda): a CUDA device (the
@@ -41,12 +42,12 @@ typedef struct Deep3DUpload {
  * a short reason for the log line of the CPU fallback.
  */
 int ff_deep3d_upload_init(Deep3DUpload *u, AVFilterContext *ctx, void *log_ctx,
-                          const char *cudnn_path, int quiet, char *why, size_t why_size);
+                          const Deep3DSource *src, const char *cudnn_path, int quiet, char *why, size_t why_size);
 
 /** A CUDA frame of the pool holding in (data and properties). */
 int ff_deep3d_upload_frame(Deep3DUpload *u, const AVFrame *in, AVFrame **gpu);
 
-/** A software frame of outlink's size holding gpu, the GPU path's output. */
+/** A software frame of the packed picture's size holding gpu, the GPU path's output. */
 int ff_deep3d_upload_download(AVFilterLink *outlink, const AVFrame *gpu, AVFrame **out);
 
 void ff_deep3d_upload_uninit(Deep3DUpload *u);

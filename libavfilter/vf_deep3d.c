@@ -269,6 +269,7 @@ static int config_output(AVFilterLink *outlink)
         free_pending(s);
     }
     ff_deep3d_filter_free_paths(ctx);
+    ff_deep3d_filter_config_timing(outlink);
     /* a new size or format starts the temporal history afresh */
     if (s->nb_configs++ && ff_deep3d_temporal_on(s))
         av_log(ctx, AV_LOG_VERBOSE, "temporal state reset: new input %dx%d %s\n",
@@ -300,42 +301,12 @@ static int config_output(AVFilterLink *outlink)
     return config_cpu(outlink, why);
 }
 
-/* Properties and stereo side data of in onto out, and out downstream; in and
- * out are freed on every path. */
-int ff_deep3d_filter_output(AVFilterContext *ctx, AVFrame *in, AVFrame *out)
-{
-    Deep3DContext *s = ctx->priv;
-    AVStereo3D *s3d;
-    int ret;
-
-    ret = av_frame_copy_props(out, in);
-    if (ret < 0)
-        goto fail;
-    av_frame_remove_side_data(out, AV_FRAME_DATA_STEREO3D);
-    /* An anaglyph is one ordinary picture to a player: no stereo side data. */
-    if (!IS_ANAGLYPH(s->mode)) {
-        s3d = av_stereo3d_create_side_data(out);
-        if (!s3d) {
-            ret = AVERROR(ENOMEM);
-            goto fail;
-        }
-        ff_deep3d_pack_stereo3d(&s->pack, s3d);
-    }
-    av_frame_free(&in);
-    return ff_filter_frame(ctx->outputs[0], out);
-
-fail:
-    av_frame_free(&in);
-    av_frame_free(&out);
-    return ret;
-}
-
 /* Software frames through the CPU path. */
 static int render_cpu(AVFilterContext *ctx, AVFrame *in, AVFrame **pout)
 {
     AVFilterLink *outlink = ctx->outputs[0];
     Deep3DContext *s      = ctx->priv;
-    AVFrame *out = ff_get_video_buffer(outlink, outlink->w, outlink->h);
+    AVFrame *out = ff_deep3d_filter_get_buffer(outlink);
     int ret;
 
     if (!out)
@@ -552,6 +523,22 @@ static const AVOption deep3d_options[] = {
     { "arch",  "anaglyph red/cyan half colour",            0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_ARCH    }, 0, 0, FLAGS, .unit = "mode" },
     { "arcc",  "anaglyph red/cyan colour",                 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_ARCC    }, 0, 0, FLAGS, .unit = "mode" },
     { "arcd",  "anaglyph red/cyan Dubois (least squares)", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_ARCD    }, 0, 0, FLAGS, .unit = "mode" },
+    { "icl",   "interleaved columns, left eye on even columns",  0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_ICL }, 0, 0, FLAGS, .unit = "mode" },
+    { "icr",   "interleaved columns, right eye on even columns", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_ICR }, 0, 0, FLAGS, .unit = "mode" },
+    { "chl",   "checkerboard, left eye first",             0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_CHL   }, 0, 0, FLAGS, .unit = "mode" },
+    { "chr",   "checkerboard, right eye first",            0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_CHR   }, 0, 0, FLAGS, .unit = "mode" },
+    { "al",    "alternating frames, left eye first (double frame rate)",  0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_AL }, 0, 0, FLAGS, .unit = "mode" },
+    { "ar",    "alternating frames, right eye first (double frame rate)", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_LAYOUT_AR }, 0, 0, FLAGS, .unit = "mode" },
+    { "agmg",  "anaglyph green/magenta grey",              0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_AGMG    }, 0, 0, FLAGS, .unit = "mode" },
+    { "agmh",  "anaglyph green/magenta half colour",       0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_AGMH    }, 0, 0, FLAGS, .unit = "mode" },
+    { "agmc",  "anaglyph green/magenta colour",            0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_AGMC    }, 0, 0, FLAGS, .unit = "mode" },
+    { "agmd",  "anaglyph green/magenta Dubois",            0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_AGMD    }, 0, 0, FLAGS, .unit = "mode" },
+    { "aybg",  "anaglyph amber/blue grey",                 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_AYBG    }, 0, 0, FLAGS, .unit = "mode" },
+    { "aybh",  "anaglyph amber/blue half colour",          0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_AYBH    }, 0, 0, FLAGS, .unit = "mode" },
+    { "aybc",  "anaglyph amber/blue colour",               0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_AYBC    }, 0, 0, FLAGS, .unit = "mode" },
+    { "aybd",  "anaglyph amber/blue Dubois",               0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_AYBD    }, 0, 0, FLAGS, .unit = "mode" },
+    { "argg",  "anaglyph red/green grey",                  0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_ARGG    }, 0, 0, FLAGS, .unit = "mode" },
+    { "arbg",  "anaglyph red/blue grey",                   0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_MODE_ARBG    }, 0, 0, FLAGS, .unit = "mode" },
     { NULL }
 };
 

@@ -32,7 +32,7 @@ BSFS=(h264_mp4toannexb hevc_mp4toannexb aac_adtstoasc vp9_superframe vp9_superfr
 FILTERS=(deep3d
          scale format fps crop pad setsar split hwupload hwupload_cuda hwdownload scale_cuda
          stereo3d v360 null copy hflip vflip transpose setpts settb trim showinfo tile
-         hstack vstack psnr ssim select nullsink
+         hstack vstack psnr ssim select nullsink sendcmd
          testsrc testsrc2 rgbtestsrc yuvtestsrc smptebars color nullsrc
          anull aformat aresample atrim anullsink anullsrc sine)
 

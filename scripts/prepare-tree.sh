@@ -56,7 +56,7 @@ link_all "$TOP/cuda"        "$SRC/libavfilter" '*.cu' '*.cuh'
 link_all "$TOP/tests/fate"  "$SRC/tests/fate"  '*.mak' '*.sh'
 link_all "$TOP/tests/ref/fate" "$SRC/tests/ref/fate" '*'
 mkdir -p "$SRC/tests/deep3d"
-link_all "$TOP/tests/data"  "$SRC/tests/deep3d"   '*.safetensors' '*.png'
+link_all "$TOP/tests/data"  "$SRC/tests/deep3d"   '*.safetensors' '*.png' '*.cmd'
 link_all "$TOP/weights"     "$SRC/tests/deep3d"   '*.safetensors'
 # ONNX Runtime's C API header (scripts/fetch-ort.sh) beside our sources, and its CPU runtime
 # where the FATE tests load it from (ort=tests/deep3d/libonnxruntime.so)

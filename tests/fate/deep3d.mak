@@ -15,8 +15,12 @@ DEEP3D_FCN   = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-fcn.safetensors:thread
 DEEP3D_ORIG  = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-original.safetensors:threads=1:device=cpu
 DEEP3D_CRC   = $(call FILTERFRAMECRC, TESTSRC2 FORMAT DEEP3D)
 
-# Every layout and anaglyph, 8-bit 4:2:0, rendered by the network.
-DEEP3D_LAYOUTS = sbsl sbsr sbs2l sbs2r abl abr ab2l ab2r ml mr irl irr arcg arch arcc arcd
+# Every layout and anaglyph, 8-bit 4:2:0, rendered by the network (al and ar:
+# 10 frames of 5, at pts 0, 1, 2, ... in a time base of 1/10, duration 1).
+DEEP3D_WEAVES    = icl icr chl chr
+DEEP3D_ANAGLYPHS = agmg agmh agmc agmd aybg aybh aybc aybd argg arbg
+DEEP3D_LAYOUTS = sbsl sbsr sbs2l sbs2r abl abr ab2l ab2r ml mr irl irr arcg arch arcc arcd \
+                 $(DEEP3D_WEAVES) al ar $(DEEP3D_ANAGLYPHS)
 define FATE_DEEP3D_LAYOUT_TEST
 FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-layout-$(1)
 fate-deep3d-layout-$(1): CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=$(DEEP3D_FCN):mode=$(1)
@@ -54,6 +58,28 @@ $(foreach F,$(DEEP3D_FORMATS),$(eval $(call FATE_DEEP3D_SHIFT_TEST,$(F),irr)))
 $(foreach F,$(filter-out gray,$(DEEP3D_FORMATS)),$(eval $(call FATE_DEEP3D_SHIFT_TEST,$(F),arcd)))
 $(foreach L,irl arcg arch arcc,$(eval $(call FATE_DEEP3D_SHIFT_TEST,yuv420p,$(L))))
 $(foreach F,rgb24 yuv420p10le,$(eval $(call FATE_DEEP3D_SHIFT_TEST,$(F),irl)))
+# columns and checkerboard like rows; alternating frames; the other anaglyph
+# families in 4:2:0 (through RGB) and rgb24 (mixed directly, exactly)
+$(foreach F,$(DEEP3D_FORMATS),$(foreach L,icr chl,$(eval $(call FATE_DEEP3D_SHIFT_TEST,$(F),$(L)))))
+$(foreach L,icl chr al ar $(DEEP3D_ANAGLYPHS),$(eval $(call FATE_DEEP3D_SHIFT_TEST,yuv420p,$(L))))
+$(foreach F,nv12 p010le rgba,$(eval $(call FATE_DEEP3D_SHIFT_TEST,$(F),al)))
+$(foreach L,$(DEEP3D_ANAGLYPHS),$(eval $(call FATE_DEEP3D_SHIFT_TEST,rgb24,$(L))))
+# swap=1 with every new mode: the interleaved and alternating ones give the
+# other order's frames (same-frames tests below), the anaglyphs their own
+define FATE_DEEP3D_SHIFT_SWAP_TEST
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-shift-swap-$(1)
+fate-deep3d-shift-swap-$(1): CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=$(DEEP3D_SHIFT):mode=$(1):swap=1
+endef
+$(foreach L,$(DEEP3D_ANAGLYPHS),$(eval $(call FATE_DEEP3D_SHIFT_SWAP_TEST,$(L))))
+# odd sizes: interleaved eyes and alternating frames take any size (the chroma
+# of an edge covering one eye takes that eye's; the second frame of al / ar is
+# stacked on its own chroma row); shift 10 of 25 columns (convergence 40)
+define FATE_DEEP3D_ODD_TEST
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-odd-$(1)-$(2)
+fate-deep3d-odd-$(1)-$(2): CMD = framecrc -lavfi testsrc2=s=25x9:r=5:d=1,format=$(1),deep3d=$(DEEP3D_FCN):strength=0:renormalize=1:convergence=40:mode=$(2)
+endef
+$(foreach L,icl chr irr al ar,$(eval $(call FATE_DEEP3D_ODD_TEST,yuv420p,$(L))))
+$(foreach L,icr chl,$(eval $(call FATE_DEEP3D_ODD_TEST,nv12,$(L))))
 
 # Names that must give the same frames as another test.
 define FATE_DEEP3D_SAME_TEST
@@ -69,6 +95,12 @@ $(eval $(call FATE_DEEP3D_SAME_TEST,alias-htb,:mode=htb,ab2l))
 $(eval $(call FATE_DEEP3D_SAME_TEST,alias-right,:mode=right,mr))
 $(eval $(call FATE_DEEP3D_SAME_TEST,swap-sbsl,:mode=sbsl:swap=1,sbsr))
 $(eval $(call FATE_DEEP3D_SAME_TEST,swap-ab2r,:mode=ab2r:swap=1,ab2l))
+$(eval $(call FATE_DEEP3D_SAME_TEST,swap-icl,:mode=icl:swap=1,icr))
+$(eval $(call FATE_DEEP3D_SAME_TEST,swap-icr,:mode=icr:swap=1,icl))
+$(eval $(call FATE_DEEP3D_SAME_TEST,swap-chl,:mode=chl:swap=1,chr))
+$(eval $(call FATE_DEEP3D_SAME_TEST,swap-chr,:mode=chr:swap=1,chl))
+$(eval $(call FATE_DEEP3D_SAME_TEST,swap-al,:mode=al:swap=1,ar))
+$(eval $(call FATE_DEEP3D_SAME_TEST,swap-ar,:mode=ar:swap=1,al))
 # the output does not depend on how the work is split between threads
 $(eval $(call FATE_DEEP3D_SAME_TEST,threads-3,:threads=3,sbsl))
 
@@ -148,6 +180,19 @@ fate-deep3d-mkv-$(1): CMD = ffmpeg -lavfi testsrc2=s=32x16:r=5:d=0.4,format=yuv4
     -c:v ffv1 -bitexact -f matroska pipe: | run ffprobe$(PROGSSUF)$(EXESUF) $(DEEP3D_PROBE) -i pipe:0
 endef
 $(foreach L,sbsl sbsr sbs2l sbs2r abl abr ab2l ab2r ml mr irl irr arcd,$(eval $(call FATE_DEEP3D_MKV_TEST,$(L))))
+$(foreach L,icl icr chl chr al ar agmd aybd,$(eval $(call FATE_DEEP3D_MKV_TEST,$(L))))
+
+# VR180 (docs/vr180.md): deep3d side by side, then v360 maps each eye from a
+# flat 90 x 58.7 degree view onto a half-equirectangular (180 x 180 degree)
+# eye of 64x64 (v360's w and h are one eye's: 128x64 out); the frames (eyes
+# independent of the network: DEEP3D_SHIFT), and the stereo side data
+# reaching Matroska through v360 (StereoMode left_right).
+DEEP3D_VR180 = v360=input=flat:output=hequirect:in_stereo=sbs:out_stereo=sbs:ih_fov=90:iv_fov=58.7:w=64:h=64
+FATE_DEEP3D-$(call FILTERFRAMECRC, TESTSRC2 FORMAT DEEP3D V360) += fate-deep3d-vr180
+fate-deep3d-vr180: CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=$(DEEP3D_SHIFT):mode=sbsl,$(DEEP3D_VR180)
+FATE_DEEP3D_MKV-$(call ALLYES, TESTSRC2_FILTER FORMAT_FILTER DEEP3D_FILTER V360_FILTER FFV1_ENCODER MATROSKA_MUXER MATROSKA_DEMUXER PIPE_PROTOCOL) += fate-deep3d-vr180-mkv
+fate-deep3d-vr180-mkv: CMD = ffmpeg -lavfi testsrc2=s=32x18:r=5:d=0.4,format=yuv420p,deep3d=$(DEEP3D_FCN):mode=sbsl,$(DEEP3D_VR180) \
+    -c:v ffv1 -bitexact -f matroska pipe: | run ffprobe$(PROGSSUF)$(EXESUF) $(DEEP3D_PROBE) -i pipe:0
 
 # The device option on software frames: auto and cpu both run the CPU path
 # (cuDNN is never loaded for software frames, so a bad cudnn path is harmless).
@@ -168,6 +213,13 @@ $(foreach F,rgb24 p010le gray,$(eval $(call FATE_DEEP3D_ONNX_TEST,$(F),$(F),:mod
 $(eval $(call FATE_DEEP3D_ONNX_TEST,hard,yuv420p,:render=hard))
 $(eval $(call FATE_DEEP3D_ONNX_TEST,smooth-conv-auto,yuv420p,:smooth=4:convergence=auto:mode=sbs2r))
 $(eval $(call FATE_DEEP3D_ONNX_TEST,strength-2,nv12,:strength=2:dilate=1))
+# strength and convergence changed at run time (sendcmd at 0.4 s: frames 2-4);
+# test_multi checks that the frames after a command equal those of a graph
+# started with the new values.
+DEEP3D_CMDS = sendcmd=f=$(SRC_PATH)/tests/deep3d/deep3d-commands.cmd
+FATE_DEEP3D-$(call ALLYES, TESTSRC2_FILTER FORMAT_FILTER SENDCMD_FILTER DEEP3D_FILTER FRAMECRC_MUXER) += fate-deep3d-command
+fate-deep3d-command: CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,$(DEEP3D_CMDS),deep3d=$(DEEP3D_FCN)
+
 # GPU tests (FATE_HW: `make fate-hw` or `make fate-deep3d-cuda`, on a machine
 # with an NVIDIA GPU and cuDNN 9; $DEEP3D_CUDNN may name the library).
 # Each renders testsrc2 on the CPU and, uploaded, on the GPU (CUDA frames in
@@ -176,7 +228,7 @@ $(eval $(call FATE_DEEP3D_ONNX_TEST,strength-2,nv12,:strength=2:dilate=1))
 # tests/fate/deep3d-cuda-psnr.sh does the comparison.
 DEEP3D_PSNR = $(SRC_PATH)/tests/fate/deep3d-cuda-psnr.sh $(TARGET_PATH)/ffmpeg$(PROGSSUF)$(EXESUF)
 DEEP3D_HW   = $(call ALLYES, TESTSRC2_FILTER FORMAT_FILTER SPLIT_FILTER DEEP3D_FILTER \
-                  HWUPLOAD_FILTER HWDOWNLOAD_FILTER PSNR_FILTER NULL_MUXER CUDA FFNVCODEC)
+                  HWUPLOAD_FILTER HWDOWNLOAD_FILTER PSNR_FILTER NULL_MUXER SENDCMD_FILTER CUDA FFNVCODEC)
 ifneq ($(CONFIG_CUDA_LLVM)$(CONFIG_CUDA_NVCC),)
 # every layout of the GPU path in every sw_format it takes, fp32: 50 dB
 define FATE_DEEP3D_CUDA_TEST
@@ -184,11 +236,19 @@ FATE_DEEP3D_CUDA-$(DEEP3D_HW) += fate-deep3d-cuda-$(1)-$(2)
 fate-deep3d-cuda-$(1)-$(2): CMD = $(DEEP3D_PSNR) 50 96x64 $(1) $(DEEP3D_FCN):precision=fp32:mode=$(2)
 endef
 $(foreach F,nv12 p010le yuv420p yuv444p,$(foreach L,sbsl sbsr sbs2l sbs2r abl abr ab2l ab2r ml mr irl irr depth arcg arch arcc arcd,$(eval $(call FATE_DEEP3D_CUDA_TEST,$(F),$(L)))))
+# the layouts added since (issue 14): interleaved and alternating ones in every
+# sw_format, each anaglyph in one (the anaglyph kernels are shared: the matrix
+# is the only difference)
+$(foreach F,nv12 p010le yuv420p yuv444p,$(foreach L,$(DEEP3D_WEAVES) al ar,$(eval $(call FATE_DEEP3D_CUDA_TEST,$(F),$(L)))))
+$(foreach L,agmg agmd aybh argg,$(eval $(call FATE_DEEP3D_CUDA_TEST,nv12,$(L))))
+$(foreach L,agmh aybg aybd,$(eval $(call FATE_DEEP3D_CUDA_TEST,yuv420p,$(L))))
+$(foreach L,agmc aybc,$(eval $(call FATE_DEEP3D_CUDA_TEST,yuv444p,$(L))))
+$(foreach L,arbg,$(eval $(call FATE_DEEP3D_CUDA_TEST,p010le,$(L))))
 
 # these name their precision (the default, auto, is fp16 on GPUs with tensor cores)
 define FATE_DEEP3D_CUDA_OPTION_TEST
 FATE_DEEP3D_CUDA-$(DEEP3D_HW) += fate-deep3d-cuda-$(1)
-fate-deep3d-cuda-$(1): CMD = $(DEEP3D_PSNR) $(2) $(3) $(4) $(5) $(6)
+fate-deep3d-cuda-$(1): CMD = $(DEEP3D_PSNR) $(2) $(3) $(4) $(5) $(6) $(7) $(8)
 endef
 DEEP3D_FCN32  = $(DEEP3D_FCN):precision=fp32
 DEEP3D_ORIG32 = $(DEEP3D_ORIG):precision=fp32
@@ -203,6 +263,8 @@ $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,odd-sbs2l,50,99x33,yuv444p,$(DEEP3D_F
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,odd-ab2l,50,98x34,nv12,$(DEEP3D_FCN32):mode=ab2l))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,720p,50,1280x720,nv12,$(DEEP3D_FCN32)))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,720p-p010,50,1280x720,p010le,$(DEEP3D_ORIG32):mode=sbs2r))
+# commands at run time: the GPU path rewrites its shift tables (both branches see them)
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,command,50,96x64,nv12,$(DEEP3D_FCN32),frames,-,sendcmd=f=$(SRC_PATH)/tests/deep3d/deep3d-commands-2.cmd))
 # software frames on the GPU: the filter uploads and downloads them itself
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,upload-nv12,50,96x64,nv12,$(DEEP3D_FCN32),upload))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,upload-yuv420p-ab2l,50,99x34,yuv420p,$(DEEP3D_FCN32):mode=ab2l,upload))
@@ -232,6 +294,16 @@ $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,irl-swap,50,96x64,nv12,$(DEEP3D_FCN32
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,irr-odd,50,98x35,yuv420p,$(DEEP3D_FCN32):mode=irr))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,irl-odd-p010-hard,50,96x35,p010le,$(DEEP3D_FCN32):mode=irl:render=hard))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,irr-upload-smooth,50,96x64,nv12,$(DEEP3D_FCN32):mode=irr:smooth=4,upload))
+# columns, checkerboard and alternating frames with swap, odd sizes, upload and
+# render=hard; the swapped anaglyphs
+$(foreach L,icl icr chl chr al ar,$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,$(L)-swap,50,96x64,nv12,$(DEEP3D_FCN32):mode=$(L):swap=1)))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,icl-odd,50,99x35,yuv420p,$(DEEP3D_FCN32):mode=icl))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,chr-odd,50,99x35,yuv444p,$(DEEP3D_FCN32):mode=chr))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,chl-odd-p010-hard,50,98x35,p010le,$(DEEP3D_FCN32):mode=chl:render=hard))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,al-odd,50,98x35,nv12,$(DEEP3D_FCN32):mode=al))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,ar-upload,50,98x35,yuv420p,$(DEEP3D_FCN32):mode=ar,upload))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,icr-upload,50,96x64,p010le,$(DEEP3D_FCN32):mode=icr,upload))
+$(foreach L,agmd aybd argg,$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,$(L)-swap,50,96x64,nv12,$(DEEP3D_FCN32):mode=$(L):swap=1)))
 # anaglyphs: YUV -> RGB -> mix -> YUV in float on the GPU, through 16-bit RGB
 # with libswscale on the CPU; not bit-exact, 53 dB and more here (8-bit)
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,arcd-swap,50,96x64,nv12,$(DEEP3D_FCN32):mode=arcd:swap=1))
@@ -280,6 +352,9 @@ $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,batch-4-same,inf,96x64,nv12,$(DEEP3D_
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,batch-3-same-fp16-arcd,inf,96x64,yuv444p,$(DEEP3D_FCN16):batch=3:mode=arcd,batch1))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,batch-32-same-original-depth,inf,98x34,nv12,$(DEEP3D_ORIG32):batch=32:mode=depth,batch1))
 $(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,batch-2-same-irl-hard,inf,96x64,p010le,$(DEEP3D_FCN32):batch=2:mode=irl:render=hard,batch1))
+# alternating frames held in batches: all 10 frames, as at batch=1 and as on the CPU
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,batch-3-same-al,inf,96x64,nv12,$(DEEP3D_FCN32):batch=3:mode=al,batch1))
+$(eval $(call FATE_DEEP3D_CUDA_OPTION_TEST,batch-4-ar-upload,50,96x64,yuv420p,$(DEEP3D_FCN32):batch=4:mode=ar,upload))
 endif
 $(FATE_DEEP3D_CUDA-yes): CMP = null
 

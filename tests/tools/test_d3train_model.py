@@ -22,9 +22,9 @@ class D3TrainModelTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls) -> None:
         torch.set_num_threads(1)
-        from d3train import model, select
+        from d3train import model, selection
         cls.model = model
-        cls.select = select
+        cls.selection = selection
 
     def small_net(self, seed: int = 3):
         arch = self.model.Arch(input_width=64, input_height=32, stage_channels=(4, 6, 8, 8, 12),
@@ -77,18 +77,18 @@ class D3TrainModelTest(unittest.TestCase):
             with self.subTest(ho=ho, wo=wo, dw=dw):
                 L = rng.uniform(0, 255, (ho, wo))
                 want = ref.render_plane(P, L, -3, dw, strength, conv, renorm)
-                got = self.select.render(torch.from_numpy(P)[None], torch.from_numpy(L)[None, None], -3, dw,
+                got = self.selection.render(torch.from_numpy(P)[None], torch.from_numpy(L)[None, None], -3, dw,
                                          strength, conv, renorm)[0, 0].numpy()
                 np.testing.assert_allclose(got, want, atol=1e-9)
                 if (ho, wo, strength, conv, renorm) == (hn, wn, 1.0, 0.0, False):
-                    fast = self.select.render_net_res(torch.from_numpy(P)[None], torch.from_numpy(L)[None, None],
+                    fast = self.selection.render_net_res(torch.from_numpy(P)[None], torch.from_numpy(L)[None, None],
                                                       -3, dw)[0, 0].numpy()
                     np.testing.assert_allclose(fast, want, atol=1e-9)
 
     def test_selection_gradient_flows(self) -> None:
         P = torch.full((1, 5, 4, 8), 0.2, requires_grad=True)
         L = torch.rand(1, 3, 4, 8)
-        self.select.render_net_res(P, L, -2, 8).sum().backward()
+        self.selection.render_net_res(P, L, -2, 8).sum().backward()
         self.assertIsNotNone(P.grad)
         self.assertTrue(torch.all(P.grad[:, 0] == 0))  # the null plane renders nothing
         self.assertGreater(float(P.grad[:, 1:].abs().sum()), 0)

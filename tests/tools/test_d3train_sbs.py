@@ -11,7 +11,8 @@ import numpy as np
 
 import naive
 
-FFMPEG = str(naive.TOOLS_DIR.parent / "_build" / "ffmpeg-build" / "ffmpeg")
+# The build under test: $BUILD as the Makefile exports it (tests/run-checks.sh), else this checkout's.
+FFMPEG = os.path.join(os.environ.get("BUILD") or str(naive.TOOLS_DIR.parent / "_build"), "ffmpeg-build", "ffmpeg")
 
 try:
     import torch

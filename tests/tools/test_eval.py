@@ -53,6 +53,21 @@ class EvalStatsTest(unittest.TestCase):
 
 @unittest.skipUnless(os.access(ev.FFMPEG, os.X_OK), "ffmpeg not built")
 class EvalFilterTest(unittest.TestCase):
+    def test_read_image_is_lossless_for_png(self) -> None:
+        # Pillow where installed, else the ffmpeg binary: both must give the stored values.
+        import subprocess
+        rng = np.random.default_rng(7)
+        rgb = rng.integers(0, 256, (9, 13, 3)).astype(np.uint8)
+        grey = rng.integers(0, 256, (9, 13)).astype(np.uint8)
+        with tempfile.TemporaryDirectory() as d:
+            for arr, fmt, name in ((rgb, "rgb24", "c.png"), (grey, "gray", "g.png")):
+                subprocess.run([ev.FFMPEG, "-v", "error", "-f", "rawvideo", "-pix_fmt", fmt, "-s", "13x9", "-i", "pipe:0",
+                                "-frames:v", "1", os.path.join(d, name)], input=arr.tobytes(), check=True)
+            np.testing.assert_array_equal(ev.read_image(os.path.join(d, "c.png")), rgb)
+            np.testing.assert_array_equal(ev.read_image(os.path.join(d, "g.png"), gray=True), grey)
+            with self.assertRaises((ValueError, OSError)):
+                ev.read_image(os.path.join(d, "missing.png"))
+
     def test_uniform_baseline_equals_filter(self) -> None:
         rng = np.random.default_rng(4)
         L = np.clip(ref.synthetic_image(rng, 48, 96).transpose(1, 2, 0), 0, 255).astype(np.uint8)

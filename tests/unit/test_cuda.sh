@@ -150,10 +150,12 @@ else
                  /side data - Stereo 3D/ { sub(/.*Stereo 3D: /, ""); s = $0 }
                  END { if (f) print s }'
     }
-    for mode in sbsl sbs2r abr ab2l ml mr irl irr depth arcg arcd; do
+    for mode in sbsl sbs2r abr ab2l ml mr irl irr depth arcg arcd icl icr chl chr al ar agmd aybg; do
         cpu=$(side "deep3d=model=$MODEL:device=cpu:mode=$mode")
         gpu=$(side "hwupload,deep3d=model=$MODEL:device=cuda:mode=$mode,hwdownload,format=nv12")
-        if [ "$(echo "$gpu" | grep -c .)" -eq 3 ] && [ "$cpu" = "$gpu" ]; then
+        # al, ar: two frames per input frame, each naming its eye
+        want=3; case $mode in al|ar) want=6 ;; esac
+        if [ "$(echo "$gpu" | grep -c .)" -eq "$want" ] && [ "$cpu" = "$gpu" ]; then
             ok "mode=$mode on CUDA frames: the CPU path's side data ($(echo "$gpu" | head -n 1))"
         else
             notok "mode=$mode on CUDA frames: side data '$gpu', CPU '$cpu'"
@@ -235,6 +237,40 @@ PY
         ok "batch=3, size change at frame 3: the held frames out as with batch=1 ($r3), then the error"
     else
         notok "batch=3, size change at frame 3: $r3, batch=1: $r1"
+    fi
+    # where cuDNN is looked for without the option or $DEEP3D_CUDNN: after the dynamic
+    # linker, the pip wheel location of the active virtual environment
+    # (PREFIX/lib/python3.MINOR/site-packages/nvidia/cudnn/lib), and no home directory.
+    # The linker's cache may know a real cuDNN: ld.so --inhibit-cache leaves it out, and
+    # LD_LIBRARY_PATH names only the emulator's libcuda.
+    interp=$(readelf -l "$OUT/ffmpeg" 2>/dev/null | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+    if [ -x "${interp:-/nonexistent}" ]; then
+        fake=$BUILD/check/cuda-emu/search
+        rm -rf "$fake" && mkdir -p "$fake/cuda" "$fake/venv/lib/python3.12/site-packages/nvidia/cudnn/lib" \
+            "$fake/home/.local/lib/python3.12/site-packages/nvidia/cudnn/lib"
+        ln -s "$EMU/libcuda.so.1" "$fake/cuda/"
+        cp "$EMU/libcudnn.so.9" "$fake/venv/lib/python3.12/site-packages/nvidia/cudnn/lib/"
+        cp "$EMU/libcudnn.so.9" "$fake/home/.local/lib/python3.12/site-packages/nvidia/cudnn/lib/"
+        search() { # search VIRTUAL_ENV: ffmpeg's log at verbose level, DEEP3D_CUDNN unset
+            env -u DEEP3D_CUDNN -u CONDA_PREFIX VIRTUAL_ENV=$1 HOME=$fake/home LD_LIBRARY_PATH=$fake/cuda \
+                "$interp" --inhibit-cache "$OUT/ffmpeg" -nostdin -hide_banner -nostats -loglevel verbose \
+                -lavfi "testsrc2=s=96x64:r=5:d=0.2,format=nv12,deep3d=model=$MODEL:device=cuda" -f null - 2>&1
+        }
+        log=$(search "$fake/venv")
+        if echo "$log" | grep -qF "cuDNN 9.19.0 from $fake/venv/lib/python3.12/site-packages/nvidia/cudnn/lib/libcudnn.so.9" &&
+           echo "$log" | grep -q 'device: cuda'; then
+            ok "cuDNN found at the pip wheel location of \$VIRTUAL_ENV, said at verbose level"
+        else
+            notok "cuDNN at the pip wheel location of \$VIRTUAL_ENV: $(echo "$log" | grep -i 'cudnn\|error' | head -n 3)"
+        fi
+        log=$(search "")
+        if echo "$log" | grep -qF 'Cannot load cuDNN 9 (libcudnn.so.9)' && ! echo "$log" | grep -q 'cuDNN 9.19.0 from'; then
+            ok "cuDNN in a home directory's wheel is not searched: a clear error"
+        else
+            notok "cuDNN only in a home directory's wheel: $(echo "$log" | grep -i 'cudnn\|error' | head -n 3)"
+        fi
+    else
+        ok "cuDNN search without the dynamic linker's cache # skip: no ELF interpreter found"
     fi
     # a network of real width (the compact benchmark model: 256x160, 17 planes, up to
     # 128 channels) at 640x360, with the same comparison, in both precisions

@@ -26,7 +26,7 @@
 #include "fixture.h"
 #include "libavfilter/deep3d_model.h"
 #include "libavfilter/deep3d_net.h"
-#include "libavfilter/deep3d_select.h"
+#include "libavfilter/deep3d_render_soft.h"
 #include "libavutil/common.h"
 #include "libavutil/error.h"
 #include "libavutil/log.h"
@@ -97,7 +97,7 @@ int main(int argc, char **argv)
         char left_name[256], right_name[256];
         int wo, ho, renorm;
         float strength, conv;
-        Deep3DSelectParams p;
+        Deep3DRenderParams p;
         float *left, *right, *got, *scratch;
         uint8_t *l8, *r8;
         uint16_t *l16, *r16;
@@ -106,12 +106,12 @@ int main(int argc, char **argv)
         if (sscanf(line, "render %d %d %f %f %d %255s %255s", &wo, &ho, &strength, &conv,
                    &renorm, left_name, right_name) != 7)
             continue;
-        p = (Deep3DSelectParams){ wn, hn, m->nb_disp, m->disp_min, m->disp_width,
+        p = (Deep3DRenderParams){ wn, hn, m->nb_disp, m->disp_min, m->disp_width,
                                   strength, conv, renorm };
         left    = read_f32(dir, left_name, (size_t)wo * ho);
         right   = read_f32(dir, right_name, (size_t)wo * ho);
         got     = av_malloc_array((size_t)wo * ho, sizeof(float));
-        scratch = av_malloc_array(ff_deep3d_select_scratch_size(&p, wo), sizeof(float));
+        scratch = av_malloc_array(ff_deep3d_render_soft_scratch_size(&p, wo), sizeof(float));
         l8  = av_malloc((size_t)wo * ho);
         r8  = av_malloc((size_t)wo * ho);
         l16 = av_malloc_array((size_t)wo * ho, 2);
@@ -121,7 +121,7 @@ int main(int argc, char **argv)
         } else {
             /* the selection alone, on the reference's probabilities, in rows split 3 ways */
             for (int j = 0; j < 3; j++)
-                ff_deep3d_select_rows_float(&p, ref_probs, left, got, wo, ho,
+                ff_deep3d_render_soft_rows_float(&p, ref_probs, left, got, wo, ho,
                                             ho * j / 3, ho * (j + 1) / 3, scratch);
             d_float = max_abs_diff(got, right, (size_t)wo * ho);
             check(d_float <= 1e-3, "render %dx%d strength %g convergence %g renormalize %d: "
@@ -133,10 +133,10 @@ int main(int argc, char **argv)
                 l8[i]  = (uint8_t)left[i];
                 l16[i] = (uint16_t)(left[i] * 4) << 6;
             }
-            ff_deep3d_select_rows(&p, &(Deep3DPlaneFormat){ 1, 1, 0, 8 }, probs, 1,
+            ff_deep3d_render_soft_rows(&p, &(Deep3DPlaneFormat){ 1, 1, 0, 8 }, probs, 1,
                                   (const uint8_t *[]){ l8 }, (int[]){ wo },
                                   (uint8_t *[]){ r8 }, (int[]){ wo }, wo, ho, 0, ho, scratch);
-            ff_deep3d_select_rows(&p, &(Deep3DPlaneFormat){ 1, 2, 6, 10 }, probs, 1,
+            ff_deep3d_render_soft_rows(&p, &(Deep3DPlaneFormat){ 1, 2, 6, 10 }, probs, 1,
                                   (const uint8_t *[]){ (uint8_t *)l16 }, (int[]){ 2 * wo },
                                   (uint8_t *[]){ (uint8_t *)r16 }, (int[]){ 2 * wo },
                                   wo, ho, 0, ho, scratch);

@@ -44,6 +44,10 @@ run_case fcn-small 64x32,100x45,7x3 --arch fcn --input 64x32 --channels 8,8,16,1
 run_case fcn-f16-rgb 96x64,33x17 --arch fcn --input 96x64 --channels 6,12,12,16,16 \
     --convs 2,1,1,1,1 --disparity -6:9 --seed 2 --dtype f16 --color-order rgb \
     --input-mean 0.4,0.5,0.6 --input-scale 1 --disparity-width 128
+# a depth and widths no committed model has: the engines follow the layer list the
+# loader's hyperparameters give (libavfilter/deep3d_layers.c), nothing else changes
+run_case fcn-new-depth 96x64 --arch fcn --input 96x64 --channels 4,20,8,12,6 \
+    --convs 3,2,1,1,3 --disparity -3:5 --seed 6
 run_case original-small 128x64,200x90 --arch original --input 128x64 --channels 8,8,16,16,16 \
     --convs 1,1,2,2,2 --fc 24 --disparity -5:6 --seed 3
 run_case original-384x160 384x160,961x541 --arch original --input 384x160 \

@@ -282,6 +282,35 @@ static int run_graph(Graph *g, AVFrame *in, AVFrame *out)
     return ret < 0 ? ret : av_buffersink_get_frame(g->sink, out);
 }
 
+/*
+ * The right eye as mode=mr renders it with these options, for sizes whose
+ * shift is no whole number of samples in every plane (an odd width: its
+ * chroma plane is not half as wide): the tests of the modes that combine the
+ * eyes then check the combining alone, against the filter's own right eye.
+ */
+static AVFrame *render_right(AVFrame *in, double convergence)
+{
+    AVFrame *out = av_frame_alloc();
+    char args[1200];
+    Graph g;
+    int ret;
+
+    snprintf(args, sizeof(args), "model=%s:device=cpu:strength=0:renormalize=1:convergence=%g:mode=mr",
+             model, convergence);
+    if (!out || (ret = graph_open(&g, in->format, in->width, in->height, args)) < 0 ||
+        (ret = run_graph(&g, in, out)) < 0)
+        av_frame_free(&out);
+    graph_close(&g);
+    return out;
+}
+
+/* Eye 0 (the input) or 1 (right: shifted by s, or, with right set, read from it). */
+static unsigned eye_at(const AVFrame *in, const AVFrame *right, const AVPixFmtDescriptor *d,
+                       int c, int eye, int s, int x, int y)
+{
+    return eye && right ? read_sample(right, d, c, x, y) : eye_sample(in, d, c, eye, s, x, y);
+}
+
 static int stereo3d_count(const AVFrame *f)
 {
     int n = 0;
@@ -291,19 +320,34 @@ static int stereo3d_count(const AVFrame *f)
 }
 
 /*
- * irl / irr: output row y is row y of the eye that owns it (irl: the left eye
- * owns the even rows). A chroma row that covers luma rows of both eyes is the
- * rounded mean of both eyes' chroma rows; one covering a single luma row (the
- * last of an odd height in 4:2:0) belongs to that row's eye.
+ * Interleaved eyes: irl / irr (rows), icl / icr (columns), chl / chr
+ * (checkerboard). Luma pixel (x, y) belongs to the even eye when y, x or
+ * x + y is even (irl, icl, chl: the left eye is the even one). A chroma sample
+ * whose luma footprint holds pixels of both eyes is the rounded mean of both
+ * eyes' samples; one covering pixels of one eye only (an edge of an odd size,
+ * or no subsampling) is that eye's sample. The footprint is walked pixel by
+ * pixel here, not derived from the filter's parity formula.
  */
-static void test_interleave(enum AVPixelFormat fmt, int right_on_even, int swap, int w, int h,
-                            int s, double convergence)
+enum { WEAVE_ROWS, WEAVE_COLUMNS, WEAVE_CHECKER };
+static const char *const weave_names[3][2] = { { "irl", "irr" }, { "icl", "icr" }, { "chl", "chr" } };
+static const enum AVStereo3DType weave_types[3] = {
+    AV_STEREO3D_LINES, AV_STEREO3D_COLUMNS, AV_STEREO3D_CHECKERBOARD,
+};
+
+static int weave_owner(int weave, int x, int y)
+{
+    return (weave == WEAVE_ROWS ? y : weave == WEAVE_COLUMNS ? x : x + y) & 1;
+}
+
+static void test_interleave(int weave, enum AVPixelFormat fmt, int right_on_even, int swap,
+                            int w, int h, int s, double convergence)
 {
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
-    const char *mode = right_on_even ? "irr" : "irl";
+    const char *mode = weave_names[weave][right_on_even];
     AVFrame *in = make_frame(fmt, w, h, 0), *out = av_frame_alloc();
+    AVFrame *right = in && s < 0 ? render_right(in, convergence) : NULL;
     const AVFrameSideData *sd;
-    /* which eye (0 input, 1 shifted) the even luma rows show */
+    /* which eye (0 input, 1 shifted) the even luma pixels show */
     int even_eye = right_on_even ^ swap;
     char args[1200];
     Graph g;
@@ -311,7 +355,7 @@ static void test_interleave(enum AVPixelFormat fmt, int right_on_even, int swap,
 
     snprintf(args, sizeof(args), "model=%s:device=cpu:strength=0:renormalize=1:convergence=%g:swap=%d:mode=%s",
              model, convergence, swap, mode);
-    if (!in || !out || (ret = graph_open(&g, fmt, w, h, args)) < 0) {
+    if (!in || !out || (s < 0 && !right) || (ret = graph_open(&g, fmt, w, h, args)) < 0) {
         check(0, "%s %s swap=%d %dx%d: graph setup", d->name, mode, swap, w, h);
         goto end;
     }
@@ -324,14 +368,19 @@ static void test_interleave(enum AVPixelFormat fmt, int right_on_even, int swap,
           "%s %s swap=%d %dx%d: output %dx%d %s", d->name, mode, swap, w, h, out->width,
           out->height, av_get_pix_fmt_name(out->format));
     for (int c = 0; c < d->nb_components && out->width == w && out->height == h && !bad; c++) {
+        int sx = is_chroma(d, c) ? d->log2_chroma_w : 0;
         int sy = is_chroma(d, c) ? d->log2_chroma_h : 0;
         for (int y = 0; y < comp_h(d, c, h) && !bad; y++) {
-            int l0 = y << sy, l1 = FFMIN((y + 1) << sy, h);
             for (int x = 0; x < comp_w(d, c, w) && !bad; x++) {
-                unsigned a = eye_sample(in, d, c, even_eye, s, x, y);
-                unsigned b = eye_sample(in, d, c, !even_eye, s, x, y);
-                unsigned want = l1 - l0 > 1 ? (a + b + 1) >> 1 : l0 & 1 ? b : a;
-                unsigned got  = read_sample(out, d, c, x, y);
+                unsigned a = eye_at(in, right, d, c, even_eye, s, x, y);
+                unsigned b = eye_at(in, right, d, c, !even_eye, s, x, y);
+                int owners = 0; /* bit 0: the even eye has a pixel here, bit 1: the odd one */
+                unsigned want, got;
+                for (int ly = y << sy; ly < FFMIN((y + 1) << sy, h); ly++)
+                    for (int lx = x << sx; lx < FFMIN((x + 1) << sx, w); lx++)
+                        owners |= 1 << weave_owner(weave, lx, ly);
+                want = owners == 3 ? (a + b + 1) >> 1 : owners == 2 ? b : a;
+                got  = read_sample(out, d, c, x, y);
                 if (got != want) {
                     check(0, "%s %s swap=%d %dx%d: comp %d at (%d,%d) = %u, want %u (even eye %u, "
                           "odd eye %u)", d->name, mode, swap, w, h, c, x, y, got, want, a, b);
@@ -341,33 +390,175 @@ static void test_interleave(enum AVPixelFormat fmt, int right_on_even, int swap,
         }
     }
     if (!bad && out->width == w)
-        check(1, "%s %s swap=%d %dx%d: every sample of every row from its eye", d->name, mode,
-              swap, w, h);
+        check(1, "%s %s swap=%d %dx%d: every sample from its eye", d->name, mode, swap, w, h);
     sd = av_frame_get_side_data(out, AV_FRAME_DATA_STEREO3D);
-    check(sd && ((AVStereo3D *)sd->data)->type == AV_STEREO3D_LINES &&
+    check(sd && ((AVStereo3D *)sd->data)->type == weave_types[weave] &&
           ((AVStereo3D *)sd->data)->flags == (right_on_even ? AV_STEREO3D_FLAG_INVERT : 0) &&
           ((AVStereo3D *)sd->data)->view == AV_STEREO3D_VIEW_PACKED,
-          "%s %s: side data interleaved lines%s", d->name, mode, right_on_even ? ", inverted" : "");
+          "%s %s: side data %s%s", d->name, mode, av_stereo3d_type_name(weave_types[weave]),
+          right_on_even ? ", inverted" : "");
     graph_close(&g);
 end:
     av_frame_free(&in);
     av_frame_free(&out);
+    av_frame_free(&right);
+}
+
+/*
+ * al / ar: two frames per input frame, each one eye at the input size (al:
+ * left first), at twice the frame rate in half the time base: input pts t and
+ * duration d (or one frame of the nominal rate when the frame has none) give
+ * pts 2t and 2t + d, each lasting d ticks of the new time base. The side data
+ * names each frame's eye. tb_den / rate: the input link's time base 1/tb_den
+ * and frame rate; dur: the input frames' duration (0: none).
+ */
+static void test_sequence(enum AVPixelFormat fmt, int right_first, int swap, int w, int h,
+                          int s, double convergence, int tb_den, int rate, int64_t dur)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
+    const char *mode = right_first ? "ar" : "al";
+    const int nb_in = 3;
+    int64_t step = dur ? dur : tb_den / rate;   /* the input's frame spacing */
+    AVFrame *in = make_frame(fmt, w, h, 0), *out = av_frame_alloc();
+    AVFrame *right_eye = in && s < 0 ? render_right(in, convergence) : NULL;
+    AVFilterContext *d3;
+    AVRational tb = { 0, 1 }, fr = { 0, 1 };
+    char args[1200], src_args[256];
+    Graph g = { 0 };
+    int ret, n = 0, bad = 0, bad_ts = 0, bad_sd = 0;
+
+    snprintf(args, sizeof(args), "model=%s:device=cpu:strength=0:renormalize=1:convergence=%g:swap=%d:mode=%s",
+             model, convergence, swap, mode);
+    snprintf(src_args, sizeof(src_args), "video_size=%dx%d:pix_fmt=%d:time_base=1/%d:frame_rate=%d/1"
+             ":pixel_aspect=1/1", w, h, fmt, tb_den, rate);
+    if (!in || !out || (s < 0 && !right_eye) || !(g.graph = avfilter_graph_alloc()) ||
+        avfilter_graph_create_filter(&g.src, avfilter_get_by_name("buffer"), "in", src_args, NULL, g.graph) < 0 ||
+        avfilter_graph_create_filter(&d3, avfilter_get_by_name("deep3d"), "d", args, NULL, g.graph) < 0 ||
+        avfilter_graph_create_filter(&g.sink, avfilter_get_by_name("buffersink"), "out", NULL, NULL, g.graph) < 0 ||
+        avfilter_link(g.src, 0, d3, 0) < 0 || avfilter_link(d3, 0, g.sink, 0) < 0 ||
+        avfilter_graph_config(g.graph, NULL) < 0) {
+        check(0, "%s %s swap=%d %dx%d: graph setup", d->name, mode, swap, w, h);
+        goto end;
+    }
+    tb = av_buffersink_get_time_base(g.sink);
+    fr = av_buffersink_get_frame_rate(g.sink);
+    check(tb.num == 1 && tb.den == 2 * tb_den && fr.num == 2 * rate && fr.den == 1,
+          "%s %s 1/%d at %d fps: output time base %d/%d, frame rate %d/%d", d->name, mode,
+          tb_den, rate, tb.num, tb.den, fr.num, fr.den);
+    for (int i = 0; i < nb_in; i++) {
+        in->pts      = 5 * step + i * step;     /* not starting at 0: 2t must show */
+        in->duration = dur;
+        if ((ret = av_buffersrc_add_frame_flags(g.src, in, AV_BUFFERSRC_FLAG_KEEP_REF)) < 0)
+            break;
+    }
+    if (av_buffersrc_add_frame(g.src, NULL) < 0)
+        check(0, "%s %s: end of stream refused", d->name, mode);
+    while ((ret = av_buffersink_get_frame(g.sink, out)) >= 0) {
+        int first = n % 2 == 0, t = n / 2;
+        /* the eye this frame's slot holds: left first for al; swap exchanges the pictures */
+        int right = !first ^ right_first, eye = right ^ swap;
+        int64_t want_pts = 2 * (5 * step + t * step) + (first ? 0 : step);
+        const AVFrameSideData *sd = av_frame_get_side_data(out, AV_FRAME_DATA_STEREO3D);
+        const AVStereo3D *s3d = sd ? (const AVStereo3D *)sd->data : NULL;
+
+        if (out->pts != want_pts || out->duration != step) {
+            if (!bad_ts)
+                check(0, "%s %s: frame %d pts %"PRId64" duration %"PRId64", want %"PRId64" and %"PRId64,
+                      d->name, mode, n, out->pts, out->duration, want_pts, step);
+            bad_ts = 1;
+        }
+        if (!s3d || s3d->type != AV_STEREO3D_FRAMESEQUENCE || stereo3d_count(out) != 1 ||
+            s3d->view != (right ? AV_STEREO3D_VIEW_RIGHT : AV_STEREO3D_VIEW_LEFT) ||
+            s3d->flags != (right_first ? AV_STEREO3D_FLAG_INVERT : 0)) {
+            if (!bad_sd)
+                check(0, "%s %s: frame %d side data %s view %s flags %d", d->name, mode, n,
+                      s3d ? av_stereo3d_type_name(s3d->type) : "none",
+                      s3d ? av_stereo3d_view_name(s3d->view) : "-", s3d ? s3d->flags : -1);
+            bad_sd = 1;
+        }
+        if (out->width != w || out->height != h || out->format != fmt) {
+            if (!bad)
+                check(0, "%s %s: frame %d is %dx%d %s", d->name, mode, n, out->width,
+                      out->height, av_get_pix_fmt_name(out->format));
+            bad = 1;
+        }
+        for (int c = 0; c < d->nb_components && !bad; c++)
+            for (int y = 0; y < comp_h(d, c, h) && !bad; y++)
+                for (int x = 0; x < comp_w(d, c, w) && !bad; x++) {
+                    unsigned got = read_sample(out, d, c, x, y);
+                    unsigned want = eye_at(in, right_eye, d, c, eye, s, x, y);
+                    if (got != want) {
+                        check(0, "%s %s swap=%d %dx%d: frame %d comp %d at (%d,%d) = %u, want "
+                              "%u (%s eye)", d->name, mode, swap, w, h, n, c, x, y, got, want,
+                              right ? "right" : "left");
+                        bad = 1;
+                    }
+                }
+        av_frame_unref(out);
+        n++;
+    }
+    check(n == 2 * nb_in, "%s %s swap=%d %dx%d: %d frames out of %d", d->name, mode, swap, w, h,
+          n, nb_in);
+    if (n == 2 * nb_in) {
+        if (!bad)
+            check(1, "%s %s swap=%d %dx%d: every sample of every frame from its eye", d->name,
+                  mode, swap, w, h);
+        if (!bad_ts)
+            check(1, "%s %s 1/%d, duration %"PRId64": pts 2t and 2t + %"PRId64", durations %"PRId64,
+                  d->name, mode, tb_den, dur, step, step);
+        if (!bad_sd)
+            check(1, "%s %s: frame-sequence side data, views %s", d->name, mode,
+                  right_first ? "right, left" : "left, right");
+    }
+end:
+    graph_close(&g);
+    av_frame_free(&in);
+    av_frame_free(&out);
+    av_frame_free(&right_eye);
 }
 
 /*
  * Anaglyph matrices as published, applied to (left R, G, B, right R, G, B).
  * Grey is BT.601 luma; Dubois: E. Dubois, "Conversion of a stereo pair to
- * anaglyph with the least-squares projection method", 2009, red/cyan.
+ * anaglyph with the least-squares projection method", 2009 (red/cyan to 6
+ * digits, green/magenta and amber/blue to 3 decimals). The first colour of a
+ * name is the left eye's filter (vf_stereo3d's documentation).
  */
-static const char *const ana_names[4] = { "arcg", "arch", "arcc", "arcd" };
-static const double ana_matrix[4][3][6] = {
-    { { 0.299, 0.587, 0.114, 0, 0, 0 }, { 0, 0, 0, 0.299, 0.587, 0.114 }, { 0, 0, 0, 0.299, 0.587, 0.114 } },
-    { { 0.299, 0.587, 0.114, 0, 0, 0 }, { 0, 0, 0, 0, 1, 0 },             { 0, 0, 0, 0, 0, 1 } },
-    { { 1, 0, 0, 0, 0, 0 },             { 0, 0, 0, 0, 1, 0 },             { 0, 0, 0, 0, 0, 1 } },
+#define G3 0.299, 0.587, 0.114
+#define NB_ANA 14
+static const char *const ana_names[NB_ANA] = {
+    "arcg", "arch", "arcc", "arcd", "agmg", "agmh", "agmc", "agmd",
+    "aybg", "aybh", "aybc", "aybd", "argg", "arbg",
+};
+static const double ana_matrix[NB_ANA][3][6] = {
+    { { G3, 0, 0, 0 }, { 0, 0, 0, G3 }, { 0, 0, 0, G3 } },
+    { { G3, 0, 0, 0 }, { 0, 0, 0, 0, 1, 0 }, { 0, 0, 0, 0, 0, 1 } },
+    { { 1, 0, 0, 0, 0, 0 }, { 0, 0, 0, 0, 1, 0 }, { 0, 0, 0, 0, 0, 1 } },
     { {  0.4561,     0.500484,   0.176381,   -0.0434706, -0.0879388, -0.00155529 },
       { -0.0400822, -0.0378246, -0.0157589,   0.378476,   0.73364,   -0.0184503 },
       { -0.0152161, -0.0205971, -0.00546856, -0.0721527, -0.112961,   1.2264 } },
+    { { 0, 0, 0, G3 }, { G3, 0, 0, 0 }, { 0, 0, 0, G3 } },
+    { { 0, 0, 0, 1, 0, 0 }, { G3, 0, 0, 0 }, { 0, 0, 0, 0, 0, 1 } },
+    { { 0, 0, 0, 1, 0, 0 }, { 0, 1, 0, 0, 0, 0 }, { 0, 0, 0, 0, 0, 1 } },
+    { { -0.062, -0.158, -0.039,  0.529,  0.705,  0.024 },
+      {  0.284,  0.668,  0.143, -0.016, -0.015, -0.065 },
+      { -0.015, -0.027,  0.021,  0.009,  0.075,  0.937 } },
+    { { G3, 0, 0, 0 }, { G3, 0, 0, 0 }, { 0, 0, 0, G3 } },
+    { { 1, 0, 0, 0, 0, 0 }, { 0, 1, 0, 0, 0, 0 }, { 0, 0, 0, G3 } },
+    { { 1, 0, 0, 0, 0, 0 }, { 0, 1, 0, 0, 0, 0 }, { 0, 0, 0, 0, 0, 1 } },
+    { {  1.062, -0.205,  0.299, -0.016, -0.123, -0.017 },
+      { -0.026,  0.908,  0.068,  0.006,  0.062, -0.017 },
+      { -0.038, -0.173,  0.022,  0.094,  0.185,  0.911 } },
+    { { G3, 0, 0, 0 }, { 0, 0, 0, G3 }, { 0, 0, 0, 0, 0, 0 } },
+    { { G3, 0, 0, 0 }, { 0, 0, 0, 0, 0, 0 }, { 0, 0, 0, G3 } },
 };
+/* vf_stereo3d's aybg, aybh and aybc matrices hold the eyes the other way
+ * round from its documentation (left eye in blue): compared with the eyes
+ * exchanged. */
+static int stereo3d_swaps_eyes(int mode)
+{
+    return mode >= 8 && mode <= 10;
+}
 
 /* The exact mix of integer samples, rounded half up and clipped: the
  * coefficients have at most 8 decimals, so in units of 1e-8 the sum is exact. */
@@ -449,12 +640,13 @@ static void clear_frame(AVFrame *f)
 }
 
 /* Cross-check against FFmpeg's own stereo3d filter, whose matrices are the
- * same ones rounded to 3 decimals in 16.16 fixed point: at most 2 codes apart. */
-static void test_anaglyph_vs_stereo3d(int mode)
+ * same ones rounded to 3 decimals in 16.16 fixed point: at most 2 codes apart.
+ * in_swapped: vf_stereo3d gets the eyes exchanged (in=sbsr). */
+static int anaglyph_vs_stereo3d(int mode, int in_swapped)
 {
     const enum AVPixelFormat fmt = AV_PIX_FMT_RGB24;
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
-    const int w = 64, h = 36, s = 8, tol = 2;
+    const int w = 64, h = 36, s = 8;
     AVFrame *in = make_frame(fmt, w, h, 0), *sbs = make_frame(fmt, 2 * w, h, 0);
     AVFrame *a = av_frame_alloc(), *b = av_frame_alloc();
     uint16_t line[128];
@@ -472,7 +664,8 @@ static void test_anaglyph_vs_stereo3d(int mode)
                 line[x] = eye_sample(in, d, c, x >= w, s, x % w, y);
             av_write_image_line2(line, sbs->data, sbs->linesize, d, 0, y, c, 2 * w, 2);
         }
-    snprintf(s3d_args, sizeof(s3d_args), "in=sbsl:out=%s", ana_names[mode]);
+    snprintf(s3d_args, sizeof(s3d_args), "in=%s:out=%s", in_swapped ? "sbsr" : "sbsl",
+             ana_names[mode]);
     if (graph_open(&g1, fmt, w, h, conv_args(args, sizeof(args), ana_names[mode], 100.0 * s / w)) >= 0) {
         if (graph_open2(&g2, fmt, 2 * w, h, AVCOL_SPC_UNSPECIFIED, AVCOL_RANGE_UNSPECIFIED,
                         "stereo3d", s3d_args) >= 0) {
@@ -490,12 +683,26 @@ static void test_anaglyph_vs_stereo3d(int mode)
         graph_close(&g1);
     }
 end:
-    check(maxdiff >= 0 && maxdiff <= tol, "rgb24 %s agrees with stereo3d=sbsl:%s within %d "
-          "(largest difference %d)", ana_names[mode], ana_names[mode], tol, maxdiff);
     av_frame_free(&in);
     av_frame_free(&sbs);
     av_frame_free(&a);
     av_frame_free(&b);
+    return maxdiff;
+}
+
+static void test_anaglyph_vs_stereo3d(int mode)
+{
+    const int tol = 2;
+    int swapped = stereo3d_swaps_eyes(mode), maxdiff = anaglyph_vs_stereo3d(mode, swapped);
+
+    check(maxdiff >= 0 && maxdiff <= tol, "rgb24 %s agrees with stereo3d=%s:%s within %d "
+          "(largest difference %d)", ana_names[mode], swapped ? "sbsr" : "sbsl", ana_names[mode],
+          tol, maxdiff);
+    if (swapped) {
+        maxdiff = anaglyph_vs_stereo3d(mode, 0);
+        check(maxdiff > 10 * tol, "rgb24 %s: stereo3d=sbsl:%s, eyes as given, differs by %d "
+              "(its matrix puts the left eye in blue)", ana_names[mode], ana_names[mode], maxdiff);
+    }
 }
 
 /*
@@ -882,21 +1089,42 @@ int main(int argc, char **argv)
     test_init_error("model=/nonexistent/deep3d.safetensors", AVERROR(ENOENT), "missing model file");
     test_init_error("model=/dev/null", AVERROR_INVALIDDATA, "empty model file");
 
-    /* Interleaved rows, with eyes that differ (a shift of s samples), any size. */
+    /* Interleaved rows, columns and checkerboard, with eyes that differ (a
+     * shift of s samples; s < 0: the right eye as mode=mr renders it, for an
+     * odd width), any size: odd widths and heights are well defined
+     * (the edge chroma takes the eye it covers). */
     {
         static const struct { int w, h, s; double convergence; } is[] = {
-            { 64, 36, 8, 12.5 }, { 30, 22, 6, 20 }, { 32, 7, 8, 25 },
+            { 64, 36, 8, 12.5 }, { 30, 22, 6, 20 }, { 32, 7, 8, 25 }, { 25, 9, -1, 40 },
         };
-        for (int f = 0; f < FF_ARRAY_ELEMS(fmts); f++)
-            for (int i = 0; i < FF_ARRAY_ELEMS(is); i++)
-                for (int r = 0; r < 2; r++)
-                    test_interleave(fmts[f], r, 0, is[i].w, is[i].h, is[i].s, is[i].convergence);
-        test_interleave(AV_PIX_FMT_YUV420P, 0, 1, 64, 36, 8, 12.5);  /* swap: right eye on even rows */
-        test_interleave(AV_PIX_FMT_P010,    1, 1, 32, 7, 8, 25);
-        test_interleave(AV_PIX_FMT_GRAY8,   0, 0, 1, 1, 0, 0);
-        test_interleave(AV_PIX_FMT_YUV420P, 1, 0, 2, 1, 0, 0);
-        test_interleave(AV_PIX_FMT_NV12,    0, 0, 6, 5, 0, 0);
+        for (int weave = 0; weave < 3; weave++) {
+            for (int f = 0; f < FF_ARRAY_ELEMS(fmts); f++)
+                for (int i = 0; i < FF_ARRAY_ELEMS(is); i++)
+                    for (int r = 0; r < 2; r++)
+                        test_interleave(weave, fmts[f], r, 0, is[i].w, is[i].h, is[i].s, is[i].convergence);
+            /* swap: the rendered eye on the even pixels */
+            test_interleave(weave, AV_PIX_FMT_YUV420P, 0, 1, 64, 36, 8, 12.5);
+            test_interleave(weave, AV_PIX_FMT_P010,    1, 1, 32, 7, 8, 25);
+            test_interleave(weave, AV_PIX_FMT_NV12,    1, 1, 25, 9, -1, 40);
+            test_interleave(weave, AV_PIX_FMT_GRAY8,   0, 0, 1, 1, 0, 0);
+            test_interleave(weave, AV_PIX_FMT_YUV420P, 1, 0, 2, 1, 0, 0);
+            test_interleave(weave, AV_PIX_FMT_YUV420P, 0, 0, 1, 2, 0, 0);
+            test_interleave(weave, AV_PIX_FMT_NV12,    0, 0, 6, 5, 0, 0);
+        }
     }
+
+    /* Alternating frames: every format, odd heights (stacked on a chroma row),
+     * swap, and the timestamps of three time bases and durations. */
+    for (int f = 0; f < FF_ARRAY_ELEMS(fmts); f++)
+        for (int r = 0; r < 2; r++)
+            test_sequence(fmts[f], r, 0, 64, 36, 8, 12.5, 25, 25, 0);
+    test_sequence(AV_PIX_FMT_YUV420P, 0, 0, 30, 7, 6, 20, 25, 25, 0);
+    test_sequence(AV_PIX_FMT_NV12,    1, 0, 25, 9, -1, 40, 25, 25, 0);
+    test_sequence(AV_PIX_FMT_P010,    0, 1, 32, 7, 8, 25, 25, 25, 0);
+    test_sequence(AV_PIX_FMT_YUV420P, 1, 1, 64, 36, 8, 12.5, 25, 25, 0);
+    test_sequence(AV_PIX_FMT_YUV420P, 0, 0, 32, 16, 8, 25, 90000, 25, 0);    /* 3600 from the rate */
+    test_sequence(AV_PIX_FMT_YUV420P, 1, 0, 32, 16, 8, 25, 90000, 25, 1800); /* the frames' own */
+    test_sequence(AV_PIX_FMT_GRAY8,   0, 0, 1, 1, 0, 0, 1000, 30, 0);        /* 33 ms from 30 fps */
 
     /* Anaglyphs: RGB exactly, YUV through RGB within a tolerance. */
     {
@@ -904,14 +1132,17 @@ int main(int argc, char **argv)
             AV_PIX_FMT_RGB24, AV_PIX_FMT_BGR24, AV_PIX_FMT_RGBA, AV_PIX_FMT_BGRA, AV_PIX_FMT_GBRP,
         };
         for (int f = 0; f < FF_ARRAY_ELEMS(rgb); f++)
-            for (int m = 0; m < 4; m++) {
+            for (int m = 0; m < NB_ANA; m++) {
                 test_anaglyph_rgb(rgb[f], m, 64, 36, 8, 12.5);
                 test_anaglyph_rgb(rgb[f], m, 30, 5, 6, 20);
             }
-        for (int m = 0; m < 4; m++)
+        for (int m = 0; m < NB_ANA; m++)
             test_anaglyph_vs_stereo3d(m);
-        for (int m = 0; m < 4; m++)
+        for (int m = 0; m < NB_ANA; m++)
             test_anaglyph_yuv(AV_PIX_FMT_YUV420P, m, AVCOL_SPC_BT709, 0, 2);
+        test_anaglyph_yuv(AV_PIX_FMT_YUV444P,   7,  AVCOL_SPC_BT709,     1, 2);  /* agmd */
+        test_anaglyph_yuv(AV_PIX_FMT_NV12,      11, AVCOL_SPC_BT470BG,   0, 2);  /* aybd */
+        test_anaglyph_yuv(AV_PIX_FMT_YUV420P10, 9,  AVCOL_SPC_BT2020_NCL, 0, 4); /* aybh */
         test_anaglyph_yuv(AV_PIX_FMT_YUV420P,   3, AVCOL_SPC_UNSPECIFIED, 0, 2);
         test_anaglyph_yuv(AV_PIX_FMT_YUVJ420P,  3, AVCOL_SPC_BT470BG,   1, 2);
         test_anaglyph_yuv(AV_PIX_FMT_YUV444P,   3, AVCOL_SPC_BT709,     1, 2);
@@ -929,6 +1160,10 @@ int main(int argc, char **argv)
     test_replaces_side_data("abr", AV_STEREO3D_TOPBOTTOM, AV_STEREO3D_FLAG_INVERT);
     test_replaces_side_data("irr", AV_STEREO3D_LINES, AV_STEREO3D_FLAG_INVERT);
     test_replaces_side_data("arcd", -1, 0);
+    test_replaces_side_data("icr", AV_STEREO3D_COLUMNS, AV_STEREO3D_FLAG_INVERT);
+    test_replaces_side_data("chl", AV_STEREO3D_CHECKERBOARD, 0);
+    test_replaces_side_data("ar", AV_STEREO3D_FRAMESEQUENCE, AV_STEREO3D_FLAG_INVERT);
+    test_replaces_side_data("aybd", -1, 0);
 
     return check_summary();
 }

@@ -21,7 +21,7 @@ import torch
 
 from d3train import losses
 from d3train.model import Arch, Deep3DNet, flops_per_frame, preprocess
-from d3train.select import render_net_res
+from d3train.selection import render_net_res
 from d3train.synth import StereoSynth, SynthConfig, measure
 from d3train.textures import DEFAULT_PACK, TextureAtlas, load_pack
 
@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--train-batch", type=int, default=8)
     p.add_argument("--train-steps", type=int, default=5)
     p.add_argument("--textures", default=DEFAULT_PACK)
+    p.add_argument("--profile", type=int, default=0, metavar="N",
+                   help="print the N most expensive operators of one generator batch (torch.profiler) to stderr")
     a = p.parse_args(argv)
     dev = torch.device("cuda" if a.device == "auto" and torch.cuda.is_available() else
                        ("cpu" if a.device == "auto" else a.device))
@@ -48,6 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     w, h = (int(v) for v in a.size.split("x"))
     syn = StereoSynth(atlas, SynthConfig(width=w, height=h, ssaa=a.ssaa), seed=1)
     pairs_s = measure(syn, a.batch, a.reps)
+    if a.profile > 0:
+        from torch.profiler import ProfilerActivity, profile
+        acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.type == "cuda" else [])
+        with profile(activities=acts, with_stack=False) as prof:
+            syn.sample(a.batch)
+            sync()
+        key = "self_cuda_time_total" if dev.type == "cuda" else "self_cpu_time_total"
+        print(prof.key_averages().table(sort_by=key, row_limit=a.profile), file=sys.stderr)
     res: dict[str, object] = {"device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
                               "threads": torch.get_num_threads(), "size": a.size, "batch": a.batch, "ssaa": a.ssaa,
                               "pairs_per_s": round(pairs_s, 2)}

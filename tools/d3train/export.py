@@ -15,7 +15,7 @@ if __package__ in (None, ""):
 import numpy as np
 import torch
 
-from d3train import paths  # noqa: F401
+from d3train import checkpoint, paths  # noqa: F401
 from d3train.model import Deep3DNet
 from deep3d_ref import load_model, parse_spec
 from safetensors_io import write_safetensors
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("out")
     p.add_argument("--f16", action="store_true", help="store weights as F16 (half the size)")
     a = p.parse_args(argv)
-    ck = torch.load(a.checkpoint, map_location="cpu")
+    ck = checkpoint.load(a.checkpoint)
     net = Deep3DNet(parse_spec(ck["metadata"]))
     net.load_state_dict(ck["model"])
     export_model(net, a.out, ck.get("extra_metadata"), a.f16)

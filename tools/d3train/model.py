@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -78,6 +79,9 @@ class Deep3DNet(nn.Module):
         for b in range(1, 6):
             # The running variance behind moving_inv_var (not a file tensor).
             self.register_buffer(f"bn_pool{b}_running_var", torch.ones(spec.stage_channels[b - 1]))
+        # Set by distributed training: x -> the sum of x over every rank (differentiable), so the
+        # batch statistics are those of the whole global batch, as in one process.
+        self.batch_sum: Callable[[torch.Tensor], torch.Tensor] | None = None
         self.reset_parameters()
 
     def reset_parameters(self, seed: int | None = None) -> None:
@@ -117,11 +121,17 @@ class Deep3DNet(nn.Module):
         inv_buf = getattr(self, f"bn_pool{b}_moving_inv_var")
         var_buf = getattr(self, f"bn_pool{b}_running_var")
         if self.training:
-            xf = x.float()
-            mean = xf.mean(dim=(0, 2, 3))
-            var = xf.var(dim=(0, 2, 3), unbiased=False)
+            xf = x if x.dtype == torch.float64 else x.float()  # float32 under autocast
+            n = xf.numel() / xf.shape[1]
+            if self.batch_sum is None:
+                mean = xf.mean(dim=(0, 2, 3))
+                var = xf.var(dim=(0, 2, 3), unbiased=False)
+            else:  # two passes over the global batch, as numerically sound as var() itself
+                s1 = self.batch_sum(torch.cat([xf.sum(dim=(0, 2, 3)), xf.new_tensor([n])]))
+                n = float(s1[-1])
+                mean = s1[:-1] / n
+                var = self.batch_sum(((xf - mean.view(1, -1, 1, 1)) ** 2).sum(dim=(0, 2, 3))) / n
             with torch.no_grad():
-                n = xf.numel() / xf.shape[1]
                 mean_buf.lerp_(mean, BN_MOMENTUM)
                 var_buf.lerp_(var * n / max(n - 1, 1), BN_MOMENTUM)
                 inv_buf.copy_(torch.rsqrt(var_buf + BN_EPS))

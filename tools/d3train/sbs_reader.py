@@ -48,12 +48,18 @@ class SbsSource:
     start: float = 0.0        # seconds
     max_pairs: int | None = None
     ffmpeg: str = DEFAULT_FFMPEG
+    phase: int = 0            # keep frames n with (n + phase) % step == 0
+    active: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)  # x, y, w, h of the picture without bars
+    scene_max: float = 0.0    # > 0: drop frames whose ffmpeg scene score (vs the frame before) exceeds it
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:
             raise ValueError(f"layout {self.layout!r}: want one of {', '.join(LAYOUTS)}")
         if self.width < 2 or self.height < 2 or self.step < 1:
             raise ValueError("width, height and step must be positive")
+        ax, ay, aw, ah = self.active
+        if not (0 <= ax and 0 <= ay and aw > 0 and ah > 0 and ax + aw <= 1 + 1e-9 and ay + ah <= 1 + 1e-9):
+            raise ValueError(f"active area {self.active}: want fractions of the picture")
 
 
 def probe_size(path: str, ffmpeg: str = DEFAULT_FFMPEG) -> tuple[int, int]:
@@ -65,6 +71,13 @@ def probe_size(path: str, ffmpeg: str = DEFAULT_FFMPEG) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
+def probe_duration(path: str, ffmpeg: str = DEFAULT_FFMPEG) -> float | None:
+    """Duration in seconds from ffmpeg's input summary, or None when the container gives none."""
+    r = subprocess.run([ffmpeg, "-hide_banner", "-i", path], capture_output=True, text=True)
+    m = re.search(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)", r.stderr)
+    return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3)) if m else None
+
+
 def filter_graph(src: SbsSource, frame_w: int, frame_h: int) -> str:
     """The -filter_complex graph: both eyes, cropped and scaled to W x H, side by side as [out] (2W x H)."""
     axis, half = LAYOUTS[src.layout]
@@ -72,18 +85,26 @@ def filter_graph(src: SbsSource, frame_w: int, frame_h: int) -> str:
     eye_h = frame_h // 2 if axis == "v" else frame_h
     pic_w = eye_w * 2 if half and axis == "h" else eye_w  # the picture it shows
     pic_h = eye_h * 2 if half and axis == "v" else eye_h
-    cw, ch = float(pic_w), float(pic_h)
-    if src.crop:  # centre crop of the picture to the target aspect ratio
+    ax, ay, aw, ah = src.active  # the picture without letterbox or pillarbox bars
+    cw, ch = pic_w * aw, pic_h * ah
+    if src.crop:  # centre crop of the active picture to the target aspect ratio
         target = src.width / src.height
-        if pic_w / pic_h > target:
-            cw = pic_h * target
+        if cw / ch > target:
+            cw = ch * target
         else:
-            ch = pic_w / target
+            ch = cw / target
     pw = max(1, int(round(cw * eye_w / pic_w)))
     ph = max(1, int(round(ch * eye_h / pic_h)))
-    x0, y0 = (eye_w - pw) // 2, (eye_h - ph) // 2
+    x0 = int(round(eye_w * (ax + aw / 2))) - pw // 2 if src.active != (0.0, 0.0, 1.0, 1.0) else (eye_w - pw) // 2
+    y0 = int(round(eye_h * (ay + ah / 2))) - ph // 2 if src.active != (0.0, 0.0, 1.0, 1.0) else (eye_h - ph) // 2
+    x0, y0 = min(max(0, x0), eye_w - pw), min(max(0, y0), eye_h - ph)
     ox, oy = (eye_w, 0) if axis == "h" else (0, eye_h)
-    sel = f"select=not(mod(n\\,{src.step}))," if src.step > 1 else ""
+    conds = []
+    if src.step > 1:
+        conds.append(f"not(mod(n+{src.phase}\\,{src.step}))")
+    if src.scene_max > 0:  # the scene score compares each frame with the one before it
+        conds.append(f"lt(scene\\,{src.scene_max})")
+    sel = f"select={'*'.join(conds)}," if conds else ""
     sc = f"scale={src.width}:{src.height}:flags=area"
     return (f"[0:v]{sel}split[l][r];[l]crop={pw}:{ph}:{x0}:{y0},{sc}[lo];"
             f"[r]crop={pw}:{ph}:{ox + x0}:{oy + y0},{sc}[ro];[lo][ro]hstack[out]")

@@ -24,12 +24,12 @@
 #include "libavutil/avassert.h"
 #include "libavutil/common.h"
 
-#include "deep3d_select.h"
+#include "deep3d_render_soft.h"
 #include "deep3d_shift.h"
 #include "deep3d_simd.h"
 
 /* Margin of the padded left-eye row: the largest |shift| plus the 2 taps. */
-static int row_margin(const Deep3DSelectParams *p, int w)
+static int row_margin(const Deep3DRenderParams *p, int w)
 {
     Deep3DShift sh = ff_deep3d_shift(p, w);
     double dmax = FFMAX(abs(p->disp_min), abs(p->disp_min + p->nb_disp - 1));
@@ -39,7 +39,7 @@ static int row_margin(const Deep3DSelectParams *p, int w)
 #define MAX_ROWS 8          /* planes x components rendered with one set of probabilities */
 #define CHUNK    256        /* columns per step: the probabilities stay in L1 */
 
-size_t ff_deep3d_select_scratch_size(const Deep3DSelectParams *p, int w)
+size_t ff_deep3d_render_soft_scratch_size(const Deep3DRenderParams *p, int w)
 {
     int margin = row_margin(p, w);
     /* x0, fx; two cached low-res rows (D x w each); padded left rows; output
@@ -49,7 +49,7 @@ size_t ff_deep3d_select_scratch_size(const Deep3DSelectParams *p, int w)
 }
 
 typedef struct RowState {
-    const Deep3DSelectParams *p;
+    const Deep3DRenderParams *p;
     int w, margin;
     int32_t *x0;            ///< left probability column of each output column
     float *fx;              ///< its weight of the right column
@@ -60,11 +60,11 @@ typedef struct RowState {
     float *out[MAX_ROWS];   ///< rendered rows
     float *mass;            ///< sum of planes 1..D per column (renormalize, depth)
     float *pt;              ///< CHUNK probabilities of one plane
-    int shift_int[DEEP3D_SELECT_MAX_DISP];     ///< floor(-s_k)
-    float shift_frac[DEEP3D_SELECT_MAX_DISP];  ///< -s_k - floor(-s_k)
+    int shift_int[DEEP3D_RENDER_MAX_DISP];     ///< floor(-s_k)
+    float shift_frac[DEEP3D_RENDER_MAX_DISP];  ///< -s_k - floor(-s_k)
 } RowState;
 
-static void row_state_init(RowState *st, const Deep3DSelectParams *p, int w, float *scratch)
+static void row_state_init(RowState *st, const Deep3DRenderParams *p, int w, float *scratch)
 {
     Deep3DShift sh;
     float *next;
@@ -105,7 +105,7 @@ static void row_state_init(RowState *st, const Deep3DSelectParams *p, int w, flo
 DEEP3D_VECTOR_CLONES
 static void upsample_row(const RowState *st, const float *probs, int r, float *dst)
 {
-    const Deep3DSelectParams *p = st->p;
+    const Deep3DRenderParams *p = st->p;
     size_t plane = (size_t)p->net_w * p->net_h;
 
     for (int k = 0; k < p->nb_disp; k++) {
@@ -122,7 +122,7 @@ static void upsample_row(const RowState *st, const float *probs, int r, float *d
  * between the same two low-res rows reuse their horizontal upsampling. */
 static void row_probs(RowState *st, const float *probs, int y, int h)
 {
-    const Deep3DSelectParams *p = st->p;
+    const Deep3DRenderParams *p = st->p;
     double v = av_clipd((y + 0.5) * p->net_h / h - 0.5, 0, p->net_h - 1);
     int y0 = (int)v, y1 = FFMIN(y0 + 1, p->net_h - 1);
 
@@ -162,7 +162,7 @@ static void pad_rows(RowState *st, int n)
 DEEP3D_VECTOR_CLONES
 static void render_rows(RowState *st, int n)
 {
-    const Deep3DSelectParams *p = st->p;
+    const Deep3DRenderParams *p = st->p;
     float fy = st->fy, *restrict pt = st->pt;
 
     for (int x0 = 0; x0 < st->w; x0 += CHUNK) {
@@ -198,7 +198,7 @@ static void render_rows(RowState *st, int n)
     }
 }
 
-void ff_deep3d_select_rows(const Deep3DSelectParams *p, const Deep3DPlaneFormat *f,
+void ff_deep3d_render_soft_rows(const Deep3DRenderParams *p, const Deep3DPlaneFormat *f,
                            const float *probs, int nb_planes,
                            const uint8_t *const *src, const int *src_linesize,
                            uint8_t *const *dst, const int *dst_linesize,
@@ -208,7 +208,7 @@ void ff_deep3d_select_rows(const Deep3DSelectParams *p, const Deep3DPlaneFormat 
     int maxval = (1 << f->depth) - 1;
     int n = nb_planes * f->comps;
 
-    av_assert0(n <= MAX_ROWS && p->nb_disp <= DEEP3D_SELECT_MAX_DISP);
+    av_assert0(n <= MAX_ROWS && p->nb_disp <= DEEP3D_RENDER_MAX_DISP);
     row_state_init(&st, p, w, scratch);
     for (int y = y0; y < y1; y++) {
         for (int i = 0; i < nb_planes; i++) {
@@ -246,7 +246,7 @@ void ff_deep3d_select_rows(const Deep3DSelectParams *p, const Deep3DPlaneFormat 
     }
 }
 
-void ff_deep3d_select_rows_float(const Deep3DSelectParams *p, const float *probs,
+void ff_deep3d_render_soft_rows_float(const Deep3DRenderParams *p, const float *probs,
                                  const float *src, float *dst, int w, int h,
                                  int y0, int y1, float *scratch)
 {
@@ -262,7 +262,7 @@ void ff_deep3d_select_rows_float(const Deep3DSelectParams *p, const float *probs
     }
 }
 
-void ff_deep3d_select_depth_rows(const Deep3DSelectParams *p, const Deep3DPlaneFormat *f,
+void ff_deep3d_render_depth_rows(const Deep3DRenderParams *p, const Deep3DPlaneFormat *f,
                                  const float *probs, int chroma, uint8_t *dst,
                                  ptrdiff_t dst_linesize, int w, int h, int y0, int y1,
                                  float *scratch)

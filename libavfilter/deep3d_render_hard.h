@@ -18,13 +18,13 @@
  * Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA
  */
 
-#ifndef AVFILTER_DEEP3D_HARD_H
-#define AVFILTER_DEEP3D_HARD_H
+#ifndef AVFILTER_DEEP3D_RENDER_HARD_H
+#define AVFILTER_DEEP3D_RENDER_HARD_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "deep3d_select.h"
+#include "deep3d_render_soft.h"
 
 /*
  * The alternative to the soft selection (render=hard): every left-eye sample
@@ -40,18 +40,18 @@
  */
 
 /** Floats of scratch one call needs for a plane of width w. */
-size_t ff_deep3d_hard_scratch_size(int w);
+size_t ff_deep3d_render_hard_scratch_size(int w);
 
 /**
  * Render rows [y0, y1) of nb_planes planes of the same size and format, as
- * ff_deep3d_select_rows() does, from ed: the expected disparity of every
+ * ff_deep3d_render_soft_rows() does, from ed: the expected disparity of every
  * network pixel (net_h x net_w, pixels at disp_width), sampled bilinearly
  * with pixel-centre alignment.
  */
-void ff_deep3d_hard_rows(const Deep3DSelectParams *p, const Deep3DPlaneFormat *f,
+void ff_deep3d_render_hard_rows(const Deep3DRenderParams *p, const Deep3DPlaneFormat *f,
                          const float *ed, int nb_planes,
                          const uint8_t *const *src, const int *src_linesize,
                          uint8_t *const *dst, const int *dst_linesize,
                          int w, int h, int y0, int y1, float *scratch);
 
-#endif /* AVFILTER_DEEP3D_HARD_H */
+#endif /* AVFILTER_DEEP3D_RENDER_HARD_H */

@@ -18,8 +18,8 @@
  * Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA
  */
 
-#ifndef AVFILTER_DEEP3D_SELECT_H
-#define AVFILTER_DEEP3D_SELECT_H
+#ifndef AVFILTER_DEEP3D_RENDER_SOFT_H
+#define AVFILTER_DEEP3D_RENDER_SOFT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -32,9 +32,9 @@
  * Never materialises full-resolution probability volumes: one row at a time.
  */
 
-#define DEEP3D_SELECT_MAX_DISP 256
+#define DEEP3D_RENDER_MAX_DISP 256
 
-typedef struct Deep3DSelectParams {
+typedef struct Deep3DRenderParams {
     int net_w, net_h;       ///< size of the probability planes
     int nb_disp;            ///< D; the probabilities have D + 1 planes
     int disp_min;           ///< shift of plane 1, in pixels at disp_width
@@ -42,7 +42,7 @@ typedef struct Deep3DSelectParams {
     float strength;         ///< disparity multiplier
     float convergence;      ///< added to every shift, in percent of the width
     int renormalize;        ///< divide by the mass of planes 1..D
-} Deep3DSelectParams;
+} Deep3DRenderParams;
 
 /* How the samples of one image plane are stored. */
 typedef struct Deep3DPlaneFormat {
@@ -53,7 +53,7 @@ typedef struct Deep3DPlaneFormat {
 } Deep3DPlaneFormat;
 
 /** Floats of scratch one call needs for a plane of width w. */
-size_t ff_deep3d_select_scratch_size(const Deep3DSelectParams *p, int w);
+size_t ff_deep3d_render_soft_scratch_size(const Deep3DRenderParams *p, int w);
 
 /**
  * Render rows [y0, y1) of nb_planes planes of the same size w x h and sample
@@ -61,7 +61,7 @@ size_t ff_deep3d_select_scratch_size(const Deep3DSelectParams *p, int w);
  * components per pixel is at most 8. src[i] and dst[i]
  * are plane i of the left and the right eye. probs: (D + 1) x net_h x net_w.
  */
-void ff_deep3d_select_rows(const Deep3DSelectParams *p, const Deep3DPlaneFormat *f,
+void ff_deep3d_render_soft_rows(const Deep3DRenderParams *p, const Deep3DPlaneFormat *f,
                            const float *probs, int nb_planes,
                            const uint8_t *const *src, const int *src_linesize,
                            uint8_t *const *dst, const int *dst_linesize,
@@ -70,7 +70,7 @@ void ff_deep3d_select_rows(const Deep3DSelectParams *p, const Deep3DPlaneFormat 
 /**
  * The same on float planes (no rounding): for tests against the reference.
  */
-void ff_deep3d_select_rows_float(const Deep3DSelectParams *p, const float *probs,
+void ff_deep3d_render_soft_rows_float(const Deep3DRenderParams *p, const float *probs,
                                  const float *src, float *dst, int w, int h,
                                  int y0, int y1, float *scratch);
 
@@ -79,9 +79,9 @@ void ff_deep3d_select_rows_float(const Deep3DSelectParams *p, const float *probs
  * the nearest shift (disp_min) is white, the farthest black. Chroma planes
  * (chroma != 0) are written neutral grey.
  */
-void ff_deep3d_select_depth_rows(const Deep3DSelectParams *p, const Deep3DPlaneFormat *f,
+void ff_deep3d_render_depth_rows(const Deep3DRenderParams *p, const Deep3DPlaneFormat *f,
                                  const float *probs, int chroma, uint8_t *dst,
                                  ptrdiff_t dst_linesize, int w, int h, int y0, int y1,
                                  float *scratch);
 
-#endif /* AVFILTER_DEEP3D_SELECT_H */
+#endif /* AVFILTER_DEEP3D_RENDER_SOFT_H */

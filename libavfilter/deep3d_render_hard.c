@@ -23,22 +23,22 @@
 #include "libavutil/avassert.h"
 #include "libavutil/common.h"
 
-#include "deep3d_hard.h"
+#include "deep3d_render_hard.h"
 #include "deep3d_shift.h"
 
-#define MAX_ROWS 8          /* planes x components, as in deep3d_select.c */
+#define MAX_ROWS 8          /* planes x components, as in deep3d_render_soft.c */
 /* Neighbours that move apart by more than this (in samples) open a hole. */
 #define HOLE_GAP 2.0f
 /* depth of a sample nothing has landed on yet (the CUDA kernel uses the same) */
 #define EMPTY 1e30f
 
-size_t ff_deep3d_hard_scratch_size(int w)
+size_t ff_deep3d_render_hard_scratch_size(int w)
 {
     /* target positions, shifts, depth buffer, row of ed; left rows, output rows */
     return (4 + 2 * MAX_ROWS) * (size_t)w + 64;
 }
 
-void ff_deep3d_hard_rows(const Deep3DSelectParams *p, const Deep3DPlaneFormat *f,
+void ff_deep3d_render_hard_rows(const Deep3DRenderParams *p, const Deep3DPlaneFormat *f,
                          const float *ed, int nb_planes,
                          const uint8_t *const *src, const int *src_linesize,
                          uint8_t *const *dst, const int *dst_linesize,
