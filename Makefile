@@ -6,7 +6,7 @@ FFMPEG  = $(FFOUT)/ffmpeg
 JOBS   ?= $(shell nproc)
 export BUILD
 
-.PHONY: all build deps sources ffmpeg check check-train demo bench check-sanitize fuzz clean distclean help
+.PHONY: all build deps sources ffmpeg check check-train check-farm demo bench bench-farm check-sanitize fuzz clean distclean help
 
 all: build
 
@@ -15,7 +15,9 @@ help:
 	@echo "make demo    - convert a short real clip to 3D; results under out/"
 	@echo "make check   - build if needed, run unit tests, deep3d FATE tests and FATE"
 	@echo "make check-train - the slow training tests: torchrun with 2 processes, kill and resume, SIGTERM (1-3 min)"
+	@echo "make check-farm - the farm tool end to end on a one-node Slurm cluster it starts (docs/farm.md)"
 	@echo "make bench   - CPU benchmarks (Deep3D models, ONNX depth models); results in bench/results/"
+	@echo "make bench-farm - 3-segment Slurm run against a single pass; results in bench/results/"
 	@echo "make check-sanitize - the unit and deep3d FATE tests on an ASan+UBSan build"
 	@echo "make fuzz    - each libFuzzer target for FUZZ_SECONDS (default 60) on that build"
 	@echo "make clean   - remove the FFmpeg build tree (keeps downloads)"
@@ -42,6 +44,14 @@ check: build
 # tests/tools/slow_*.py: training tests that start several processes (torchrun); no build needed.
 check-train:
 	@/usr/bin/python3 tests/tools/run.py 'slow_*.py'
+# tools/deep3d-farm end to end: starts a private one-node Slurm cluster (munge, slurmctld,
+# slurmd on loopback, all under $(BUILD)/farm-test), runs it, stops it on any exit. Uses the
+# binary `make build` made; about 3 minutes on 2 cores.
+check-farm: build
+	@timeout -k 30 900 /usr/bin/python3 tests/farm/test_farm.py
+
+bench-farm: build
+	@bench/farm.sh
 
 demo: build
 	@scripts/demo.sh

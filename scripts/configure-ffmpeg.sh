@@ -23,7 +23,8 @@ ENCODERS=(libx264 ffv1 png rawvideo wrapped_avframe aac pcm_s16le pgm pgmyuv ppm
           h264_nvenc hevc_nvenc)
 HWACCELS=(h264_nvdec hevc_nvdec mpeg2_nvdec mpeg4_nvdec vp8_nvdec vp9_nvdec)
 DEMUXERS=(matroska mov avi nut mpegps mpegts mpegvideo image2 image_png_pipe h264 hevc m4v rawvideo
-          aac ac3 mp3 ogg wav pcm_s16le)
+          aac ac3 mp3 ogg wav pcm_s16le
+          concat ffmetadata srt)  # farm joins (docs/farm.md); chapters and subtitles for its test clip
 MUXERS=(matroska webm mov mp4 ismv avi nut mpegts mpeg1system image2 null framecrc framemd5
         framehash md5 crc rawvideo h264 hevc wav pcm_s16le)
 PARSERS=(h264 hevc mpegvideo mpeg4video vp8 vp9 png mjpeg aac mpegaudio ac3 opus)

@@ -15,6 +15,7 @@ PKGS=(
     python3-torch                                                    # training pipeline tests (CPU build)
     python3-onnx                                                     # the tiny ONNX test models (tools/make_onnx_model.py)
     python3-pip                                                      # pip download of the pinned onnxruntime wheel (scripts/fetch-ort.sh)
+    slurmctld slurmd slurm-client munge parallel                     # make check-farm: a one-node Slurm cluster, GNU parallel
 )
 
 missing=()
