@@ -7,6 +7,8 @@ OBJS-$(CONFIG_DEEP3D_FILTER)                 += vf_deep3d.o deep3d_input.o deep3
                                                 deep3d_source.o deep3d_source_deep3d.o \
                                                 deep3d_render.o deep3d_cpu.o deep3d_filter_cuda.o \
                                                 deep3d_filter_output.o deep3d_stats.o
+# the ONNX depth source: ONNX Runtime is loaded at run time (dlopen), nothing is linked
+OBJS-$(CONFIG_DEEP3D_FILTER)                 += deep3d_source_onnx.o deep3d_ort.o deep3d_depthmap.o
 # deep3d's CUDA path, with ffnvcodec and a CUDA compiler (cuda-llvm or nvcc):
 # the condition of DEEP3D_HAVE_CUDA in deep3d_cuda.h
 ifeq ($(CONFIG_CUDA)$(CONFIG_FFNVCODEC),yesyes)

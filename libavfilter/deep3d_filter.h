@@ -87,6 +87,10 @@ typedef struct Deep3DContext {
     float conv_percentile, conv_smooth, max_popout, max_depth;
     int precision;          ///< enum Deep3DPrecision (CUDA path)
     int batch;              ///< frames per network pass (GPU path)
+    char *ort_path;         ///< ONNX Runtime library file or directory (ONNX models)
+    int onnx_w, onnx_h;     ///< ONNX models with a free input size: the size they run at
+    char *onnx_mean, *onnx_std; ///< ONNX models: the input normalisation, "R,G,B"
+    int onnx;               ///< the source is an ONNX model (CPU path only, for now)
 
     Deep3DSource *source;       ///< the depth, opened at init
     Deep3DPack pack;

@@ -51,6 +51,7 @@ struct Deep3DInput {
     enum AVColorSpace colorspace;
     enum AVColorRange range;
     Deep3DColour colour;
+    float scale[3];             ///< per channel of the model's order: input_scale unless set
     Deep3DTaps tx[2], ty[2];    ///< [0] full-size planes, [1] subsampled chroma
     int nb_jobs;
     float **acc;                ///< per job: one vertically filtered source row
@@ -117,6 +118,8 @@ int ff_deep3d_input_init(Deep3DInput **pin, const Deep3DModel *m, int nb_jobs)
     in->m       = m;
     in->format  = AV_PIX_FMT_NONE;
     in->nb_jobs = FFMAX(1, FFMIN(nb_jobs, m->in_h));
+    for (int c = 0; c < 3; c++)
+        in->scale[c] = m->input_scale;
     in->acc     = av_calloc(in->nb_jobs, sizeof(*in->acc));
     if (!in->acc) {
         av_free(in);
@@ -255,7 +258,8 @@ static int convert_rows(void *arg, int job, int nb_jobs)
     int y0 = m->in_h * job / nb_jobs, y1 = m->in_h * (job + 1) / nb_jobs;
     /* where R, G and B go in the model's channel order */
     int ir = m->bgr ? 2 : 0, ib = m->bgr ? 0 : 2;
-    float scale = m->input_scale, *dst = in->dst;
+    const float *scale = in->scale;
+    float *dst = in->dst;
 
     /* components 0..2 (Y, U, V or R, G, B) into planes 0..2 of dst */
     for (int i = 0; i < (c->gray ? 1 : 3); i++)
@@ -277,9 +281,9 @@ static int convert_rows(void *arg, int job, int nb_jobs)
             g = y + c->cgu * u + c->cgv * v;
             b = y + c->cbu * u;
         }
-        dst[i + ir * plane] = av_clipf(r, 0.0f, 1.0f) * scale - m->input_mean[ir];
-        dst[i + plane]      = av_clipf(g, 0.0f, 1.0f) * scale - m->input_mean[1];
-        dst[i + ib * plane] = av_clipf(b, 0.0f, 1.0f) * scale - m->input_mean[ib];
+        dst[i + ir * plane] = av_clipf(r, 0.0f, 1.0f) * scale[ir] - m->input_mean[ir];
+        dst[i + plane]      = av_clipf(g, 0.0f, 1.0f) * scale[1]  - m->input_mean[1];
+        dst[i + ib * plane] = av_clipf(b, 0.0f, 1.0f) * scale[ib] - m->input_mean[ib];
     }
     return 0;
 }
@@ -335,6 +339,12 @@ int ff_deep3d_input_convert(Deep3DInput *in, void *log_ctx, const AVFrame *f, fl
     in->frame = NULL;
     in->dst   = NULL;
     return 0;
+}
+
+void ff_deep3d_input_set_scale(Deep3DInput *in, const float scale[3])
+{
+    for (int c = 0; c < 3; c++)
+        in->scale[c] = scale[c];
 }
 
 void ff_deep3d_input_free(Deep3DInput **pin)

@@ -66,6 +66,14 @@ int ff_deep3d_input_init(Deep3DInput **in, const Deep3DModel *m, int nb_jobs);
 int ff_deep3d_input_convert(Deep3DInput *in, void *log_ctx, const AVFrame *frame, float *dst,
                             Deep3DExecute *execute, void *opaque);
 
+/**
+ * A scale per channel (in the model's channel order) instead of the model's
+ * one input_scale: channel c becomes pixel * scale[c] - input_mean[c]. For an
+ * input normalised as (pixel - mean) / std: scale = 1 / std, input_mean =
+ * mean / std.
+ */
+void ff_deep3d_input_set_scale(Deep3DInput *in, const float scale[3]);
+
 void ff_deep3d_input_free(Deep3DInput **in);
 
 #endif /* AVFILTER_DEEP3D_INPUT_H */

@@ -54,6 +54,7 @@ typedef struct Deep3DSourceConfig {
     int nb_jobs;                ///< slice jobs run() may split work into
     Deep3DExecute *execute;     ///< runs the jobs (the filter's slice threads)
     void *opaque;               ///< for execute
+    const struct Deep3DOnnxOptions *onnx;  ///< the onnx source's options (deep3d_source_onnx.h)
 } Deep3DSourceConfig;
 
 struct AVCUDADeviceContext;

@@ -27,8 +27,10 @@
  * and the frame is tagged with AV_FRAME_DATA_STEREO3D side data.
  */
 
+#include <math.h>
 #include <string.h>
 
+#include "libavutil/cpu.h"
 #include "libavutil/hwcontext.h"
 #include "libavutil/mem.h"
 #include "libavutil/opt.h"
@@ -42,6 +44,7 @@
 
 #include "deep3d_cuda.h"
 #include "deep3d_filter.h"
+#include "deep3d_source_onnx.h"
 
 static const enum AVPixelFormat pix_fmts[] = {
     AV_PIX_FMT_GRAY8,
@@ -93,10 +96,72 @@ static void execute(void *opaque, Deep3DJobFunc *job, void *arg, int nb_jobs)
     ff_filter_execute(opaque, execute_job, &e, NULL, nb_jobs);
 }
 
+/* "R|G|B" (or with '/' or an escaped ',': a plain comma separates filters in a graph):
+ * three numbers, each > 0 when positive is set; def when str is NULL. */
+static int parse_rgb(AVFilterContext *ctx, const char *name, const char *str, const float def[3],
+                     int positive, float out[3])
+{
+    char *end;
+
+    if (!str) {
+        memcpy(out, def, 3 * sizeof(*out));
+        return 0;
+    }
+    for (int c = 0; c < 3; c++) {
+        out[c] = strtof(str, &end);
+        if (end == str || (positive && !(out[c] > 0)) || !isfinite(out[c]) ||
+            (c < 2 ? !*end || !strchr("|/,", *end) : *end != '\0'))
+            goto fail;
+        str = end + 1;
+    }
+    return 0;
+fail:
+    av_log(ctx, AV_LOG_ERROR, "%s: three numbers R|G|B are needed%s.\n", name,
+           positive ? ", each above 0" : "");
+    return AVERROR(EINVAL);
+}
+
+/* Which depth source the model option names: an ONNX file (recognised by its content,
+ * docs/onnx.md section 1) or a Deep3D model (safetensors, or the built-in one). */
+static int open_source(AVFilterContext *ctx)
+{
+    Deep3DContext *s = ctx->priv;
+    Deep3DOnnxOptions onnx = { .ort_path = s->ort_path, .width = s->onnx_w, .height = s->onnx_h };
+    Deep3DSourceConfig cfg = { .model_path = s->model_path };
+    enum Deep3DFileKind kind = DEEP3D_FILE_UNKNOWN;
+    int ret;
+
+    if (s->model_path && (ret = ff_deep3d_file_kind_path(ctx, s->model_path, &kind)) < 0)
+        return ret;
+    s->onnx = kind == DEEP3D_FILE_ONNX;
+    if (!s->onnx) {
+        if (s->ort_path || s->onnx_w || s->onnx_mean || s->onnx_std) {
+            av_log(ctx, AV_LOG_ERROR, "ort, onnx_size, onnx_mean and onnx_std are for ONNX "
+                   "models; %s is a Deep3D model.\n", s->model_path ? s->model_path : "the built-in model");
+            return AVERROR(EINVAL);
+        }
+        return ff_deep3d_source_open(&s->source, &ff_deep3d_source_deep3d, ctx, &cfg);
+    }
+    if (s->device == DEEP3D_DEVICE_CUDA) {
+        av_log(ctx, AV_LOG_ERROR, "device=cuda: ONNX models run on the CPU for now "
+               "(device=cpu or auto).\n");
+        return AVERROR(ENOSYS);
+    }
+    if ((ret = parse_rgb(ctx, "onnx_mean", s->onnx_mean, ff_deep3d_onnx_imagenet_mean, 0, onnx.mean)) < 0 ||
+        (ret = parse_rgb(ctx, "onnx_std", s->onnx_std, ff_deep3d_onnx_imagenet_std, 1, onnx.std)) < 0)
+        return ret;
+    /* ONNX Runtime's intra-op threads: the filter's threads; by default no more than the
+     * cores (ffmpeg gives filter graphs one thread more, which would oversubscribe them) */
+    cfg.nb_jobs = FFMAX(1, ff_filter_get_nb_threads(ctx));
+    if (ctx->nb_threads <= 0)
+        cfg.nb_jobs = FFMIN(cfg.nb_jobs, av_cpu_count());
+    cfg.onnx    = &onnx;
+    return ff_deep3d_source_open(&s->source, &ff_deep3d_source_onnx, ctx, &cfg);
+}
+
 static av_cold int init(AVFilterContext *ctx)
 {
     Deep3DContext *s = ctx->priv;
-    Deep3DSourceConfig cfg = { .model_path = s->model_path };
     int ret;
 
     if (s->convergence > DEEP3D_CONV_MAX && s->convergence != DEEP3D_CONV_AUTO) {
@@ -104,7 +169,7 @@ static av_cold int init(AVFilterContext *ctx)
                "width), or auto.\n", s->convergence, DEEP3D_CONV_MAX, DEEP3D_CONV_MAX);
         return AVERROR(ERANGE);
     }
-    ret = ff_deep3d_source_open(&s->source, &ff_deep3d_source_deep3d, ctx, &cfg);
+    ret = open_source(ctx);
     if (ret < 0)
         return ret;
 
@@ -209,6 +274,15 @@ static int config_output(AVFilterLink *outlink)
     if (s->nb_configs++ && ff_deep3d_temporal_on(s))
         av_log(ctx, AV_LOG_VERBOSE, "temporal state reset: new input %dx%d %s\n",
                inlink->w, inlink->h, av_get_pix_fmt_name(inlink->format));
+    if (s->onnx) {
+        /* the ONNX source has no GPU path yet (docs/onnx.md section 7) */
+        if (inlink->format == AV_PIX_FMT_CUDA) {
+            av_log(ctx, AV_LOG_ERROR, "CUDA frames: ONNX models run on the CPU path for now; "
+                   "add hwdownload before deep3d.\n");
+            return AVERROR(ENOSYS);
+        }
+        return config_cpu(outlink, "auto: ONNX models run on the CPU for now");
+    }
     if (inlink->format == AV_PIX_FMT_CUDA)
         return ff_deep3d_filter_config_cuda(outlink);
     if (s->device != DEEP3D_DEVICE_CPU) {
@@ -370,7 +444,15 @@ static int process_command(AVFilterContext *ctx, const char *cmd, const char *ar
 #define TFLAGS (FLAGS | AV_OPT_FLAG_RUNTIME_PARAM)
 
 static const AVOption deep3d_options[] = {
-    { "model", "model file (safetensors); default: the built-in model", OFFSET(model_path), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
+    { "model", "model file: a Deep3D model (safetensors) or a depth model (ONNX), told apart by content; default: the built-in model", OFFSET(model_path), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
+    { "onnx_size", "ONNX models with a free input size: the size they run at (default 518x294)",
+        OFFSET(onnx_w), AV_OPT_TYPE_IMAGE_SIZE, { .str = NULL }, 0, 0, FLAGS },
+    { "onnx_mean", "ONNX models: the input's mean R|G|B, for pixels in 0..1 (default ImageNet's 0.485|0.456|0.406)",
+        OFFSET(onnx_mean), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
+    { "onnx_std", "ONNX models: the input's standard deviation R|G|B (default ImageNet's 0.229|0.224|0.225)",
+        OFFSET(onnx_std), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
+    { "ort", "ONNX Runtime library file or directory for ONNX models (default: $DEEP3D_ORT, then the system's and the Python wheels')",
+        OFFSET(ort_path), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
     { "strength", "disparity multiplier; 0 gives 2D", OFFSET(strength), AV_OPT_TYPE_FLOAT, { .dbl = 1 }, 0, 10, TFLAGS },
     { "convergence", "shift added to every disparity, in percent of the width (moves the screen plane; positive pushes the scene back), or auto",
         OFFSET(convergence), AV_OPT_TYPE_FLOAT, { .dbl = 0 }, -DEEP3D_CONV_MAX, DEEP3D_CONV_AUTO, TFLAGS, .unit = "convergence" },

@@ -13,6 +13,8 @@ PKGS=(
     python3 python3-numpy                                            # unit tests of the tools
     python3-hypothesis                                               # property tests of the .params reader
     python3-torch                                                    # training pipeline tests (CPU build)
+    python3-onnx                                                     # the tiny ONNX test models (tools/make_onnx_model.py)
+    python3-pip                                                      # pip download of the pinned onnxruntime wheel (scripts/fetch-ort.sh)
     slurmctld slurmd slurm-client munge parallel                     # make check-farm: a one-node Slurm cluster, GNU parallel
 )
 

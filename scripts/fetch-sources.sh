@@ -67,3 +67,6 @@ fi
 if [ -z "${NVCODEC_SOURCE:-}" ]; then
     fetch "nv-codec-headers=$NVCODEC_DEB_VERSION" "$NVCODEC_TARBALL" "$NVCODEC_SHA256"
 fi
+
+# ONNX Runtime: the C API header (Debian) and a CPU runtime for the tests (PyPI wheel).
+"$(dirname "$0")/fetch-ort.sh"

@@ -58,6 +58,13 @@ link_all "$TOP/tests/ref/fate" "$SRC/tests/ref/fate" '*'
 mkdir -p "$SRC/tests/deep3d"
 link_all "$TOP/tests/data"  "$SRC/tests/deep3d"   '*.safetensors' '*.png' '*.cmd'
 link_all "$TOP/weights"     "$SRC/tests/deep3d"   '*.safetensors'
+# ONNX Runtime's C API header (scripts/fetch-ort.sh) beside our sources, and its CPU runtime
+# where the FATE tests load it from (ort=tests/deep3d/libonnxruntime.so)
+link_all "$DEPS/include/onnxruntime" "$SRC/libavfilter" 'onnxruntime_c_api.h'
+for f in "$BUILD"/ort/onnxruntime/capi/libonnxruntime.so.1.*; do
+    if [ -e "$f" ]; then ln -sfn "$f" "$SRC/tests/deep3d/libonnxruntime.so"; fi
+done
+link_all "$TOP/tests/data"  "$SRC/tests/deep3d"   '*.onnx'
 # the built-in default model as C source (rewritten only when the model changes)
 "${PYTHON:-/usr/bin/python3}" "$TOP/tools/embed_model.py" "$TOP/weights/deep3d-default.safetensors" \
     "$SRC/libavfilter/deep3d_default_model.inc"

@@ -14,7 +14,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 export BUILD=${BUILD:?set BUILD to the sanitizer build directory}
 mkdir -p "$BUILD/dl"
 # reuse the downloads of the main build
-for f in "$TOP"/_build/dl/*.orig.tar.xz; do [ -e "$BUILD/dl/$(basename "$f")" ] || ln -s "$f" "$BUILD/dl/"; done
+for f in "$TOP"/_build/dl/*.orig.tar.xz "$TOP"/_build/dl/*.whl; do [ -e "$BUILD/dl/$(basename "$f")" ] || ln -s "$f" "$BUILD/dl/"; done
 "$TOP/scripts/fetch-sources.sh"
 "$TOP/scripts/prepare-tree.sh"
 # -O1 and line tables only: the build is ~2x faster than -O3 -g and stack

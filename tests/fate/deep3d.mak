@@ -199,6 +199,20 @@ fate-deep3d-vr180-mkv: CMD = ffmpeg -lavfi testsrc2=s=32x18:r=5:d=0.4,format=yuv
 $(eval $(call FATE_DEEP3D_SAME_TEST,device-cpu,:device=cpu,sbsl))
 $(eval $(call FATE_DEEP3D_SAME_TEST,device-auto,:device=auto:cudnn=/nonexistent/libcudnn.so.9,sbsl))
 
+# ONNX depth models (docs/onnx.md), run by the CPU ONNX Runtime of scripts/fetch-ort.sh
+# (linked as tests/deep3d/libonnxruntime.so by scripts/prepare-tree.sh). The rowramp model
+# outputs the row index whatever the picture, so these frames do not depend on ONNX
+# Runtime's arithmetic: the renderers, layouts and formats on a depth map from an ONNX file.
+DEEP3D_ONNX = model=$(SRC_PATH)/tests/deep3d/deep3d-onnx-rowramp.onnx:ort=$(SRC_PATH)/tests/deep3d/libonnxruntime.so:threads=1:device=cpu
+define FATE_DEEP3D_ONNX_TEST
+FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-onnx-$(1)
+fate-deep3d-onnx-$(1): CMD = framecrc -lavfi $(DEEP3D_SRC),format=$(2),deep3d=$(DEEP3D_ONNX)$(3)
+endef
+$(foreach L,sbsl ab2l irr arcd depth,$(eval $(call FATE_DEEP3D_ONNX_TEST,$(L),yuv420p,:mode=$(L))))
+$(foreach F,rgb24 p010le gray,$(eval $(call FATE_DEEP3D_ONNX_TEST,$(F),$(F),:mode=sbs2l)))
+$(eval $(call FATE_DEEP3D_ONNX_TEST,hard,yuv420p,:render=hard))
+$(eval $(call FATE_DEEP3D_ONNX_TEST,smooth-conv-auto,yuv420p,:smooth=4:convergence=auto:mode=sbs2r))
+$(eval $(call FATE_DEEP3D_ONNX_TEST,strength-2,nv12,:strength=2:dilate=1))
 # strength and convergence changed at run time (sendcmd at 0.4 s: frames 2-4);
 # test_multi checks that the frames after a command equal those of a graph
 # started with the new values.
