@@ -75,7 +75,8 @@ typedef struct Deep3DContext {
     int dilate;
     int render;             ///< enum Deep3DRenderMode
     float conv_percentile, conv_smooth, max_popout, max_depth;
-    int precision;          ///< enum Deep3DPrecision (CUDA path)
+    int precision;          ///< enum Deep3DPrecision
+    int cpu_engine;         ///< enum Deep3DCpuEngine (CPU path)
     int batch;              ///< frames per network pass (GPU path)
 
     Deep3DSource *source;       ///< the depth, opened at init

@@ -396,13 +396,19 @@ static int relu_job(void *arg, int jobnr, int nb_jobs)
     return 0;
 }
 
-#define SOFTMAX_CHUNK 1024
+#define SOFTMAX_CHUNK (DEEP3D_SOFTMAX_SCRATCH / 2)
+
+typedef struct SoftmaxArgs {
+    float *const *scratch;
+    float *data;
+    int c, hw;
+} SoftmaxArgs;
 
 DEEP3D_VECTOR_CLONES
 static int softmax_job(void *arg, int jobnr, int nb_jobs)
 {
-    PixelArgs *a = arg;
-    float *restrict mx = a->net->scratch[jobnr], *restrict sum = mx + SOFTMAX_CHUNK;
+    SoftmaxArgs *a = arg;
+    float *restrict mx = a->scratch[jobnr], *restrict sum = mx + SOFTMAX_CHUNK;
     int start = (int64_t)a->hw * jobnr / nb_jobs, end = (int64_t)a->hw * (jobnr + 1) / nb_jobs;
 
     for (int p0 = start; p0 < end; p0 += SOFTMAX_CHUNK) {
@@ -438,6 +444,13 @@ static int softmax_job(void *arg, int jobnr, int nb_jobs)
         }
     }
     return 0;
+}
+
+void ff_deep3d_softmax(float *data, int c, int hw, float *const *scratch, int nb_threads,
+                       Deep3DExecute *execute, void *opaque)
+{
+    SoftmaxArgs a = { scratch, data, c, hw };
+    execute(opaque, softmax_job, &a, FFMAX(1, FFMIN(hw / SOFTMAX_CHUNK + 1, nb_threads)));
 }
 
 /* ---- the network: the layer list, in order ---- */
@@ -482,7 +495,7 @@ void ff_deep3d_net_forward(Deep3DNet *net, const float *input, float *probs,
             run(net, relu_job, &pa, net->nb_threads);
             break;
         case DEEP3D_OP_SOFTMAX:
-            run(net, softmax_job, &pa, pa.hw / SOFTMAX_CHUNK + 1);
+            ff_deep3d_softmax(y, l->out.c, pa.hw, net->scratch, net->nb_threads, execute, opaque);
             break;
         }
     }

@@ -55,6 +55,18 @@ int ff_deep3d_net_init(Deep3DNet **net, void *log_ctx, const Deep3DModel *m, int
 void ff_deep3d_net_forward(Deep3DNet *net, const float *input, float *probs,
                            Deep3DExecute *execute, void *opaque);
 
+/** Floats of scratch each job of ff_deep3d_softmax() needs. */
+#define DEEP3D_SOFTMAX_SCRATCH 2048
+
+/**
+ * In place, the softmax over the c planes of hw floats at each pixel, with
+ * logits held in the float range first (NaN to -FLT_MAX) so huge weights
+ * still give a distribution; scratch: one DEEP3D_SOFTMAX_SCRATCH-float
+ * buffer per job, nb_threads of them.
+ */
+void ff_deep3d_softmax(float *data, int c, int hw, float *const *scratch, int nb_threads,
+                       Deep3DExecute *execute, void *opaque);
+
 /** Multiply-accumulates of one forward pass, for throughput figures. */
 double ff_deep3d_net_macs(const Deep3DModel *m);
 
