@@ -44,6 +44,7 @@
 
 #include "libavutil/avstring.h"
 #include "libavutil/common.h"
+#include "libavutil/cpu.h"
 #include "libavutil/mem.h"
 
 #include "deep3d_layers.h"
@@ -463,13 +464,19 @@ static int add_conv(Deep3DNetOneDNN *net, int i, int relu, int out_f32)
     set_dims4(ddims, l->out);
     /* ours: conv oihw (co, ci, k, k); deconv iohw (ci, co, k, k), both dims {co, ci, k, k} */
     wdims[0] = l->out.c; wdims[1] = l->in.c; wdims[2] = wdims[3] = l->k;
-    if ((ret = md_init(net, &src_md, 4, sdims, dt, dnnl_format_tag_any)) < 0 ||
+    /* oneDNN 2.6 has no fp32 JIT deconvolution for the branches' large kernels
+     * (k = 2 stride, up to 32): its reference one takes seconds. On plain
+     * arrays it takes the GEMM one (milliseconds), for every fp32 deconvolution
+     * so that the accumulating ones share a format. bf16 has JIT ones (AMX). */
+    dnnl_format_tag_t act_tag = deconv && !net->bf16 ? dnnl_nchw : dnnl_format_tag_any;
+
+    if ((ret = md_init(net, &src_md, 4, sdims, dt, act_tag)) < 0 ||
         (ret = md_init(net, &w_md, 4, wdims, dt, dnnl_format_tag_any)) < 0 ||
         (ret = bias(net, l->b, l->out.c, &b_md, &bmem)) < 0)
         return ret;
     if (accumulate)
         dst_md = dst->md;
-    else if ((ret = md_init(net, &dst_md, 4, ddims, out_f32 ? dnnl_f32 : dt, dnnl_format_tag_any)) < 0)
+    else if ((ret = md_init(net, &dst_md, 4, ddims, out_f32 ? dnnl_f32 : dt, act_tag)) < 0)
         return ret;
     if ((ret = make_attr(net, &attr, accumulate, relu)) < 0)
         goto end;
@@ -483,10 +490,13 @@ static int add_conv(Deep3DNetOneDNN *net, int i, int relu, int out_f32)
               "convolution_forward_desc_init", l->name);
     CHECK(lib.dnnl_primitive_desc_create(&pd, &desc, attr, net->engine, NULL),
           "primitive_desc_create", l->name);
-    if (!net->impl[0] && !deconv) {
+    {
         const char *impl = NULL;
-        if (lib.dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl)
-            av_strlcpy(net->impl, impl, sizeof(net->impl));
+        if (lib.dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl) {
+            if (!net->impl[0] && !deconv)
+                av_strlcpy(net->impl, impl, sizeof(net->impl));
+            av_log(net->log_ctx, AV_LOG_DEBUG, "oneDNN: %s: %s\n", l->name, impl);
+        }
     }
     if ((ret = weights(net, l->w, 4, wdims, deconv ? dnnl_iohw : dnnl_oihw,
                        query(pd, dnnl_query_weights_md), &wmem)) < 0 ||
@@ -800,7 +810,8 @@ int ff_deep3d_onednn_init(Deep3DNetOneDNN **pnet, void *log_ctx, const Deep3DMod
     if (!(net = av_mallocz(sizeof(*net))))
         return AVERROR(ENOMEM);
     net->log_ctx    = log_ctx;
-    net->nb_threads = FFMAX(1, nb_threads);
+    /* more OpenMP threads than cores only wait at each primitive's barrier */
+    net->nb_threads = av_clip(nb_threads, 1, av_cpu_count());
     net->bf16       = bf16;
     if ((ret = ff_deep3d_layers_build(&net->layers, m)) < 0) {
         av_log(log_ctx, AV_LOG_ERROR, "The model does not fit the layer list.\n");

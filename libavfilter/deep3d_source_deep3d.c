@@ -102,7 +102,7 @@ static int init_onednn(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfi
     }
     snprintf(why, size, "%s", bf16 ? "requested" :
              cfg->precision == DEEP3D_PRECISION_FP16 ? "precision=fp16 is the GPU's" :
-             cfg->precision == DEEP3D_PRECISION_FP32 ? "requested" : "auto");
+             cfg->precision == DEEP3D_PRECISION_FP32 ? "requested" : "auto: fp32, bf16 is chosen only when asked for");
     return ff_deep3d_onednn_init(&d->dnn, log_ctx, d->model, src->nb_jobs, bf16);
 }
 
@@ -112,13 +112,17 @@ static int init_engine(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfi
     char why[256], prec[128], desc[128];
     int ret;
 
-    if (cfg->cpu_engine != DEEP3D_CPU_ENGINE_BLAS && ff_deep3d_onednn_probe(why, sizeof(why)) >= 0) {
+    /* auto: OpenBLAS until oneDNN is measured faster on our machines (docs/results.md) */
+    if (cfg->cpu_engine == DEEP3D_CPU_ENGINE_AUTO && cfg->precision != DEEP3D_PRECISION_BF16)
+        snprintf(why, sizeof(why), "auto: oneDNN was slower here in fp32; cpu_engine=onednn runs it");
+    else if (cfg->cpu_engine != DEEP3D_CPU_ENGINE_BLAS && ff_deep3d_onednn_probe(why, sizeof(why)) >= 0) {
         if ((ret = init_onednn(src, log_ctx, cfg, prec, sizeof(prec))) < 0)
             return ret;
         ff_deep3d_onednn_describe(d->dnn, desc, sizeof(desc));
         snprintf(d->engine, sizeof(d->engine), "%s (%s; precision: %s)", desc,
-                 cfg->cpu_engine == DEEP3D_CPU_ENGINE_AUTO ? "auto" : "requested", prec);
-    } else {
+                 cfg->cpu_engine == DEEP3D_CPU_ENGINE_AUTO ? "auto: precision=bf16" : "requested", prec);
+    }
+    if (!d->dnn) {
         if (cfg->cpu_engine == DEEP3D_CPU_ENGINE_ONEDNN) {
             av_log(log_ctx, AV_LOG_ERROR, "cpu_engine=onednn: %s\n", why);
             return AVERROR(ENOSYS);
