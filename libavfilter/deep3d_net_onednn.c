@@ -28,7 +28,7 @@
 
 /* The engine needs oneDNN 2.x's C API headers (Debian: libdnnl-dev) at build
  * time and nothing at link time. */
-#if defined(__has_include) && !defined(_WIN32)
+#if defined(__has_include) && !defined(_WIN32) && !defined(DEEP3D_NO_ONEDNN)
 #if __has_include(<oneapi/dnnl/dnnl.h>)
 #include <oneapi/dnnl/dnnl.h>
 #if DNNL_VERSION_MAJOR == 2
