@@ -41,6 +41,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdlib.h>
 
 #include "libavutil/avstring.h"
 #include "libavutil/common.h"
@@ -109,6 +110,12 @@ static void load_library(void)
     const dnnl_version_t *v;
 
     lib.ret = AVERROR(ENOSYS);
+    /* Debian's oneDNN runs on OpenMP (libgomp), whose idle threads spin by
+     * default: between primitives they take the cores from the filter's own
+     * threads and, on a loaded machine, made the network 3-8x slower
+     * (measured). libgomp reads its settings when it is loaded, here; a value
+     * the user set is kept. */
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
     if (!(lib.handle = dlopen(ONEDNN_SONAME, RTLD_NOW | RTLD_LOCAL))) {
         const char *e = dlerror();
         snprintf(lib.why, sizeof(lib.why), "oneDNN (%s, Debian package libdnnl2) could not be "
@@ -176,10 +183,15 @@ static const char *isa_name(dnnl_cpu_isa_t isa)
 #define MAX_MEMORIES (8 * DEEP3D_MAX_LAYERS + 8)
 
 typedef struct Step {
-    dnnl_primitive_t prim;
+    dnnl_primitive_t prim;  ///< NULL: deconv runs instead
     int nargs;
     dnnl_exec_arg_t args[MAX_ARGS];
     int layer;              ///< index in the list, or -1 for a reorder
+    /* a deconvolution of deep3d_net.c on plain arrays, on the filter's jobs */
+    Deep3DDeconv *deconv;
+    const float *in;
+    float *out;
+    int accumulate, relu;
 } Step;
 
 /* An activation: its memory and whether it is a plain (nchw / nc) f32 array. */
@@ -192,7 +204,8 @@ typedef struct Tensor {
 struct Deep3DNetOneDNN {
     Deep3DLayers layers;
     void *log_ctx;
-    int nb_threads;
+    int nb_threads;                 ///< oneDNN's (OpenMP) threads
+    int nb_jobs;                    ///< the filter's jobs (softmax, deconvolutions)
     int bf16;
     dnnl_engine_t engine;
     dnnl_stream_t stream;
@@ -212,7 +225,8 @@ struct Deep3DNetOneDNN {
     size_t scratchpad_bytes;
     void *scratchpad_data;
     int softmax_c, softmax_hw;      ///< the final softmax over probs; c = 0: none
-    float **softmax_scratch;
+    float **job_scratch;            ///< per job: the softmax's and the deconvolutions'
+    size_t job_scratch_floats;
     char impl[128];                 ///< the first convolution's implementation
 };
 
@@ -440,6 +454,64 @@ static const dnnl_memory_desc_t *query(const_dnnl_primitive_desc_t pd, dnnl_quer
     return lib.dnnl_primitive_desc_query_md(pd, what, 0);
 }
 
+/* A plain f32 (1, c, h, w) array of ours, or a view of one. */
+static int plain_md(Deep3DNetOneDNN *net, dnnl_memory_desc_t *md, Deep3DShape s)
+{
+    dnnl_dims_t dims = { 1, s.c, s.h, s.w };
+    return md_init(net, md, 4, dims, dnnl_f32, dnnl_nchw);
+}
+
+/*
+ * An fp32 transposed convolution by deep3d_net.c's output phases: oneDNN
+ * 2.6 has no fp32 JIT kernel for the branches' large kernels (k = 2 stride,
+ * up to 32): its reference kernel takes seconds, its GEMM one tens of ms a
+ * frame (measured), the phases' GEMMs a few. Plain arrays in and out, so the
+ * accumulating layers share the sum's format.
+ */
+static int add_host_deconv(Deep3DNetOneDNN *net, int i, int relu)
+{
+    const Deep3DLayer *l = &net->layers.layer[i];
+    Tensor *dst = &net->cur[l->dst];
+    dnnl_memory_desc_t in_md, out_md;
+    dnnl_memory_t smem;
+    void *in = NULL, *out = NULL;
+    Step *s;
+    int ret;
+
+    if ((ret = plain_md(net, &in_md, l->in)) < 0 || (ret = plain_md(net, &out_md, l->out)) < 0 ||
+        (ret = as_md(net, &net->cur[l->src], &in_md, &smem)) < 0)
+        return ret;
+    /* after as_md(), which may append a reorder */
+    if (net->nb_steps >= MAX_STEPS)
+        return AVERROR_BUG;
+    s = &net->steps[net->nb_steps];
+    if (l->accumulate) {
+        if (!dst->plain || !lib.dnnl_memory_desc_equal(&dst->md, &out_md)) {
+            av_log(net->log_ctx, AV_LOG_ERROR, "oneDNN: %s adds to a buffer of another format.\n",
+                   l->name);
+            return AVERROR_BUG;
+        }
+    } else {
+        dst->md    = out_md;
+        dst->plain = 1;
+        if ((ret = new_memory(net, &dst->mem, &dst->md, NULL)) < 0)
+            return ret;
+    }
+    if (lib.dnnl_memory_get_data_handle(smem, &in) != dnnl_success ||
+        lib.dnnl_memory_get_data_handle(dst->mem, &out) != dnnl_success)
+        return AVERROR_BUG;
+    if ((ret = ff_deep3d_deconv_init(&s->deconv, l)) < 0)
+        return ret;
+    net->job_scratch_floats = FFMAX(net->job_scratch_floats, ff_deep3d_deconv_scratch(s->deconv));
+    s->in         = in;
+    s->out        = out;
+    s->accumulate = l->accumulate;
+    s->relu       = relu;
+    s->layer      = i;
+    net->nb_steps++;
+    return 0;
+}
+
 /*
  * A convolution or a deconvolution (with bias and post-ops) from src to a new
  * activation, or into what the buffer holds when the layer accumulates.
@@ -464,19 +536,14 @@ static int add_conv(Deep3DNetOneDNN *net, int i, int relu, int out_f32)
     set_dims4(ddims, l->out);
     /* ours: conv oihw (co, ci, k, k); deconv iohw (ci, co, k, k), both dims {co, ci, k, k} */
     wdims[0] = l->out.c; wdims[1] = l->in.c; wdims[2] = wdims[3] = l->k;
-    /* oneDNN 2.6 has no fp32 JIT deconvolution for the branches' large kernels
-     * (k = 2 stride, up to 32): its reference one takes seconds. On plain
-     * arrays it takes the GEMM one (milliseconds), for every fp32 deconvolution
-     * so that the accumulating ones share a format. bf16 has JIT ones (AMX). */
-    dnnl_format_tag_t act_tag = deconv && !net->bf16 ? dnnl_nchw : dnnl_format_tag_any;
 
-    if ((ret = md_init(net, &src_md, 4, sdims, dt, act_tag)) < 0 ||
+    if ((ret = md_init(net, &src_md, 4, sdims, dt, dnnl_format_tag_any)) < 0 ||
         (ret = md_init(net, &w_md, 4, wdims, dt, dnnl_format_tag_any)) < 0 ||
         (ret = bias(net, l->b, l->out.c, &b_md, &bmem)) < 0)
         return ret;
     if (accumulate)
         dst_md = dst->md;
-    else if ((ret = md_init(net, &dst_md, 4, ddims, out_f32 ? dnnl_f32 : dt, act_tag)) < 0)
+    else if ((ret = md_init(net, &dst_md, 4, ddims, out_f32 ? dnnl_f32 : dt, dnnl_format_tag_any)) < 0)
         return ret;
     if ((ret = make_attr(net, &attr, accumulate, relu)) < 0)
         goto end;
@@ -757,7 +824,10 @@ static int build(Deep3DNetOneDNN *net)
                 return AVERROR_BUG;
             }
             fuse = relu_follows(ls, i);
-            ret = add_conv(net, i, l->relu || fuse, l->dst == DEEP3D_BUF_OUTPUT);
+            if (l->op == DEEP3D_OP_DECONV && !net->bf16)
+                ret = add_host_deconv(net, i, l->relu || fuse);
+            else
+                ret = add_conv(net, i, l->relu || fuse, l->dst == DEEP3D_BUF_OUTPUT);
             i += fuse;
             break;
         case DEEP3D_OP_POOL:
@@ -812,6 +882,7 @@ int ff_deep3d_onednn_init(Deep3DNetOneDNN **pnet, void *log_ctx, const Deep3DMod
     net->log_ctx    = log_ctx;
     /* more OpenMP threads than cores only wait at each primitive's barrier */
     net->nb_threads = av_clip(nb_threads, 1, av_cpu_count());
+    net->nb_jobs    = FFMAX(1, nb_threads);
     net->bf16       = bf16;
     if ((ret = ff_deep3d_layers_build(&net->layers, m)) < 0) {
         av_log(log_ctx, AV_LOG_ERROR, "The model does not fit the layer list.\n");
@@ -831,14 +902,17 @@ int ff_deep3d_onednn_init(Deep3DNetOneDNN **pnet, void *log_ctx, const Deep3DMod
             (ret = new_memory(net, &net->scratchpad, &md, NULL)) < 0)
             goto fail;
         for (int i = 0; i < net->nb_steps; i++)
-            net->steps[i].args[net->steps[i].nargs++] =
-                (dnnl_exec_arg_t){ DNNL_ARG_SCRATCHPAD, net->scratchpad };
+            if (net->steps[i].prim)
+                net->steps[i].args[net->steps[i].nargs++] =
+                    (dnnl_exec_arg_t){ DNNL_ARG_SCRATCHPAD, net->scratchpad };
     }
+    /* the deconvolutions' GEMMs grow with the scratch: 1 MiB per job is plenty here */
+    net->job_scratch_floats = FFMAX3(net->job_scratch_floats, DEEP3D_SOFTMAX_SCRATCH, 1 << 18);
     ret = AVERROR(ENOMEM);
-    if (!(net->softmax_scratch = av_calloc(net->nb_threads, sizeof(*net->softmax_scratch))))
+    if (!(net->job_scratch = av_calloc(net->nb_jobs, sizeof(*net->job_scratch))))
         goto fail;
-    for (int i = 0; i < net->nb_threads; i++)
-        if (!(net->softmax_scratch[i] = av_malloc_array(DEEP3D_SOFTMAX_SCRATCH, sizeof(float))))
+    for (int i = 0; i < net->nb_jobs; i++)
+        if (!(net->job_scratch[i] = av_malloc_array(net->job_scratch_floats, sizeof(float))))
             goto fail;
     av_log(log_ctx, AV_LOG_VERBOSE, "oneDNN: %d primitives, %zu KiB scratchpad, %d threads, "
            "first convolution: %s\n", net->nb_steps, net->scratchpad_bytes >> 10, net->nb_threads,
@@ -860,12 +934,18 @@ int ff_deep3d_onednn_forward(Deep3DNetOneDNN *net, const float *input, float *pr
     CHECK(lib.dnnl_memory_set_data_handle(net->user_out, probs), "set_data_handle", "the output");
     for (int i = 0; i < net->nb_steps; i++) {
         const Step *s = &net->steps[i];
+        if (!s->prim) {
+            /* the CPU stream runs in order and returns when done */
+            ff_deep3d_deconv_run(s->deconv, s->in, s->out, s->accumulate, s->relu, net->job_scratch,
+                                 net->job_scratch_floats, net->nb_jobs, execute, opaque);
+            continue;
+        }
         CHECK(lib.dnnl_primitive_execute(s->prim, net->stream, s->nargs, s->args), "execute",
               s->layer >= 0 ? net->layers.layer[s->layer].name : "a reorder");
     }
     CHECK(lib.dnnl_stream_wait(net->stream), "stream_wait", NULL);
-    ff_deep3d_softmax(probs, net->softmax_c, net->softmax_hw, net->softmax_scratch,
-                      net->nb_threads, execute, opaque);
+    ff_deep3d_softmax(probs, net->softmax_c, net->softmax_hw, net->job_scratch,
+                      net->nb_jobs, execute, opaque);
 end:
     return ret;
 }
@@ -884,15 +964,18 @@ void ff_deep3d_onednn_free(Deep3DNetOneDNN **pnet)
 
     if (!net)
         return;
-    for (int i = 0; i < net->nb_steps; i++)
-        lib.dnnl_primitive_destroy(net->steps[i].prim);
+    for (int i = 0; i < net->nb_steps; i++) {
+        if (net->steps[i].prim)
+            lib.dnnl_primitive_destroy(net->steps[i].prim);
+        ff_deep3d_deconv_free(&net->steps[i].deconv);
+    }
     for (int i = 0; i < net->nb_owned; i++)
         lib.dnnl_memory_destroy(net->owned[i]);
     for (int i = 0; i < net->nb_data; i++)
         av_free(net->data[i]);
-    for (int i = 0; net->softmax_scratch && i < net->nb_threads; i++)
-        av_free(net->softmax_scratch[i]);
-    av_free(net->softmax_scratch);
+    for (int i = 0; net->job_scratch && i < net->nb_jobs; i++)
+        av_free(net->job_scratch[i]);
+    av_free(net->job_scratch);
     if (net->stream)
         lib.dnnl_stream_destroy(net->stream);
     if (net->engine)
