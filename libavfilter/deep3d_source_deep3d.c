@@ -112,15 +112,13 @@ static int init_engine(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfi
     char why[256], prec[128], desc[128];
     int ret;
 
-    /* auto: OpenBLAS until oneDNN is measured faster on our machines (docs/results.md) */
-    if (cfg->cpu_engine == DEEP3D_CPU_ENGINE_AUTO && cfg->precision != DEEP3D_PRECISION_BF16)
-        snprintf(why, sizeof(why), "auto: oneDNN was slower here in fp32; cpu_engine=onednn runs it");
-    else if (cfg->cpu_engine != DEEP3D_CPU_ENGINE_BLAS && ff_deep3d_onednn_probe(why, sizeof(why)) >= 0) {
+    /* auto: oneDNN where it runs (faster in every row of docs/results.md), else OpenBLAS */
+    if (cfg->cpu_engine != DEEP3D_CPU_ENGINE_BLAS && ff_deep3d_onednn_probe(why, sizeof(why)) >= 0) {
         if ((ret = init_onednn(src, log_ctx, cfg, prec, sizeof(prec))) < 0)
             return ret;
         ff_deep3d_onednn_describe(d->dnn, desc, sizeof(desc));
         snprintf(d->engine, sizeof(d->engine), "%s (%s; precision: %s)", desc,
-                 cfg->cpu_engine == DEEP3D_CPU_ENGINE_AUTO ? "auto: precision=bf16" : "requested", prec);
+                 cfg->cpu_engine == DEEP3D_CPU_ENGINE_AUTO ? "auto" : "requested", prec);
     }
     if (!d->dnn) {
         if (cfg->cpu_engine == DEEP3D_CPU_ENGINE_ONEDNN) {
@@ -135,8 +133,9 @@ static int init_engine(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfi
         }
         if ((ret = ff_deep3d_net_init(&d->net, log_ctx, d->model, src->nb_jobs)) < 0)
             return ret;
-        snprintf(d->engine, sizeof(d->engine), "OpenBLAS, fp32 (%s)",
-                 cfg->cpu_engine == DEEP3D_CPU_ENGINE_BLAS ? "requested" : why);
+        snprintf(d->engine, sizeof(d->engine), "OpenBLAS, fp32 (%s%s)",
+                 cfg->cpu_engine == DEEP3D_CPU_ENGINE_BLAS ? "requested" : "auto: ",
+                 cfg->cpu_engine == DEEP3D_CPU_ENGINE_BLAS ? "" : why);
     }
     av_log(log_ctx, AV_LOG_VERBOSE, "CPU engine: %s, %d threads\n", d->engine, src->nb_jobs);
     return 0;

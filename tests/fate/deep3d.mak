@@ -76,9 +76,9 @@ $(eval $(call FATE_DEEP3D_SAME_TEST,threads-3,:threads=3,sbsl))
 
 # The built-in default model (no model option) gives the frames of the file it is made from.
 FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-builtin-model
-fate-deep3d-builtin-model: CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=threads=1:device=cpu:mode=sbs2l
+fate-deep3d-builtin-model: CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=threads=1:device=cpu:cpu_engine=blas:mode=sbs2l
 FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-builtin-model-file
-fate-deep3d-builtin-model-file: CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=model=$(SRC_PATH)/tests/deep3d/deep3d-default.safetensors:threads=1:device=cpu:mode=sbs2l
+fate-deep3d-builtin-model-file: CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=model=$(SRC_PATH)/tests/deep3d/deep3d-default.safetensors:threads=1:device=cpu:cpu_engine=blas:mode=sbs2l
 fate-deep3d-builtin-model-file: REF = $(SRC_PATH)/tests/ref/fate/deep3d-builtin-model
 
 # Options that change the rendering, the original topology, the depth picture.
