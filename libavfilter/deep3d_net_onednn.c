@@ -954,8 +954,9 @@ void ff_deep3d_onednn_describe(const Deep3DNetOneDNN *net, char *buf, size_t siz
 {
     const dnnl_version_t *v = lib.dnnl_version();
 
-    snprintf(buf, size, "oneDNN %d.%d.%d (%s), %s", v->major, v->minor, v->patch,
-             isa_name(lib.dnnl_get_effective_cpu_isa()), net->bf16 ? "bf16" : "fp32");
+    snprintf(buf, size, "oneDNN %d.%d.%d (%s, %d OpenMP threads), %s", v->major, v->minor,
+             v->patch, isa_name(lib.dnnl_get_effective_cpu_isa()), net->nb_threads,
+             net->bf16 ? "bf16" : "fp32");
 }
 
 void ff_deep3d_onednn_free(Deep3DNetOneDNN **pnet)

@@ -75,7 +75,7 @@ int ff_deep3d_onednn_init(Deep3DNetOneDNN **net, void *log_ctx, const Deep3DMode
 int ff_deep3d_onednn_forward(Deep3DNetOneDNN *net, const float *input, float *probs,
                              Deep3DExecute *execute, void *opaque);
 
-/** The library, its ISA and the arithmetic, e.g. "oneDNN 2.6.3 (avx512_core_amx), fp32". */
+/** The library, its ISA and the arithmetic, e.g. "oneDNN 2.6.3 (avx512_core_amx, 2 OpenMP threads), fp32". */
 void ff_deep3d_onednn_describe(const Deep3DNetOneDNN *net, char *buf, size_t size);
 
 void ff_deep3d_onednn_free(Deep3DNetOneDNN **net);
