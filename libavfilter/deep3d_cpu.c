@@ -39,6 +39,7 @@ int ff_deep3d_cpu_init(Deep3DCpu **pc, void *log_ctx, const Deep3DCpuConfig *cfg
 {
     Deep3DSourceConfig scfg = {
         .nb_jobs = cfg->nb_jobs, .execute = cfg->execute, .opaque = cfg->opaque,
+        .cpu_engine = cfg->cpu_engine, .precision = cfg->precision,
     };
     Deep3DRenderConfig rcfg = {
         .geometry = cfg->source->geometry, .pack = cfg->pack, .render = cfg->render,

@@ -44,6 +44,8 @@ typedef struct Deep3DCpuConfig {
     int nb_jobs;
     Deep3DExecute *execute;
     void *opaque;
+    int cpu_engine;                 ///< enum Deep3DCpuEngine
+    int precision;                  ///< enum Deep3DPrecision
 } Deep3DCpuConfig;
 
 typedef struct Deep3DCpu Deep3DCpu;

@@ -856,6 +856,12 @@ static void choose_precision(Deep3DCudaNet *net, int precision)
                  net->half ? "fp16 NHWC" : "fp32");
         return;
     }
+    if (precision == DEEP3D_PRECISION_BF16) {
+        net->half = 0;
+        snprintf(net->precision, sizeof(net->precision), "fp32 (precision=bf16 is the CPU "
+                 "engine's; the GPU runs fp16 or fp32)");
+        return;
+    }
     if (!cu->cuDeviceGetAttribute ||
         cu->cuDeviceGetAttribute(&major, (CUdevice_attribute)CU_ATTR_CC_MAJOR, dev) != CUDA_SUCCESS ||
         cu->cuDeviceGetAttribute(&minor, (CUdevice_attribute)CU_ATTR_CC_MINOR, dev) != CUDA_SUCCESS) {

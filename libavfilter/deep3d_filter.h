@@ -85,7 +85,8 @@ typedef struct Deep3DContext {
     int dilate;
     int render;             ///< enum Deep3DRenderMode
     float conv_percentile, conv_smooth, max_popout, max_depth;
-    int precision;          ///< enum Deep3DPrecision (CUDA path)
+    int precision;          ///< enum Deep3DPrecision
+    int cpu_engine;         ///< enum Deep3DCpuEngine (CPU path)
     int batch;              ///< frames per network pass (GPU path)
     char *ort_path;         ///< ONNX Runtime library file or directory (ONNX models)
     int onnx_w, onnx_h;     ///< ONNX models with a free input size: the size they run at

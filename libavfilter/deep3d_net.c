@@ -246,7 +246,8 @@ static void deconv_uninit(Deconv *d)
 }
 
 typedef struct DeconvArgs {
-    Deep3DNet *net;
+    float *const *scratch;  ///< one per job
+    size_t scratch_floats;  ///< of each
     const Deconv *d;
     const float *in;
     float *out;
@@ -262,7 +263,7 @@ static void deconv_rows(const DeconvArgs *a, const DeconvPhase *ph, int qy0, int
     int kdim = d->ci * ph->ty * ph->tx;
     int base_y = (ph->oy0 + d->p - ph->ry) / d->s, base_x = (ph->ox0 + d->p - ph->rx) / d->s;
     /* init made the scratch hold at least one row */
-    int rows = FFMAX(1, a->net->scratch_floats / ((size_t)(kdim + d->co) * ph->nx));
+    int rows = FFMAX(1, a->scratch_floats / ((size_t)(kdim + d->co) * ph->nx));
 
     for (int q0 = qy0; q0 < qy1; q0 += rows) {
         int nr = FFMIN(rows, qy1 - q0), n = nr * ph->nx;
@@ -315,7 +316,7 @@ static int deconv_job(void *arg, int jobnr, int nb_jobs)
         if (!ph->w || !ph->ny || !ph->nx)
             continue;
         deconv_rows(a, ph, ph->ny * r / a->chunks, ph->ny * (r + 1) / a->chunks,
-                    a->net->scratch[jobnr]);
+                    a->scratch[jobnr]);
     }
     return 0;
 }
@@ -338,13 +339,74 @@ static void deconv_bias_only(const Deconv *d, float *out, int accumulate, int re
     }
 }
 
+static void deconv_run(const Deconv *d, const float *in, float *out, int accumulate, int relu,
+                       float *const *scratch, size_t scratch_floats, int nb_threads,
+                       Deep3DExecute *execute, void *opaque)
+{
+    DeconvArgs a = { scratch, scratch_floats, d, in, out, accumulate, relu };
+    a.chunks = FFMAX(1, (nb_threads + d->nb_phases - 1) / d->nb_phases);
+    execute(opaque, deconv_job, &a, FFMAX(1, FFMIN(d->nb_phases * a.chunks, nb_threads)));
+    deconv_bias_only(d, out, accumulate, relu);
+}
+
 static void deconv(Deep3DNet *net, const Deconv *d, const float *in, float *out,
                    int accumulate, int relu)
 {
-    DeconvArgs a = { net, d, in, out, accumulate, relu };
-    a.chunks = FFMAX(1, (net->nb_threads + d->nb_phases - 1) / d->nb_phases);
-    run(net, deconv_job, &a, d->nb_phases * a.chunks);
-    deconv_bias_only(d, out, accumulate, relu);
+    deconv_run(d, in, out, accumulate, relu, net->scratch, net->scratch_floats, net->nb_threads,
+               net->execute, net->opaque);
+}
+
+/* Scratch floats per job one row of each phase needs. */
+static size_t deconv_scratch(const Deconv *d)
+{
+    size_t n = 0;
+    for (int p = 0; p < d->nb_phases; p++) {
+        const DeconvPhase *ph = &d->phases[p];
+        n = FFMAX(n, (size_t)(d->ci * ph->ty * ph->tx + d->co) * ph->nx);
+    }
+    return n;
+}
+
+struct Deep3DDeconv {
+    Deconv d;
+};
+
+int ff_deep3d_deconv_init(Deep3DDeconv **pd, const Deep3DLayer *l)
+{
+    Deep3DDeconv *d = av_mallocz(sizeof(*d));
+    int ret;
+
+    *pd = NULL;
+    if (!d)
+        return AVERROR(ENOMEM);
+    ret = deconv_init(&d->d, l->in.c, l->out.c, l->k, l->stride, l->pad, l->in.h, l->in.w, l->w, l->b);
+    if (ret >= 0 && (d->d.oh != l->out.h || d->d.ow != l->out.w))
+        ret = AVERROR_BUG;
+    if (ret < 0) {
+        ff_deep3d_deconv_free(&d);
+        return ret;
+    }
+    *pd = d;
+    return 0;
+}
+
+size_t ff_deep3d_deconv_scratch(const Deep3DDeconv *d)
+{
+    return deconv_scratch(&d->d);
+}
+
+void ff_deep3d_deconv_run(const Deep3DDeconv *d, const float *in, float *out, int accumulate,
+                          int relu, float *const *scratch, size_t scratch_floats, int nb_threads,
+                          Deep3DExecute *execute, void *opaque)
+{
+    deconv_run(&d->d, in, out, accumulate, relu, scratch, scratch_floats, nb_threads, execute, opaque);
+}
+
+void ff_deep3d_deconv_free(Deep3DDeconv **pd)
+{
+    if (*pd)
+        deconv_uninit(&(*pd)->d);
+    av_freep(pd);
 }
 
 /* ---- fully connected ---- */
@@ -396,13 +458,19 @@ static int relu_job(void *arg, int jobnr, int nb_jobs)
     return 0;
 }
 
-#define SOFTMAX_CHUNK 1024
+#define SOFTMAX_CHUNK (DEEP3D_SOFTMAX_SCRATCH / 2)
+
+typedef struct SoftmaxArgs {
+    float *const *scratch;
+    float *data;
+    int c, hw;
+} SoftmaxArgs;
 
 DEEP3D_VECTOR_CLONES
 static int softmax_job(void *arg, int jobnr, int nb_jobs)
 {
-    PixelArgs *a = arg;
-    float *restrict mx = a->net->scratch[jobnr], *restrict sum = mx + SOFTMAX_CHUNK;
+    SoftmaxArgs *a = arg;
+    float *restrict mx = a->scratch[jobnr], *restrict sum = mx + SOFTMAX_CHUNK;
     int start = (int64_t)a->hw * jobnr / nb_jobs, end = (int64_t)a->hw * (jobnr + 1) / nb_jobs;
 
     for (int p0 = start; p0 < end; p0 += SOFTMAX_CHUNK) {
@@ -438,6 +506,13 @@ static int softmax_job(void *arg, int jobnr, int nb_jobs)
         }
     }
     return 0;
+}
+
+void ff_deep3d_softmax(float *data, int c, int hw, float *const *scratch, int nb_threads,
+                       Deep3DExecute *execute, void *opaque)
+{
+    SoftmaxArgs a = { scratch, data, c, hw };
+    execute(opaque, softmax_job, &a, FFMAX(1, FFMIN(hw / SOFTMAX_CHUNK + 1, nb_threads)));
 }
 
 /* ---- the network: the layer list, in order ---- */
@@ -482,7 +557,7 @@ void ff_deep3d_net_forward(Deep3DNet *net, const float *input, float *probs,
             run(net, relu_job, &pa, net->nb_threads);
             break;
         case DEEP3D_OP_SOFTMAX:
-            run(net, softmax_job, &pa, pa.hw / SOFTMAX_CHUNK + 1);
+            ff_deep3d_softmax(y, l->out.c, pa.hw, net->scratch, net->nb_threads, execute, opaque);
             break;
         }
     }
@@ -595,11 +670,7 @@ int ff_deep3d_net_init(Deep3DNet **pnet, void *log_ctx, const Deep3DModel *m, in
             ret = AVERROR_BUG;
             goto fail;
         }
-        for (int p = 0; p < d->nb_phases; p++) {
-            const DeconvPhase *ph = &d->phases[p];
-            net->scratch_floats = FFMAX(net->scratch_floats,
-                                        (size_t)(d->ci * ph->ty * ph->tx + d->co) * ph->nx);
-        }
+        net->scratch_floats = FFMAX(net->scratch_floats, deconv_scratch(d));
     }
     ret = AVERROR(ENOMEM);
     for (int i = 0; i < net->nb_threads; i++)

@@ -55,6 +55,35 @@ int ff_deep3d_net_init(Deep3DNet **net, void *log_ctx, const Deep3DModel *m, int
 void ff_deep3d_net_forward(Deep3DNet *net, const float *input, float *probs,
                            Deep3DExecute *execute, void *opaque);
 
+/** Floats of scratch each job of ff_deep3d_softmax() needs. */
+#define DEEP3D_SOFTMAX_SCRATCH 2048
+
+/**
+ * In place, the softmax over the c planes of hw floats at each pixel, with
+ * logits held in the float range first (NaN to -FLT_MAX) so huge weights
+ * still give a distribution; scratch: one DEEP3D_SOFTMAX_SCRATCH-float
+ * buffer per job, nb_threads of them.
+ */
+void ff_deep3d_softmax(float *data, int c, int hw, float *const *scratch, int nb_threads,
+                       Deep3DExecute *execute, void *opaque);
+
+/**
+ * One transposed convolution of the layer list (struct Deep3DLayer, op
+ * DECONV) by output phases, as this engine runs it, for another engine that
+ * lacks a fast one: plain C x H x W float arrays in and out; accumulate adds
+ * to what out holds, relu rectifies after. scratch: one array of at least
+ * ff_deep3d_deconv_scratch() floats (more: larger GEMMs) per job,
+ * nb_threads of them. The layer's weights must outlive d.
+ */
+typedef struct Deep3DDeconv Deep3DDeconv;
+struct Deep3DLayer;
+int ff_deep3d_deconv_init(Deep3DDeconv **d, const struct Deep3DLayer *l);
+size_t ff_deep3d_deconv_scratch(const Deep3DDeconv *d);
+void ff_deep3d_deconv_run(const Deep3DDeconv *d, const float *in, float *out, int accumulate,
+                          int relu, float *const *scratch, size_t scratch_floats, int nb_threads,
+                          Deep3DExecute *execute, void *opaque);
+void ff_deep3d_deconv_free(Deep3DDeconv **d);
+
 /** Multiply-accumulates of one forward pass, for throughput figures. */
 double ff_deep3d_net_macs(const Deep3DModel *m);
 

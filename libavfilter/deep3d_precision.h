@@ -21,11 +21,19 @@
 #ifndef AVFILTER_DEEP3D_PRECISION_H
 #define AVFILTER_DEEP3D_PRECISION_H
 
-/** Arithmetic of the GPU network (the precision option). */
+/** Arithmetic of the network (the precision option). */
 enum Deep3DPrecision {
-    DEEP3D_PRECISION_AUTO,      ///< fp16 where the GPU has tensor cores, else fp32
+    DEEP3D_PRECISION_AUTO,      ///< GPU: fp16 with tensor cores; CPU (oneDNN): bf16 where measured safe
     DEEP3D_PRECISION_FP32,
-    DEEP3D_PRECISION_FP16,
+    DEEP3D_PRECISION_FP16,      ///< the GPU's; the CPU runs fp32
+    DEEP3D_PRECISION_BF16,      ///< the CPU's oneDNN engine; the GPU runs fp32
+};
+
+/** The CPU engine of the Deep3D network (the cpu_engine option). */
+enum Deep3DCpuEngine {
+    DEEP3D_CPU_ENGINE_AUTO,     ///< oneDNN when it can run, else OpenBLAS
+    DEEP3D_CPU_ENGINE_ONEDNN,
+    DEEP3D_CPU_ENGINE_BLAS,
 };
 
 #endif /* AVFILTER_DEEP3D_PRECISION_H */

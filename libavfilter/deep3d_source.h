@@ -26,6 +26,7 @@
 
 #include "deep3d_model.h"
 #include "deep3d_net.h"
+#include "deep3d_precision.h"
 
 /*
  * A depth source turns a frame into what every renderer, the temporal
@@ -55,6 +56,8 @@ typedef struct Deep3DSourceConfig {
     Deep3DExecute *execute;     ///< runs the jobs (the filter's slice threads)
     void *opaque;               ///< for execute
     const struct Deep3DOnnxOptions *onnx;  ///< the onnx source's options (deep3d_source_onnx.h)
+    int cpu_engine;             ///< enum Deep3DCpuEngine (configure)
+    int precision;              ///< enum Deep3DPrecision (configure, on the CPU)
 } Deep3DSourceConfig;
 
 struct AVCUDADeviceContext;

@@ -18,8 +18,10 @@
 
 /*
  * The Deep3D network as a depth source on the CPU: the model file (or the
- * built-in model), the input conversion of deep3d_input.c and the forward
- * pass of deep3d_net.c, both split into the filter's slice jobs.
+ * built-in model), the input conversion of deep3d_input.c (split into the
+ * filter's slice jobs) and the forward pass of one of two engines: oneDNN
+ * (deep3d_net_onednn.c, on its own threads) or OpenBLAS (deep3d_net.c, the
+ * reference, on the slice jobs), chosen by cpu_engine.
  */
 
 #include "libavutil/common.h"
@@ -33,13 +35,16 @@
 #include "deep3d_input.h"
 #include "deep3d_model.h"
 #include "deep3d_net.h"
+#include "deep3d_net_onednn.h"
 #include "deep3d_source.h"
 
 typedef struct Deep3DSourceDeep3D {
     Deep3DModel *model;
     int builtin;
-    Deep3DNet *net;
+    Deep3DNet *net;             ///< the OpenBLAS engine, or
+    Deep3DNetOneDNN *dnn;       ///< the oneDNN engine
     Deep3DInput *input;
+    char engine[384];           ///< what runs the network and why, for the log
 } Deep3DSourceDeep3D;
 
 static int deep3d_open(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfig *cfg)
@@ -76,9 +81,64 @@ static void deep3d_free_engine(Deep3DSource *src)
     Deep3DSourceDeep3D *d = src->priv;
 
     ff_deep3d_net_free(&d->net);
+    ff_deep3d_onednn_free(&d->dnn);
     ff_deep3d_input_free(&d->input);
+    d->engine[0] = 0;
     av_freep(&src->image);
     av_freep(&src->probs);
+}
+
+/* The oneDNN engine in the precision asked for; *why says why that one. */
+static int init_onednn(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfig *cfg,
+                       char *why, size_t size)
+{
+    Deep3DSourceDeep3D *d = src->priv;
+    int bf16 = cfg->precision == DEEP3D_PRECISION_BF16;
+
+    if (bf16 && !ff_deep3d_onednn_has_bf16()) {
+        av_log(log_ctx, AV_LOG_ERROR, "precision=bf16 needs a CPU with avx512_bf16 or AMX "
+               "(oneDNN finds neither); use precision=auto or fp32.\n");
+        return AVERROR(EINVAL);
+    }
+    snprintf(why, size, "%s", bf16 ? "requested" :
+             cfg->precision == DEEP3D_PRECISION_FP16 ? "precision=fp16 is the GPU's" :
+             cfg->precision == DEEP3D_PRECISION_FP32 ? "requested" : "auto: fp32, bf16 is chosen only when asked for");
+    return ff_deep3d_onednn_init(&d->dnn, log_ctx, d->model, src->nb_jobs, bf16);
+}
+
+static int init_engine(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfig *cfg)
+{
+    Deep3DSourceDeep3D *d = src->priv;
+    char why[256], prec[128], desc[128];
+    int ret;
+
+    /* auto: oneDNN where it runs (faster in every row of docs/results.md), else OpenBLAS */
+    if (cfg->cpu_engine != DEEP3D_CPU_ENGINE_BLAS && ff_deep3d_onednn_probe(why, sizeof(why)) >= 0) {
+        if ((ret = init_onednn(src, log_ctx, cfg, prec, sizeof(prec))) < 0)
+            return ret;
+        ff_deep3d_onednn_describe(d->dnn, desc, sizeof(desc));
+        snprintf(d->engine, sizeof(d->engine), "%s (%s; precision: %s)", desc,
+                 cfg->cpu_engine == DEEP3D_CPU_ENGINE_AUTO ? "auto" : "requested", prec);
+    }
+    if (!d->dnn) {
+        if (cfg->cpu_engine == DEEP3D_CPU_ENGINE_ONEDNN) {
+            av_log(log_ctx, AV_LOG_ERROR, "cpu_engine=onednn: %s\n", why);
+            return AVERROR(ENOSYS);
+        }
+        if (cfg->precision == DEEP3D_PRECISION_BF16) {
+            av_log(log_ctx, AV_LOG_ERROR, "precision=bf16 needs the oneDNN engine%s%s\n",
+                   cfg->cpu_engine == DEEP3D_CPU_ENGINE_BLAS ? " (cpu_engine=blas is fp32)" : ": ",
+                   cfg->cpu_engine == DEEP3D_CPU_ENGINE_BLAS ? "." : why);
+            return AVERROR(EINVAL);
+        }
+        if ((ret = ff_deep3d_net_init(&d->net, log_ctx, d->model, src->nb_jobs)) < 0)
+            return ret;
+        snprintf(d->engine, sizeof(d->engine), "OpenBLAS, fp32 (%s%s)",
+                 cfg->cpu_engine == DEEP3D_CPU_ENGINE_BLAS ? "requested" : "auto: ",
+                 cfg->cpu_engine == DEEP3D_CPU_ENGINE_BLAS ? "" : why);
+    }
+    av_log(log_ctx, AV_LOG_VERBOSE, "CPU engine: %s, %d threads\n", d->engine, src->nb_jobs);
+    return 0;
 }
 
 static int deep3d_configure(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfig *cfg)
@@ -88,7 +148,7 @@ static int deep3d_configure(Deep3DSource *src, void *log_ctx, const Deep3DSource
     int ret;
 
     deep3d_free_engine(src);
-    if ((ret = ff_deep3d_net_init(&d->net, log_ctx, m, src->nb_jobs)) < 0 ||
+    if ((ret = init_engine(src, log_ctx, cfg)) < 0 ||
         (ret = ff_deep3d_input_init(&d->input, m, src->nb_jobs)) < 0)
         return ret;
     src->image = av_malloc_array((size_t)3 * m->in_w * m->in_h, sizeof(float));
@@ -107,6 +167,8 @@ static int deep3d_run(Deep3DSource *src, void *log_ctx, const AVFrame *frame)
     if (ret < 0)
         return ret;
     src->t_input = av_gettime_relative() - t0;
+    if (d->dnn)
+        return ff_deep3d_onednn_forward(d->dnn, src->image, src->probs, src->execute, src->opaque);
     ff_deep3d_net_forward(d->net, src->image, src->probs, src->execute, src->opaque);
     return 0;
 }
@@ -114,14 +176,18 @@ static int deep3d_run(Deep3DSource *src, void *log_ctx, const AVFrame *frame)
 static void deep3d_describe(const Deep3DSource *src, char *buf, size_t size)
 {
     const Deep3DSourceDeep3D *d = src->priv;
+    int n;
 
     if (d->builtin)
-        snprintf(buf, size, "the built-in Deep3D model, an interim model with weak depth "
-                 "(sha256 %.12s; model=FILE picks another)", ff_deep3d_default_model_sha256);
+        n = snprintf(buf, size, "the built-in Deep3D model, an interim model with weak depth "
+                     "(sha256 %.12s; model=FILE picks another)", ff_deep3d_default_model_sha256);
     else
-        snprintf(buf, size, "Deep3D %s %dx%d, %d planes",
-                 ff_deep3d_model_arch_name(d->model),
-                 d->model->in_w, d->model->in_h, d->model->nb_prob);
+        n = snprintf(buf, size, "Deep3D %s %dx%d, %d planes",
+                     ff_deep3d_model_arch_name(d->model),
+                     d->model->in_w, d->model->in_h, d->model->nb_prob);
+    /* the CPU engine, once configured for the CPU */
+    if (d->engine[0] && n >= 0 && n < size)
+        snprintf(buf + n, size - n, "; CPU engine: %s", d->engine);
 }
 
 static void deep3d_close(Deep3DSource *src)

@@ -207,7 +207,7 @@ static av_cold void uninit(AVFilterContext *ctx)
 void ff_deep3d_filter_log_device(AVFilterContext *ctx, const char *device, const char *why)
 {
     Deep3DContext *s = ctx->priv;
-    char model[256];
+    char model[768];
 
     s->source->ops->describe(s->source, model, sizeof(model));
     av_log(ctx, AV_LOG_INFO, "device: %s (%s); model: %s\n", device, why, model);
@@ -239,6 +239,7 @@ static int config_cpu(AVFilterLink *outlink, const char *why)
         .temporal = ff_deep3d_temporal_on(s) ? &tp : NULL,
         .time_base = inlink->time_base, .frame_rate = ff_filter_link(inlink)->frame_rate,
         .nb_jobs = FFMAX(1, ff_filter_get_nb_threads(ctx)), .execute = execute, .opaque = ctx,
+        .cpu_engine = s->cpu_engine, .precision = s->precision,
     };
     int ret;
 
@@ -486,11 +487,17 @@ static const AVOption deep3d_options[] = {
     { "cuda", "the GPU (cuDNN 9; software frames uploaded); fails if it cannot run", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_CUDA }, 0, 0, FLAGS, .unit = "device" },
     { "cudnn", "cuDNN 9 library file or directory for the GPU path (default: $DEEP3D_CUDNN, then the system's)",
         OFFSET(cudnn_path), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, FLAGS },
-    { "precision", "arithmetic of the GPU network", OFFSET(precision), AV_OPT_TYPE_INT,
-        { .i64 = DEEP3D_PRECISION_AUTO }, 0, DEEP3D_PRECISION_FP16, FLAGS, .unit = "precision" },
-    { "auto", "fp16 on GPUs with tensor cores (compute capability 7.0 and later), else fp32", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_AUTO }, 0, 0, FLAGS, .unit = "precision" },
+    { "precision", "arithmetic of the network", OFFSET(precision), AV_OPT_TYPE_INT,
+        { .i64 = DEEP3D_PRECISION_AUTO }, 0, DEEP3D_PRECISION_BF16, FLAGS, .unit = "precision" },
+    { "auto", "GPU: fp16 with tensor cores (compute capability 7.0 and later), else fp32; CPU (oneDNN): bf16 where the CPU has avx512_bf16/AMX and the model's output stays within tolerance, else fp32", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_AUTO }, 0, 0, FLAGS, .unit = "precision" },
     { "fp32", "float32: matches the CPU path closely",      0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_FP32 }, 0, 0, FLAGS, .unit = "precision" },
-    { "fp16", "half precision, NHWC, tensor-core algorithms allowed; less exact than fp32", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_FP16 }, 0, 0, FLAGS, .unit = "precision" },
+    { "fp16", "GPU: half precision, NHWC, tensor-core algorithms allowed; less exact than fp32 (the CPU runs fp32)", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_FP16 }, 0, 0, FLAGS, .unit = "precision" },
+    { "bf16", "CPU, oneDNN engine: bfloat16 weights and activations, fp32 accumulation; needs avx512_bf16 or AMX (the GPU runs fp32)", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_PRECISION_BF16 }, 0, 0, FLAGS, .unit = "precision" },
+    { "cpu_engine", "what runs the network on the CPU", OFFSET(cpu_engine), AV_OPT_TYPE_INT,
+        { .i64 = DEEP3D_CPU_ENGINE_AUTO }, 0, DEEP3D_CPU_ENGINE_BLAS, FLAGS, .unit = "cpu_engine" },
+    { "auto",   "oneDNN when the build has it and libdnnl.so.2 loads, else OpenBLAS", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_CPU_ENGINE_AUTO }, 0, 0, FLAGS, .unit = "cpu_engine" },
+    { "onednn", "oneDNN (libdnnl.so.2, loaded at run time); fails if it cannot run", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_CPU_ENGINE_ONEDNN }, 0, 0, FLAGS, .unit = "cpu_engine" },
+    { "blas",   "OpenBLAS: im2col and SGEMM on the filter's threads, the reference", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_CPU_ENGINE_BLAS }, 0, 0, FLAGS, .unit = "cpu_engine" },
     { "batch", "frames per network pass on the GPU (held back, flushed at the end and before a size change); the CPU path ignores it",
         OFFSET(batch), AV_OPT_TYPE_INT, { .i64 = 1 }, 1, DEEP3D_MAX_BATCH, FLAGS },
     { "renormalize", "divide by the probability of the rendering planes (no darkening by plane 0)",

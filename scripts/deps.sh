@@ -10,6 +10,7 @@ PKGS=(
     zlib1g-dev                                                       # the only linked system lib
     libx264-dev                                                      # ships libx264.a (linked statically)
     libopenblas-dev                                                  # CBLAS; ships libopenblas.a (linked statically)
+    libdnnl-dev                                                      # oneDNN 2.6 headers (the .so is loaded at run time; no static archive)
     python3 python3-numpy                                            # unit tests of the tools
     python3-hypothesis                                               # property tests of the .params reader
     python3-torch                                                    # training pipeline tests (CPU build)

@@ -24,7 +24,8 @@ FFMPEG_CONFIGURE_EXTRA="--cc=clang --cxx=clang++ --ld=clang --disable-debug --op
     --extra-cflags=-gline-tables-only --extra-cflags=-fno-omit-frame-pointer
     --extra-cflags=$SAN --extra-cflags=-fno-sanitize-recover=undefined
     --extra-cflags=-fsanitize=fuzzer-no-link --extra-ldflags=$SAN
-    --extra-cflags=-fsanitize-ignorelist=$TOP/scripts/sanitize-ignorelist.txt" \
+    --extra-cflags=-fsanitize-ignorelist=$TOP/scripts/sanitize-ignorelist.txt
+    --extra-cflags=-DDEEP3D_NO_ONEDNN" \
     "$TOP/scripts/configure-ffmpeg.sh"
 echo "sanitize: make -j$(nproc) in $BUILD/ffmpeg-build"
 make -s -C "$BUILD/ffmpeg-build" -j"$(nproc)" ffmpeg ffprobe > "$BUILD/ffmpeg-build/make.log" 2>&1 ||
@@ -34,4 +35,9 @@ export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 # the unit tests and the host CUDA emulator link against these objects: same compiler
 export CC=clang CXX=clang++
+# The oneDNN engine is compiled out here (DEEP3D_NO_ONEDNN: the refusing stub, which
+# test_onednn checks): libdnnl.so.2 is an uninstrumented library loaded at run time whose
+# OpenMP threads (libgomp) LeakSanitizer cannot trace (its tracer crashed in a manual run,
+# 2026-12-04). The engine's own code is tested against OpenBLAS by make check.
+export DEEP3D_EXPECT_ONEDNN=0
 SANITIZE=1 FATE_TARGETS=fate-deep3d "$TOP/tests/run-checks.sh"

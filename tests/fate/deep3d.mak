@@ -10,9 +10,11 @@
 
 DEEP3D_SRC   = testsrc2=s=96x64:r=5:d=1
 # device=cpu: these checksums are the CPU path's, also on a machine with a GPU
-# (deep3d-cuda-psnr.sh sets the device after these options for its GPU branch)
-DEEP3D_FCN   = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-fcn.safetensors:threads=1:device=cpu
-DEEP3D_ORIG  = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-original.safetensors:threads=1:device=cpu
+# (deep3d-cuda-psnr.sh sets the device after these options for its GPU branch);
+# cpu_engine=blas: the OpenBLAS engine's, whatever auto picks (tests/unit/test_onednn
+# holds the oneDNN engine to them within tolerances)
+DEEP3D_FCN   = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-fcn.safetensors:threads=1:device=cpu:cpu_engine=blas
+DEEP3D_ORIG  = model=$(SRC_PATH)/tests/deep3d/deep3d-tiny-original.safetensors:threads=1:device=cpu:cpu_engine=blas
 DEEP3D_CRC   = $(call FILTERFRAMECRC, TESTSRC2 FORMAT DEEP3D)
 
 # Every layout and anaglyph, 8-bit 4:2:0, rendered by the network (al and ar:
@@ -106,9 +108,9 @@ $(eval $(call FATE_DEEP3D_SAME_TEST,threads-3,:threads=3,sbsl))
 
 # The built-in default model (no model option) gives the frames of the file it is made from.
 FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-builtin-model
-fate-deep3d-builtin-model: CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=threads=1:device=cpu:mode=sbs2l
+fate-deep3d-builtin-model: CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=threads=1:device=cpu:cpu_engine=blas:mode=sbs2l
 FATE_DEEP3D-$(DEEP3D_CRC) += fate-deep3d-builtin-model-file
-fate-deep3d-builtin-model-file: CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=model=$(SRC_PATH)/tests/deep3d/deep3d-default.safetensors:threads=1:device=cpu:mode=sbs2l
+fate-deep3d-builtin-model-file: CMD = framecrc -lavfi $(DEEP3D_SRC),format=yuv420p,deep3d=model=$(SRC_PATH)/tests/deep3d/deep3d-default.safetensors:threads=1:device=cpu:cpu_engine=blas:mode=sbs2l
 fate-deep3d-builtin-model-file: REF = $(SRC_PATH)/tests/ref/fate/deep3d-builtin-model
 
 # Options that change the rendering, the original topology, the depth picture.

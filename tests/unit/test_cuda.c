@@ -22,7 +22,7 @@
  *   survives a round trip, ties round to even, overflow gives infinity,
  *   subnormals are kept; and every 4093rd float against the compiler's
  *   _Float16 where it has one.
- * - The precision option: listed with its values, a bad value refused.
+ * - The precision option: listed with its values (bf16 is the CPU's), a bad value refused.
  *
  * Usage: test_cuda MODEL.safetensors [CUDNN_LIBRARY]
  * Prints one "ok"/"not ok" line per check and ends with "N passed, M failed".
@@ -350,18 +350,18 @@ static void test_precision_option(void)
             opt = o;
         if (o->type == AV_OPT_TYPE_CONST && o->unit && !strcmp(o->unit, "precision")) {
             found |= !strcmp(o->name, "auto") ? 1 : !strcmp(o->name, "fp32") ? 2 :
-                     !strcmp(o->name, "fp16") ? 4 : 8;
+                     !strcmp(o->name, "fp16") ? 4 : !strcmp(o->name, "bf16") ? 8 : 16;
             helped &= o->help && *o->help;
         }
     }
-    check(opt && opt->unit && !strcmp(opt->unit, "precision") && opt->help && found == 7 && helped &&
+    check(opt && opt->unit && !strcmp(opt->unit, "precision") && opt->help && found == 15 && helped &&
           opt->default_val.i64 == DEEP3D_PRECISION_AUTO,
-          "options: precision listed with auto, fp32 and fp16, each with help; auto by default");
+          "options: precision listed with auto, fp32, fp16 and bf16 (the CPU's), each with help; auto by default");
 
-    for (int i = 0; i < 5; i++) {
-        static const char *const vals[] = { "auto", "fp32", "fp16", "fp8", "3" };
+    for (int i = 0; i < 6; i++) {
+        static const char *const vals[] = { "auto", "fp32", "fp16", "bf16", "fp8", "4" };
         static const int want[] = { DEEP3D_PRECISION_AUTO, DEEP3D_PRECISION_FP32,
-                                    DEEP3D_PRECISION_FP16, -1, -1 };
+                                    DEEP3D_PRECISION_FP16, DEEP3D_PRECISION_BF16, -1, -1 };
         int64_t v = -1;
 
         graph = avfilter_graph_alloc();

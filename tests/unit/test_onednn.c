@@ -1,0 +1,190 @@
+/*
+ * The oneDNN engine against the OpenBLAS engine (the reference, itself
+ * checked against the float64 Python reference by test_engine) on the same
+ * model and input.
+ *
+ * Usage: test_onednn MODEL.safetensors...
+ * With DEEP3D_EXPECT_ONEDNN=0 (a build or machine without oneDNN) it checks
+ * instead that the engine refuses cleanly.
+ *
+ * Tolerances (probabilities, which lie in [0, 1]):
+ * - fp32: 1e-4, test_engine's bound of the BLAS engine against float64; the
+ *   two float32 engines differ only by summation order and blocking (seen:
+ *   below 1e-6 on these models);
+ * - bf16 (where the CPU has avx512_bf16 or AMX): weights and activations are
+ *   rounded to 8 significant bits (relative error 2^-9 per rounding) through
+ *   up to 13 layers, so single probabilities move by up to a few percent;
+ *   the bound is on what the renderer uses, the expected disparity of each
+ *   pixel (sum of p_k d_k, in pixels at the model's disparity width):
+ *   DEEP3D_ONEDNN_BF16_DISP_TOL on average and 8x that at the worst pixel (seen: 0.09 px mean, 1.14 px worst on the 384x160 original with random weights),
+ *   and the probabilities within 0.1. The same bound decides precision=auto.
+ *
+ * Ends with "N passed, M failed".
+ */
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "fixture.h"
+#include "libavfilter/deep3d_model.h"
+#include "libavfilter/deep3d_net.h"
+#include "libavfilter/deep3d_net_onednn.h"
+#include "libavutil/common.h"
+#include "libavutil/error.h"
+#include "libavutil/log.h"
+#include "libavutil/mem.h"
+
+/* A picture-like input: smooth gradients, an edge and some noise, in the
+ * model's input convention (x * scale - mean, x in [0, 1]). */
+static void make_input(float *in, const Deep3DModel *m, unsigned seed)
+{
+    int w = m->in_w, h = m->in_h;
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                float v = 0.5f + 0.3f * sinf(0.07f * x * (c + 1) + 0.05f * y) + (x > w / 2 ? 0.15f : 0);
+                seed = seed * 1664525u + 1013904223u;
+                v += ((seed >> 8) / 16777216.0f - 0.5f) * 0.1f;
+                in[((size_t)c * h + y) * w + x] = av_clipf(v, 0, 1) * m->input_scale - m->input_mean[c];
+            }
+}
+
+/* Mean and largest difference of the expected disparity, planes 1..D at disp_min.. */
+static void disparity_diff(const Deep3DModel *m, const float *a, const float *b,
+                           double *mean, double *worst)
+{
+    size_t hw = (size_t)m->in_w * m->in_h;
+    double sum = 0;
+
+    *worst = 0;
+    for (size_t i = 0; i < hw; i++) {
+        double da = 0, db = 0;
+        for (int k = 1; k < m->nb_prob; k++) {
+            da += (double)a[k * hw + i] * (m->disp_min + k - 1);
+            db += (double)b[k * hw + i] * (m->disp_min + k - 1);
+        }
+        sum += fabs(da - db);
+        *worst = FFMAX(*worst, fabs(da - db));
+    }
+    *mean = sum / hw;
+}
+
+static void test_model(const char *path)
+{
+    Deep3DModel *m = NULL;
+    Deep3DNet *blas = NULL;
+    Deep3DNetOneDNN *dnn = NULL;
+    float *input = NULL, *ref = NULL, *out = NULL, *out2 = NULL;
+    const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t np;
+    int ret;
+
+    ret = ff_deep3d_model_load(&m, NULL, path);
+    check(ret >= 0, "%s: load (%s)", name, av_err2str(ret));
+    if (ret < 0)
+        return;
+    np    = (size_t)m->nb_prob * m->in_w * m->in_h;
+    input = av_malloc_array((size_t)3 * m->in_w * m->in_h, sizeof(float));
+    ref   = av_malloc_array(np, sizeof(float));
+    out   = av_malloc_array(np, sizeof(float));
+    out2  = av_malloc_array(np, sizeof(float));
+    if (!input || !ref || !out || !out2 || ff_deep3d_net_init(&blas, NULL, m, 1) < 0) {
+        check(0, "%s: buffers and the BLAS engine", name);
+        goto end;
+    }
+    make_input(input, m, 7);
+    ff_deep3d_net_forward(blas, input, ref, serial_execute, NULL);
+
+    for (int threads = 1; threads <= 2; threads++) {
+        double d;
+        ret = ff_deep3d_onednn_init(&dnn, NULL, m, threads, 0);
+        check(ret >= 0, "%s: oneDNN fp32 engine, %d threads (%s)", name, threads, av_err2str(ret));
+        if (ret < 0)
+            goto end;
+        /* twice: nothing may depend on the state the first pass leaves */
+        for (int pass = 0; pass < 2; pass++) {
+            float *o = pass ? out2 : out;
+            memset(o, 0xff, np * sizeof(*o));   /* NaN: every output must be written */
+            ret = ff_deep3d_onednn_forward(dnn, input, o, serial_execute, NULL);
+            d = max_abs_diff(o, ref, np);
+            check(ret >= 0 && d <= 1e-4, "%s %s %dx%d K=%d, %d threads, pass %d: fp32 "
+                  "probabilities within 1e-4 of BLAS (max diff %.2e)", name,
+                  m->arch == DEEP3D_ARCH_ORIGINAL ? "original" : "fcn", m->in_w, m->in_h,
+                  m->nb_prob, threads, pass, d);
+        }
+        check(!memcmp(out, out2, np * sizeof(*out)), "%s, %d threads: the second pass repeats "
+              "the first exactly", name, threads);
+        ff_deep3d_onednn_free(&dnn);
+    }
+
+    if (ff_deep3d_onednn_has_bf16()) {
+        double d, mean, worst;
+        ret = ff_deep3d_onednn_init(&dnn, NULL, m, 2, 1);
+        check(ret >= 0, "%s: oneDNN bf16 engine (%s)", name, av_err2str(ret));
+        if (ret < 0)
+            goto end;
+        ret = ff_deep3d_onednn_forward(dnn, input, out, serial_execute, NULL);
+        d = max_abs_diff(out, ref, np);
+        disparity_diff(m, out, ref, &mean, &worst);
+        check(ret >= 0 && d <= 0.1 && mean <= DEEP3D_ONEDNN_BF16_DISP_TOL &&
+              worst <= 8 * DEEP3D_ONEDNN_BF16_DISP_TOL,
+              "%s: bf16 within tolerance of fp32: probabilities max diff %.3f (<= 0.1), expected "
+              "disparity %.3f px mean (<= %g), %.3f px worst (<= %g)", name, d, mean,
+              DEEP3D_ONEDNN_BF16_DISP_TOL, worst, 8 * DEEP3D_ONEDNN_BF16_DISP_TOL);
+    } else {
+        printf("# %s: no avx512_bf16/AMX here: bf16 not tested\n", name);
+    }
+end:
+    ff_deep3d_onednn_free(&dnn);
+    ff_deep3d_net_free(&blas);
+    av_free(input);
+    av_free(ref);
+    av_free(out);
+    av_free(out2);
+    ff_deep3d_model_free(&m);
+}
+
+/* Without the library (or the headers in the build): a clean ENOSYS and a reason. */
+static void test_refusal(const char *path)
+{
+    Deep3DModel *m = NULL;
+    Deep3DNetOneDNN *dnn = NULL;
+    char why[256] = "";
+    int ret = ff_deep3d_onednn_probe(why, sizeof(why));
+
+    check(ret == AVERROR(ENOSYS) && why[0], "without oneDNN: probe says ENOSYS: %s", why);
+    check(!ff_deep3d_onednn_has_bf16(), "without oneDNN: no bf16");
+    if (ff_deep3d_model_load(&m, NULL, path) < 0) {
+        check(0, "load %s", path);
+        return;
+    }
+    ret = ff_deep3d_onednn_init(&dnn, NULL, m, 1, 0);
+    check(ret == AVERROR(ENOSYS) && !dnn, "without oneDNN: init refuses with ENOSYS");
+    ff_deep3d_model_free(&m);
+}
+
+int main(int argc, char **argv)
+{
+    const char *expect = getenv("DEEP3D_EXPECT_ONEDNN");
+    char why[256];
+
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s MODEL...\n", argv[0]);
+        return 2;
+    }
+    av_log_set_level(AV_LOG_ERROR);
+    if (expect && !strcmp(expect, "0")) {
+        test_refusal(argv[1]);
+        return check_summary();
+    }
+    if (ff_deep3d_onednn_probe(why, sizeof(why)) < 0) {
+        check(0, "oneDNN can run (scripts/deps.sh installs libdnnl-dev): %s", why);
+        return check_summary();
+    }
+    for (int i = 1; i < argc; i++)
+        test_model(argv[i]);
+    return check_summary();
+}
