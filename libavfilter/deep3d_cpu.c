@@ -53,6 +53,7 @@ int ff_deep3d_cpu_init(Deep3DCpu **pc, void *log_ctx, const Deep3DCpuConfig *cfg
     if (!(c = av_mallocz(sizeof(*c))))
         return AVERROR(ENOMEM);
     c->cfg = *cfg;
+    c->cfg.temporal = NULL;     /* the caller's, read here only */
     c->src = cfg->source;
     if ((ret = ff_deep3d_source_configure(c->src, log_ctx, &scfg)) < 0 ||
         (ret = ff_deep3d_render_init(&c->render, log_ctx, &rcfg)) < 0)
