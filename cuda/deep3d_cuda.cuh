@@ -26,6 +26,27 @@
  * compiled by clang with --enable-cuda-llvm): no CUDA headers, no libdevice.
  */
 
+#ifndef D3EMU_HOST
+/* The block's dynamic shared memory (cuLaunchKernel's sharedMemBytes) and its
+ * barrier; the host emulator (tests/cuda-emu/host_cuda.h) has its own. */
+extern __attribute__((shared)) int d3_smem[];
+#define D3_SMEM(type) ((type *)d3_smem)
+#define __syncthreads() asm volatile("bar.sync 0;" ::: "memory")
+#endif
+
+/*
+ * A float product and sum, each rounded on its own: never contracted into an
+ * FMA (the CPU path, built in ISO C, has none), so the kernels that use them
+ * give the CPU path's bits.
+ */
+#ifndef D3EMU_HOST
+#define d3_mul(a, b) __nvvm_mul_rn_f(a, b)
+#define d3_add(a, b) __nvvm_add_rn_f(a, b)
+#else
+static inline float d3_mul(float a, float b) { return a * b; }
+static inline float d3_add(float a, float b) { return a + b; }
+#endif
+
 static inline __device__ int d3_clampi(int v, int lo, int hi)
 {
     return v < lo ? lo : v > hi ? hi : v;

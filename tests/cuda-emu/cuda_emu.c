@@ -7,7 +7,8 @@
  * uploads and downloads frames (hwupload, hwdownload), and the deep3d filter
  * runs its CUDA path: device memory is host memory, streams are synchronous,
  * and kernels are the deep3d kernels compiled for the host (kernels.cpp),
- * found by name in the "module" whatever PTX is given. Everything else the
+ * found by name in the "module" whatever PTX is given (launch.cpp runs them,
+ * with __syncthreads and shared memory). Everything else the
  * loader requires is a stub that succeeds. Freshly allocated memory is
  * filled with 0xff bytes (float NaN), so a read of memory nobody wrote
  * shows up in the results.
@@ -37,8 +38,8 @@
 #define EMU_ERROR_NOT_FOUND 500
 
 const void *d3emu_kernel(const char *name);
-void d3emu_launch(const void *kernel, unsigned gx, unsigned gy, unsigned gz,
-                  unsigned bx, unsigned by, unsigned bz, void **args);
+int d3emu_launch(const void *kernel, unsigned gx, unsigned gy, unsigned gz,
+                 unsigned bx, unsigned by, unsigned bz, unsigned shared, void **args);
 
 static int dummy_object;
 #define DUMMY ((void *)&dummy_object)
@@ -268,8 +269,10 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
 {
     if (!f || !args || extra)
         return 1; /* invalid value */
-    d3emu_launch(f, gx, gy, gz, bx, by, bz, args);
-    return CUDA_SUCCESS;
+    /* 48 KiB: the dynamic shared memory a launch gets without opting in */
+    if (shared > 48 << 10)
+        return 1;
+    return d3emu_launch(f, gx, gy, gz, bx, by, bz, shared, args) ? 1 : CUDA_SUCCESS;
 }
 
 /* Everything else the loader requires: present, and a success. */
