@@ -40,8 +40,21 @@ extern __attribute__((shared)) int d3_smem[];
  * give the CPU path's bits.
  */
 #ifndef D3EMU_HOST
-#define d3_mul(a, b) __nvvm_mul_rn_f(a, b)
-#define d3_add(a, b) __nvvm_add_rn_f(a, b)
+/* PTX's explicit .rn keeps ptxas from fusing them (LLVM's own intrinsics
+ * become plain fmul / fadd and are contracted again) */
+static inline __device__ float d3_mul(float a, float b)
+{
+    float r;
+    asm("mul.rn.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b));
+    return r;
+}
+
+static inline __device__ float d3_add(float a, float b)
+{
+    float r;
+    asm("add.rn.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b));
+    return r;
+}
 #else
 static inline float d3_mul(float a, float b) { return a * b; }
 static inline float d3_add(float a, float b) { return a + b; }
