@@ -531,6 +531,30 @@ fail:
     return ret;
 }
 
+/*
+ * Every kernel launch of this file goes through here, so that a batch can be
+ * launched plainly or captured into / replayed from a CUDA graph in one place.
+ */
+static int launch(Deep3DCuda *c, CUfunction f, unsigned gx, unsigned gy, unsigned gz,
+                  unsigned bx, unsigned by, unsigned bz, unsigned shared, void **args)
+{
+    return CHECK_CU(c->cu->cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shared, c->hwctx->stream,
+                                          args, NULL));
+}
+
+/* One thread per pixel of a w x h picture, in BLOCK_X x BLOCK_Y blocks. */
+static int launch_2d(Deep3DCuda *c, CUfunction f, int w, int h, void **args)
+{
+    return launch(c, f, FFALIGN(w, BLOCK_X) / BLOCK_X, FFALIGN(h, BLOCK_Y) / BLOCK_Y, 1,
+                  BLOCK_X, BLOCK_Y, 1, 0, args);
+}
+
+/* One thread per element of n, in blocks of 256. */
+static int launch_1d(Deep3DCuda *c, CUfunction f, long long n, void **args)
+{
+    return launch(c, f, FFALIGN(n, 256) / 256, 1, 1, 256, 1, 1, 0, args);
+}
+
 /* The end of a stage on the stream, for the timers (when on). */
 static int mark(Deep3DCuda *c, enum Deep3DStage stage, int frame)
 {
@@ -577,9 +601,7 @@ static int run_input(Deep3DCuda *c, const AVFrame *in)
                      &k->cbu, &scale, &m0, &m1, &m2, &bgr };
 
     set_colour(c, in);
-    return CHECK_CU(c->cu->cuLaunchKernel(c->input, FFALIGN(nw, BLOCK_X) / BLOCK_X,
-                                          FFALIGN(nh, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y, 1,
-                                          0, c->hwctx->stream, args, NULL));
+    return launch_2d(c, c->input, nw, nh, args);
 }
 
 static int run_select(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *src_p, int src_pitch,
@@ -592,9 +614,7 @@ static int run_select(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *s
     void *args[] = { &src, &src_pitch, &dst, &dst_pitch, &w, &h, &comps, &shift, &maxval,
                      &c->probs, &nw, &nh, &D, &c->shift_int[t], &c->shift_frac[t], &renorm };
 
-    return CHECK_CU(c->cu->cuLaunchKernel(c->select, FFALIGN(w, BLOCK_X) / BLOCK_X,
-                                          FFALIGN(h, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y, 1,
-                                          0, c->hwctx->stream, args, NULL));
+    return launch_2d(c, c->select, w, h, args);
 }
 
 static int run_pack(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *src_p, int src_pitch,
@@ -607,16 +627,9 @@ static int run_pack(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *src
     void *args[] = { &src, &src_pitch, &dst, &dst_pitch, &eye_w, &eye_h, &src_w, &src_h,
                      &comps, &half_w, &half_h, &shift };
 
-    return CHECK_CU(c->cu->cuLaunchKernel(c->pack_eye, FFALIGN(eye_w, BLOCK_X) / BLOCK_X,
-                                          FFALIGN(eye_h, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,
-                                          1, 0, c->hwctx->stream, args, NULL));
+    return launch_2d(c, c->pack_eye, eye_w, eye_h, args);
 }
 
-static int launch_1d(Deep3DCuda *c, CUfunction f, long long n, void **args)
-{
-    return CHECK_CU(c->cu->cuLaunchKernel(f, FFALIGN(n, 256) / 256, 1, 1, 256, 1, 1, 0,
-                                          c->hwctx->stream, args, NULL));
-}
 
 static int run_expected(Deep3DCuda *c, CUdeviceptr probs)
 {
@@ -690,9 +703,7 @@ static int run_temporal(Deep3DCuda *c, const AVFrame *in)
     if (c->tp.dilate > 0) {
         int nh = m->in_h, r = c->tp.dilate;
         void *args[] = { &c->state, &c->ed, &c->probs, &nw, &nh, &K, &r };
-        ret = CHECK_CU(c->cu->cuLaunchKernel(c->dilate, FFALIGN(nw, BLOCK_X) / BLOCK_X,
-                                             FFALIGN(nh, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,
-                                             1, 0, c->hwctx->stream, args, NULL));
+        ret = launch_2d(c, c->dilate, nw, nh, args);
         if (ret < 0)
             return ret;
     } else {
@@ -756,9 +767,7 @@ static int run_interleave(Deep3DCuda *c, AVFrame *out, const AVFrame *left,
         void *args[] = { &e, &ep, &o, &op, &d, &dp, &w, &h, &comps, &sub_y, &luma_h, &shift,
                          &sub_x, &luma_w, &weave };
 
-        ret = CHECK_CU(c->cu->cuLaunchKernel(c->interleave, FFALIGN(w, BLOCK_X) / BLOCK_X,
-                                             FFALIGN(h, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,
-                                             1, 0, c->hwctx->stream, args, NULL));
+        ret = launch_2d(c, c->interleave, w, h, args);
         if (ret < 0)
             return ret;
     }
@@ -835,18 +844,14 @@ static int run_anaglyph(Deep3DCuda *c, AVFrame *out, const AVFrame *left,
                          &py[2], &pu[2], &pv[2], &pitch_y[2], &pitch_c[2],
                          &w, &h, &cw, &ch, &sub_x, &sub_y, &uv_comps, &shift, &maxval,
                          &c->anaglyph_params, &c->anaglyph_uv };
-        ret = CHECK_CU(c->cu->cuLaunchKernel(c->anaglyph, FFALIGN(w, BLOCK_X) / BLOCK_X,
-                                             FFALIGN(h, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,
-                                             1, 0, c->hwctx->stream, args, NULL));
+        ret = launch_2d(c, c->anaglyph, w, h, args);
         if (ret < 0 || (!sub_x && !sub_y))
             return ret;
     }
     {
         void *args[] = { &c->anaglyph_uv, &w, &h, &pu[2], &pv[2], &pitch_c[2], &cw, &ch,
                          &sub_x, &sub_y, &uv_comps, &shift, &maxval, &c->anaglyph_params };
-        return CHECK_CU(c->cu->cuLaunchKernel(c->anaglyph_chroma, FFALIGN(cw, BLOCK_X) / BLOCK_X,
-                                              FFALIGN(ch, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X,
-                                              BLOCK_Y, 1, 0, c->hwctx->stream, args, NULL));
+        return launch_2d(c, c->anaglyph_chroma, cw, ch, args);
     }
 }
 
@@ -867,9 +872,7 @@ static int run_depth(Deep3DCuda *c, AVFrame *out)
         void *args[] = { &d, &dp, &w, &h, &comps, &shift, &maxval, &chroma, &c->probs,
                          &nw, &nh, &D };
 
-        ret = CHECK_CU(c->cu->cuLaunchKernel(c->depth_pic, FFALIGN(w, BLOCK_X) / BLOCK_X,
-                                             FFALIGN(h, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,
-                                             1, 0, c->hwctx->stream, args, NULL));
+        ret = launch_2d(c, c->depth_pic, w, h, args);
         if (ret < 0)
             return ret;
     }
