@@ -83,14 +83,14 @@ static void sample_fill(uint8_t *base, uint64_t off0, uint64_t offf, int n, int 
 }
 
 int ff_deep3d_cuda_tables_build(Deep3DCudaTables *t, int w, int h, int cw, int ch,
-                                int net_w, int net_h)
+                                int net_w, int net_h, int prob_w, int prob_h)
 {
     const int src[4] = { w, h, cw, ch }, dst[4] = { net_w, net_h, net_w, net_h };
     Deep3DTapAxis *ax[4] = { &t->tx[0], &t->ty[0], &t->tx[1], &t->ty[1] };
     size_t off = 0;
 
     memset(t, 0, sizeof(*t));
-    if (w < 1 || h < 1 || cw < 1 || ch < 1 || net_w < 1 || net_h < 1)
+    if (w < 1 || h < 1 || cw < 1 || ch < 1 || net_w < 1 || net_h < 1 || prob_w < 1 || prob_h < 1)
         return AVERROR(EINVAL);
     /* 4-byte entries throughout: offsets stay aligned */
     for (int i = 0; i < 4; i++) {
@@ -115,8 +115,8 @@ int ff_deep3d_cuda_tables_build(Deep3DCudaTables *t, int w, int h, int cw, int c
     for (int i = 0; i < 4; i++)
         taps_fill(t->host, ax[i], src[i], dst[i]);
     for (int g = 0; g < 2; g++) {
-        sample_fill(t->host, t->sample[g].x0, t->sample[g].fx, g ? cw : w, net_w);
-        sample_fill(t->host, t->sample[g].y0, t->sample[g].fy, g ? ch : h, net_h);
+        sample_fill(t->host, t->sample[g].x0, t->sample[g].fx, g ? cw : w, prob_w);
+        sample_fill(t->host, t->sample[g].y0, t->sample[g].fy, g ? ch : h, prob_h);
     }
     return 0;
 }

@@ -49,10 +49,10 @@ typedef struct Deep3DCudaTables {
 
 /**
  * Tables for frames of w x h with chroma planes of cw x ch, a network input
- * of net_w x net_h (the probabilities are at the same size).
+ * of net_w x net_h and probabilities of prob_w x prob_h.
  */
 int ff_deep3d_cuda_tables_build(Deep3DCudaTables *t, int w, int h, int cw, int ch,
-                                int net_w, int net_h);
+                                int net_w, int net_h, int prob_w, int prob_h);
 
 /** Point the axes at the block's copy at device address base. */
 void ff_deep3d_cuda_tables_place(Deep3DCudaTables *t, uint64_t base);

@@ -14,7 +14,7 @@
 #include "deep3d_cuda.cu"
 #include "deep3d_cuda_net.cu"
 
-static const d3emu_kernel kernels[] = {
+static const D3EmuKernel kernels[] = {
     D3EMU_KERNEL(deep3d_input_8),  D3EMU_KERNEL(deep3d_input_16),
     D3EMU_KERNEL(deep3d_select_8), D3EMU_KERNEL(deep3d_select_16),
     D3EMU_KERNEL_COOP(deep3d_render_pack_8), D3EMU_KERNEL_COOP(deep3d_render_pack_16),
@@ -33,7 +33,7 @@ static const d3emu_kernel kernels[] = {
 
 extern "C" const void *d3emu_kernel(const char *name)
 {
-    for (const d3emu_kernel &k : kernels)
+    for (const D3EmuKernel &k : kernels)
         if (!strcmp(k.name, name))
             return &k;
     return nullptr;
@@ -42,6 +42,6 @@ extern "C" const void *d3emu_kernel(const char *name)
 extern "C" int d3emu_launch(const void *kernel, unsigned gx, unsigned gy, unsigned gz,
                             unsigned bx, unsigned by, unsigned bz, unsigned shared, void **args)
 {
-    return d3emu_run(static_cast<const d3emu_kernel *>(kernel), gx, gy, gz, bx, by, bz,
+    return d3emu_run(static_cast<const D3EmuKernel *>(kernel), gx, gy, gz, bx, by, bz,
                      shared, args);
 }

@@ -61,7 +61,7 @@ struct Fiber {
 
 /* The block being run on this host thread. */
 struct Block {
-    const d3emu_kernel *k;
+    const D3EmuKernel *k;
     void **args;
     std::vector<Fiber> fibers;
     Fiber *cur;
@@ -72,7 +72,7 @@ struct Block {
 };
 
 thread_local Block *blk;            /* a cooperative block being run, else null */
-thread_local const d3emu_kernel *running;
+thread_local const D3EmuKernel *running;
 thread_local void *block_shared;
 
 [[noreturn]] void misuse(const char *what)
@@ -198,7 +198,7 @@ void *d3emu_shared(void)
     return block_shared;
 }
 
-int d3emu_run(const d3emu_kernel *k, unsigned gx, unsigned gy, unsigned gz,
+int d3emu_run(const D3EmuKernel *k, unsigned gx, unsigned gy, unsigned gz,
               unsigned bx, unsigned by, unsigned bz, unsigned shared, void **args)
 {
     unsigned long long threads = (unsigned long long)bx * by * bz;

@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <utility>
 
-struct d3emu_kernel {
+struct D3EmuKernel {
     const char *name;
     void (*run)(void **args);
     /* 1: the threads of a block run as fibers that meet at __syncthreads;
@@ -19,7 +19,7 @@ struct d3emu_kernel {
 /* Run k over its grid as cuLaunchKernel does, with `shared` bytes of dynamic
  * shared memory per block. 0, or -1 with a message on stderr for a launch
  * the driver would refuse (a block of more than 1024 threads). */
-int d3emu_run(const d3emu_kernel *k, unsigned gx, unsigned gy, unsigned gz,
+int d3emu_run(const D3EmuKernel *k, unsigned gx, unsigned gy, unsigned gz,
               unsigned bx, unsigned by, unsigned bz, unsigned shared, void **args);
 
 /* args[i] read with the type of the kernel's own parameter i */

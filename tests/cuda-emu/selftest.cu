@@ -70,11 +70,11 @@ __global__ void st_coords(int *out)
                    ((blockIdx.y * gridDim.x + blockIdx.x) << 16));
 }
 
-static const d3emu_kernel k_sum = D3EMU_KERNEL_COOP(st_block_sum);
-static const d3emu_kernel k_neighbour = D3EMU_KERNEL_COOP(st_neighbour);
-static const d3emu_kernel k_divergent = D3EMU_KERNEL_COOP(st_divergent);
-static const d3emu_kernel k_sync_plain = D3EMU_KERNEL(st_sync_plain);
-static const d3emu_kernel k_coords = D3EMU_KERNEL_COOP(st_coords);
+static const D3EmuKernel k_sum = D3EMU_KERNEL_COOP(st_block_sum);
+static const D3EmuKernel k_neighbour = D3EMU_KERNEL_COOP(st_neighbour);
+static const D3EmuKernel k_divergent = D3EMU_KERNEL_COOP(st_divergent);
+static const D3EmuKernel k_sync_plain = D3EMU_KERNEL(st_sync_plain);
+static const D3EmuKernel k_coords = D3EMU_KERNEL_COOP(st_coords);
 
 static int passed, failed;
 
@@ -85,7 +85,7 @@ static void check(int ok, const std::string &what)
 }
 
 /* Run k in a child process: whether it died (abort) with `want` on stderr. */
-static int dies_with(const d3emu_kernel *k, unsigned threads, const char *want)
+static int dies_with(const D3EmuKernel *k, unsigned threads, const char *want)
 {
     int fd[2], status;
     char buf[1024] = "";
