@@ -19,14 +19,16 @@
  */
 
 /*
- * Per frame, all on the device's stream: the frame is converted to the
- * network input (cuda/deep3d_cuda.cu, deep3d_input_*), the network runs
- * (deep3d_cuda_net.c), the rendered eye is drawn by the selection kernel
- * straight into its place in the output frame (or into an eye-sized frame
- * first when the layout squeezes the eyes), and the packing kernel places
- * the other eye. Interleaved rows and anaglyphs take both eyes as frames of
- * the input size and combine them in one kernel; the depth picture is drawn
- * from the probabilities alone. Parameters (weights, shift tables) are the
+ * Per batch, all on the device's stream: the frames are converted to the
+ * network input in one launch (cuda/deep3d_cuda.cu, deep3d_input_*, with the
+ * tap tables of deep3d_cuda_tables.c), the network runs (deep3d_cuda_net.c).
+ * Per frame: with the soft renderer, every stereo layout is one render_pack
+ * launch that draws the rendered eye into shared memory and writes both eyes
+ * to the output frame. render=hard draws its eye straight into its place in
+ * the output frame (or into an eye-sized frame first when the layout squeezes
+ * or interleaves the eyes), and the packing kernel places the other eye.
+ * Anaglyphs take both eyes as frames of the input size and combine them in
+ * one kernel; the depth picture is drawn from the probabilities alone. Parameters (weights, shift tables) are the
  * only host to device copies, made once at configuration.
  */
 
