@@ -46,7 +46,7 @@ static int init_cuda(AVFilterContext *ctx, void *log_ctx, AVBufferRef *in_frames
         .time_base = inlink->time_base, .frame_rate = ff_filter_link(inlink)->frame_rate,
         .precision = s->precision, .output = ff_deep3d_mode_output(s->mode),
         .anaglyph = IS_ANAGLYPH(s->mode) ? s->mode - DEEP3D_MODE_ARCG : 0,
-        .batch = s->batch,
+        .batch = s->batch, .cuda_graph = s->cuda_graph,
     };
 
     return ff_deep3d_cuda_init(&s->cuda, log_ctx, &cfg, in_frames, out_frames);
