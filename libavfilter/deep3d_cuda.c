@@ -1232,6 +1232,11 @@ int ff_deep3d_cuda_set_shift(Deep3DCuda *c, float strength, float convergence)
     return ret;
 }
 
+void *ff_deep3d_cuda_stream(const Deep3DCuda *c)
+{
+    return c->stream;
+}
+
 int ff_deep3d_cuda_batch(const Deep3DCuda *c)
 {
     return c->batch;

@@ -132,6 +132,9 @@ int ff_deep3d_cuda_render_batch(Deep3DCuda *c, AVFrame *const *out, AVFrame *con
  */
 int ff_deep3d_cuda_set_shift(Deep3DCuda *c, float strength, float convergence);
 
+/** The GPU path's stream (a CUstream), where its work and the filter's copies are queued. */
+void *ff_deep3d_cuda_stream(const Deep3DCuda *c);
+
 /** The batch the network was built for. */
 int ff_deep3d_cuda_batch(const Deep3DCuda *c);
 

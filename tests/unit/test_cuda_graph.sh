@@ -11,7 +11,9 @@
 #   $D3EMU_CUDNN_NO_CAPTURE): auto falls back to plain launches, said at
 #   verbose level, same frames; on fails with an error;
 # - the PTX of the convergence kernels has no fused or unrounded double
-#   multiply (the bit-exactness of test_cuda_graph holds on a GPU too).
+#   multiply (the bit-exactness of test_cuda_graph holds on a GPU too);
+# - software frames (device=auto) through the pinned staging buffers give the
+#   frames of hwupload/hwdownload around the same GPU path.
 # Prints the summed "N passed, M failed".
 set -uo pipefail
 BIN=$1
@@ -127,5 +129,26 @@ if ! emu fallback-on "cuda_graph=on:batch=2" D3EMU_CUDNN_NO_CAPTURE=1 &&
 else
     notok "capture refused, cuda_graph=on: no error"
 fi
+
+# 5. software frames through the pinned staging buffers (device=auto): the frames of
+#    hwupload + hwdownload around the same GPU path, every format, batches of 1 and 3,
+#    and every pinned block freed ($D3EMU_LEAK_CHECK)
+for fmt in nv12 p010le yuv420p yuv444p; do
+    for b in 1 3; do
+        g="testsrc2=s=98x66:r=10:d=1.5,format=$fmt"
+        staged=$(LD_LIBRARY_PATH=$EMU DEEP3D_CUDNN=$EMU/libcudnn.so.9 D3EMU_LEAK_CHECK=1 "$OUT/ffmpeg" \
+                 -nostdin -hide_banner -nostats -v error -lavfi "$g,deep3d=model=$MODEL:batch=$b:mode=sbs2l" \
+                 -f framemd5 - 2>&1)
+        ref=$(LD_LIBRARY_PATH=$EMU DEEP3D_CUDNN=$EMU/libcudnn.so.9 "$OUT/ffmpeg" -nostdin -hide_banner \
+              -nostats -v error -init_hw_device cuda=gpu -filter_hw_device gpu \
+              -lavfi "$g,hwupload,deep3d=model=$MODEL:device=cuda:batch=$b:mode=sbs2l,hwdownload,format=$fmt" \
+              -f framemd5 - 2>&1)
+        if [ "$(echo "$staged" | grep -vc '^#')" -eq 15 ] && [ "$staged" = "$ref" ]; then
+            ok "software $fmt, batch=$b, through pinned staging: the frames of hwupload/hwdownload, no pinned block left"
+        else
+            notok "software $fmt, batch=$b, staged: $(echo "$staged" | grep -v '^[0#]' | head -n 3)"
+        fi
+    done
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
