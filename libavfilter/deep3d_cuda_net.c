@@ -73,6 +73,7 @@ struct Deep3DCudaNet {
     Deep3DLayers layers;            ///< what runs, in order
     void *log_ctx;
     AVCUDADeviceContext *hwctx;
+    CUstream stream;            ///< the filter's (deep3d_cuda.c): all work of the net goes there
     CudaFunctions *cu;
     const Deep3DCudnn *dnn;
     cudnnHandle_t handle;
@@ -576,7 +577,7 @@ static int conv_bias_relu(Deep3DCudaNet *net, const Conv *cv, CUdeviceptr x, CUd
 static int launch(Deep3DCudaNet *net, CUfunction f, size_t n, void **args)
 {
     return CHECK_CU(net->cu->cuLaunchKernel(f, (n + BLOCK - 1) / BLOCK, 1, 1, BLOCK, 1, 1, 0,
-                                            net->hwctx->stream, args, NULL));
+                                            net->stream, args, NULL));
 }
 
 /*
@@ -877,8 +878,8 @@ static void choose_precision(Deep3DCudaNet *net, int precision)
 }
 
 int ff_deep3d_cuda_net_init(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DModel *m,
-                            AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn, int precision,
-                            int batch)
+                            AVCUDADeviceContext *hwctx, CUstream stream, const Deep3DCudnn *dnn,
+                            int precision, int batch)
 {
     Deep3DCudaNet *net;
     int ret;
@@ -889,6 +890,7 @@ int ff_deep3d_cuda_net_init(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DMod
         return AVERROR(ENOMEM);
     net->log_ctx = log_ctx;
     net->hwctx   = hwctx;
+    net->stream  = stream;
     net->cu      = hwctx->internal->cuda_dl;
     net->dnn     = dnn;
     net->batch   = FFMAX(batch, 1);
@@ -902,8 +904,9 @@ int ff_deep3d_cuda_net_init(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DMod
         net->handle = NULL;
         goto fail;
     }
-    /* cuDNN works on FFmpeg's stream, so it is ordered with the frame kernels */
-    ret = CHECK_DNN(cudnnSetStream(net->handle, hwctx->stream));
+    /* cuDNN works on the filter's stream, so it is ordered with the frame kernels
+     * and captured with them into a CUDA graph */
+    ret = CHECK_DNN(cudnnSetStream(net->handle, stream));
     if (ret < 0)
         goto fail;
 

@@ -57,7 +57,8 @@ typedef struct Deep3DCudaNet Deep3DCudaNet;
  * precision=fp16 refuses with AVERROR(ERANGE)).
  */
 int ff_deep3d_cuda_net_init(Deep3DCudaNet **net, void *log_ctx, const Deep3DModel *m,
-                            AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn, int precision,
+                            AVCUDADeviceContext *hwctx, CUstream stream, const Deep3DCudnn *dnn,
+                            int precision,
                             int batch);
 
 /**

@@ -65,6 +65,7 @@ struct AVCUDADeviceContext;
 /** What a source's GPU engine runs on (the GPU path's device, deep3d_cuda.c). */
 typedef struct Deep3DSourceDeviceConfig {
     struct AVCUDADeviceContext *hwctx;  ///< its context is current during the calls below
+    struct CUstream_st *stream; ///< the GPU path's stream (non-blocking): all work goes there
     const char *cudnn_path;     ///< cuDNN library file or directory; NULL: the default
     int precision;              ///< enum Deep3DPrecision
     int batch;                  ///< frames per run()

@@ -39,6 +39,9 @@ void *d3emu_shared(void);
 #define max(a, b) ((a) > (b) ? (a) : (b))
 #define min(a, b) ((a) < (b) ? (a) : (b))
 
+/* one thread at a time: a plain addition; the old value, as CUDA returns it */
+template<typename T> static inline T atomicAdd(T *p, T v) { T old = *p; *p += v; return old; }
+
 /* glibc declares __expf itself: the GPU intrinsic becomes expf */
 #define __expf(x) expf(x)
 

@@ -24,6 +24,7 @@ static const D3EmuKernel kernels[] = {
     D3EMU_KERNEL(deep3d_anaglyph_8), D3EMU_KERNEL(deep3d_anaglyph_16),
     D3EMU_KERNEL(deep3d_anaglyph_chroma_8), D3EMU_KERNEL(deep3d_anaglyph_chroma_16),
     D3EMU_KERNEL(deep3d_scene_rows), D3EMU_KERNEL(deep3d_scene_decide),
+    D3EMU_KERNEL(deep3d_conv_hist), D3EMU_KERNEL(deep3d_conv_decide),
     D3EMU_KERNEL(deep3d_smooth), D3EMU_KERNEL(deep3d_expected),
     D3EMU_KERNEL(deep3d_dilate),   D3EMU_KERNEL(deep3d_hard_8),   D3EMU_KERNEL(deep3d_hard_16),
     D3EMU_KERNEL(deep3d_bias_act), D3EMU_KERNEL(deep3d_pool_bn), D3EMU_KERNEL(deep3d_bias_softmax),
@@ -37,6 +38,14 @@ extern "C" const void *d3emu_kernel(const char *name)
         if (!strcmp(k.name, name))
             return &k;
     return nullptr;
+}
+
+/* The number of parameters of a kernel and their sizes, as a launch reads them. */
+extern "C" int d3emu_kernel_args(const void *kernel, const std::size_t **sizes)
+{
+    const D3EmuKernel *k = static_cast<const D3EmuKernel *>(kernel);
+    *sizes = k->size;
+    return k->nb_args;
 }
 
 extern "C" int d3emu_launch(const void *kernel, unsigned gx, unsigned gy, unsigned gz,

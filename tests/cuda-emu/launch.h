@@ -8,12 +8,17 @@
 #include <cstddef>
 #include <utility>
 
+/* Up to this many parameters per kernel (the anaglyph's 26 are the most). */
+#define D3EMU_MAX_ARGS 40
+
 struct D3EmuKernel {
     const char *name;
     void (*run)(void **args);
     /* 1: the threads of a block run as fibers that meet at __syncthreads;
      * 0: one after the other, and a __syncthreads is an error */
     int cooperative;
+    int nb_args;
+    std::size_t size[D3EMU_MAX_ARGS];   /* of each parameter: what a graph node copies */
 };
 
 /* Run k over its grid as cuLaunchKernel does, with `shared` bytes of dynamic
@@ -35,7 +40,14 @@ static void d3emu_call(void (*k)(A...), void **args)
     d3emu_invoke(k, args, std::index_sequence_for<A...>{});
 }
 
-#define D3EMU_KERNEL(n)      { #n, [](void **a) { d3emu_call(n, a); }, 0 }
-#define D3EMU_KERNEL_COOP(n) { #n, [](void **a) { d3emu_call(n, a); }, 1 }
+template<typename... A>
+static D3EmuKernel d3emu_make(const char *name, void (*)(A...), void (*run)(void **), int coop)
+{
+    static_assert(sizeof...(A) <= D3EMU_MAX_ARGS, "too many kernel parameters");
+    return { name, run, coop, (int)sizeof...(A), { sizeof(A)... } };
+}
+
+#define D3EMU_KERNEL(n)      d3emu_make(#n, n, [](void **a) { d3emu_call(n, a); }, 0)
+#define D3EMU_KERNEL_COOP(n) d3emu_make(#n, n, [](void **a) { d3emu_call(n, a); }, 1)
 
 #endif
