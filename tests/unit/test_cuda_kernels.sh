@@ -28,6 +28,24 @@ if ! "$TOP/tests/cuda-emu/build.sh" "$EMU" "$BUILD/deps/include" \
     echo "not ok - building the host CUDA emulator:"; tail -n 20 "$EMU.log"
     echo "0 passed, 1 failed"; exit 1
 fi
+# on a GPU the kernels must give the same bits: no float FMA and no unrounded float
+# multiply or add in their PTX (ptxas may fuse those; mul.rn / add.rn it never does)
+ptx=$BUILD/ffmpeg-build/libavfilter/deep3d_cuda.ptx
+for k in deep3d_input_8 deep3d_input_16 deep3d_render_pack_8 deep3d_render_pack_16; do
+    if [ ! -f "$ptx" ]; then
+        echo "ok - PTX of $k # skip: no $ptx"; passed=$((passed + 1)); continue
+    fi
+    body=$(awk "/\\.entry $k\\(/,/^}/" "$ptx")
+    n_rn=$(echo "$body" | grep -cE '(mul|add)\.rn\.f32')
+    bad=$(echo "$body" | grep -cE 'fma\.[a-z]+\.f32|(mul|add|sub)\.f32')
+    if [ "$n_rn" -gt 0 ] && [ "$bad" -eq 0 ]; then
+        echo "ok - PTX of $k: $n_rn mul.rn/add.rn.f32, no fma.f32 or unrounded mul/add/sub.f32"
+        passed=$((passed + 1))
+    else
+        echo "not ok - PTX of $k: $n_rn rounded, $bad fma/unrounded (or the kernel is missing)"
+        failed=$((failed + 1))
+    fi
+done
 out=$("$EMU/d3emu-selftest" 2>/dev/null); echo "$out"; count "$out" d3emu-selftest
 out=$("$BIN" "$EMU/libcuda.so.1" 2>&1); echo "$out"; count "$out" test_cuda_kernels
 echo "$passed passed, $failed failed"
