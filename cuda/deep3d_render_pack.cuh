@@ -40,9 +40,19 @@
  * edge samples repeated; in deep3d_render_soft.c's float order, each product
  * and sum rounded on its own.
  */
+/*
+ * The input rows of a tile in shared memory: row r holds samples
+ * clamp(lo + j) of row ry0 + r, j < width, as floats, components
+ * interleaved; null when they do not fit (read from the frame instead).
+ */
+typedef struct RowSegment {
+    const float *f;
+    int lo, width, ry0;
+} RowSegment;
+
 template<typename T>
 static inline __device__ void render_sample(const Deep3DRenderPackArgs &a, int p, int x, int y,
-                                            int *out)
+                                            int *out, const RowSegment *seg)
 {
     const int t = a.chroma[p], w = a.w[p], comps = a.comps[p];
     const Deep3DSampleAxis *s = &a.sample[t];
@@ -67,8 +77,16 @@ static inline __device__ void render_sample(const Deep3DRenderPackArgs &a, int p
 
         mass = d3_add(mass, pt);
         for (int c = 0; c < comps; c++) {
-            float l0 = (float)d3_load<T>(src, a.src_pitch[p], i0, y, comps, c, a.shift);
-            float l1 = (float)d3_load<T>(src, a.src_pitch[p], i1, y, comps, c, a.shift);
+            float l0, l1;
+            if (seg->f) {
+                /* x + s_k and the next sample lie in the segment: its clamp is the frame's */
+                const float *r = seg->f + ((long long)(y - seg->ry0) * seg->width + xs - seg->lo) * comps;
+                l0 = r[c];
+                l1 = r[comps + c];
+            } else {
+                l0 = (float)d3_load<T>(src, a.src_pitch[p], i0, y, comps, c, a.shift);
+                l1 = (float)d3_load<T>(src, a.src_pitch[p], i1, y, comps, c, a.shift);
+            }
             acc[c] = d3_add(acc[c], d3_mul(pt, d3_add(d3_mul(g, l0), d3_mul(f, l1))));
         }
     }
@@ -86,7 +104,8 @@ static inline __device__ void render_sample(const Deep3DRenderPackArgs &a, int p
  * from the tile (deep3d_pack.c: copies keep the container's value, the
  * squeezed means are rounded half up; interleaved layouts: the owner's
  * sample, or the rounded mean where a chroma sample covers both eyes).
- * Shared memory: (TILE_W << half_w) x (TILE_H << half_h) x comps ints.
+ * Shared memory: (TILE_W << half_w) x (TILE_H << half_h) x comps ints, then
+ * the input rows (TILE_H << half_h) x seg_cap x comps floats.
  */
 template<typename T>
 static inline __device__ void render_pack(const Deep3DRenderPackArgs &a)
@@ -112,12 +131,41 @@ static inline __device__ void render_pack(const Deep3DRenderPackArgs &a)
     rw  = DEEP3D_RP_TILE_W << a.half_w;
     rh  = DEEP3D_RP_TILE_H << a.half_h;
 
-    if (a.rendered)
-        for (int i = tid; i < rw * rh; i += nt) {
-            int rx = rx0 + i % rw, ry = ry0 + i / rw;
-            if (rx < w && ry < h)
-                render_sample<T>(a, p, rx, ry, tile + i * comps);
+    /* the input rows the tile's shifts reach, staged in shared memory when the
+     * span of the shift table (read here: convergence=auto writes it on the
+     * device) fits a.seg_cap samples; the decision is the same for every
+     * thread of the block */
+    {
+        const int *si = (const int *)a.shift_int[a.chroma[p]];
+        RowSegment seg = { 0 };
+        int smin = si[0], smax = si[0];
+
+        for (int k = 1; k < a.nb_disp; k++) {
+            smin = min(smin, si[k]);
+            smax = max(smax, si[k]);
         }
+        seg.lo    = rx0 + smin;
+        seg.width = rw + smax - smin + 1;
+        seg.ry0   = ry0;
+        if (a.rendered && seg.width <= a.seg_cap) {
+            float *f = (float *)(tile + rw * rh * comps);
+            const unsigned char *src = (const unsigned char *)a.src[p];
+            for (int i = tid; i < rh * seg.width * comps; i += nt) {
+                int c = i % comps, j = i / comps % seg.width, r = i / comps / seg.width;
+                if (ry0 + r < h)
+                    f[i] = (float)d3_load<T>(src, a.src_pitch[p], d3_clampi(seg.lo + j, 0, w - 1),
+                                             ry0 + r, comps, c, shift);
+            }
+            seg.f = f;
+        }
+        __syncthreads();
+        if (a.rendered)
+            for (int i = tid; i < rw * rh; i += nt) {
+                int rx = rx0 + i % rw, ry = ry0 + i / rw;
+                if (rx < w && ry < h)
+                    render_sample<T>(a, p, rx, ry, tile + i * comps, &seg);
+            }
+    }
     __syncthreads();
 
     x = ox0 + threadIdx.x;

@@ -34,6 +34,9 @@
 /* the render_pack kernel's blocks: output tiles of TILE_W x TILE_H samples */
 #define DEEP3D_RP_TILE_W 32
 #define DEEP3D_RP_TILE_H 8
+/* input row samples per tile row render_pack stages in shared memory: shift
+ * tables spanning more (with the tile's width) are read from the frame */
+#define DEEP3D_RP_SEG_CAP 256
 /* the input kernel's blocks */
 #define DEEP3D_IN_BLOCK_X 32
 #define DEEP3D_IN_BLOCK_Y 8
@@ -101,7 +104,7 @@ typedef struct Deep3DRenderPackArgs {
     int weave;                  ///< 0, or enum Deep3DWeave
     int odd_rendered;           ///< interleaved: the rendered eye owns the odd samples
     int luma_w, luma_h, rendered;   ///< rendered: the rendered eye is shown
-    int pad;
+    int seg_cap;                ///< input row samples per tile row in shared memory
     unsigned long long probs;   ///< planes 0..D of net_h x net_w floats (0 renders nothing)
     int net_w, net_h, nb_disp, pad2;
     unsigned long long shift_int[2], shift_frac[2];     ///< luma, chroma (deep3d_cuda.c)

@@ -254,6 +254,9 @@ void ff_deep3d_cuda_render_pack_args(Deep3DRenderPackArgs *a, const Deep3DCudaTa
     grid[0] = (max_w + DEEP3D_RP_TILE_W - 1) / DEEP3D_RP_TILE_W;
     grid[1] = (max_h + DEEP3D_RP_TILE_H - 1) / DEEP3D_RP_TILE_H;
     grid[2] = a->nb_planes;
+    a->seg_cap = DEEP3D_RP_SEG_CAP;
+    /* the rendered tile (ints), then the input rows (floats) */
     *shared = (DEEP3D_RP_TILE_W << a->half_w) * (DEEP3D_RP_TILE_H << a->half_h) * max_comps *
-              sizeof(int);
+              sizeof(int) + (DEEP3D_RP_TILE_H << a->half_h) * DEEP3D_RP_SEG_CAP * max_comps *
+              sizeof(float);
 }

@@ -228,11 +228,12 @@ static const char *const layout_names[] = {
 };
 
 /* every layout of one format and size; returns the cases compared */
-static void test_render_pack(enum AVPixelFormat fmt, int w, int h, const char *schedule)
+static void test_render_pack(enum AVPixelFormat fmt, int w, int h, const char *schedule,
+                             float strength)
 {
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
     int net_w = 40, net_h = 24, D = 17, cw = AV_CEIL_RSHIFT(w, d->log2_chroma_w);
-    Deep3DRenderParams sel = { net_w, net_h, D, -8, net_w, 1.5f, 2.0f, 0 };
+    Deep3DRenderParams sel = { net_w, net_h, D, -8, net_w, strength, 2.0f, 0 };
     size_t plane = (size_t)net_w * net_h;
     float *probs = av_malloc_array((D + 1) * plane, sizeof(float));
     int32_t si[2][32];
@@ -242,7 +243,7 @@ static void test_render_pack(enum AVPixelFormat fmt, int w, int h, const char *s
     Deep3DRenderPackArgs *a = av_mallocz(sizeof(*a));
     AVFrame *in = random_frame(fmt, w, h), *rend = random_frame(fmt, w, h);
     Deep3DCudaTables t;
-    int cases = 0, bad = 0, refused = 0;
+    int cases = 0, bad = 0, refused = 0, span = 0;
     char first[160] = "";
 
     setenv("D3EMU_SCHEDULE", schedule, 1);
@@ -271,6 +272,10 @@ static void test_render_pack(enum AVPixelFormat fmt, int w, int h, const char *s
             rendered = p.interleave || (swap ? p.has_left : p.has_right);
             ff_deep3d_cuda_shift_table(&sel, w, si[0], sf[0]);
             ff_deep3d_cuda_shift_table(&sel, cw, si[1], sf[1]);
+            /* the luma input row span of a 2:1 squeezed tile: staged in shared memory
+             * up to DEEP3D_RP_SEG_CAP, else read from the frame */
+            span = 2 * DEEP3D_RP_TILE_W + si[0][D - 1] - si[0][0] + 1;
+            span = FFMAX(span, 2 * DEEP3D_RP_TILE_W + si[0][0] - si[0][D - 1] + 1);
             /* the same random picture in both: rows neither path writes (the gap of
              * an alternating layout at an odd height) compare equal unless written */
             cpu = random_frame(fmt, p.out_w, p.pic_h);
@@ -299,8 +304,10 @@ static void test_render_pack(enum AVPixelFormat fmt, int w, int h, const char *s
             av_frame_free(&gpu);
         }
     check(cases > 0 && !bad, "render_pack = CPU render + pack, bit for bit: %s %dx%d, %d layout "
-          "x swap cases (%d refused by the layout), %s schedule%s", d->name, w, h, cases,
-          refused, schedule, first);
+          "x swap cases (%d refused by the layout), %s schedule, strength %g (input rows %s)%s",
+          d->name, w, h, cases, refused, schedule, strength,
+          span <= DEEP3D_RP_SEG_CAP ? "staged in shared memory" : "read from the frame: "
+          "their span exceeds the shared segment", first);
 end:
     ff_deep3d_cuda_tables_free(&t);
     av_frame_free(&in);
@@ -360,11 +367,14 @@ int main(int argc, char **argv)
     }
     test_input(AV_PIX_FMT_NV12, 1920, 1080, 256, 160, 0, AVCOL_SPC_BT709, AVCOL_RANGE_MPEG);
     for (int i = 0; i < FF_ARRAY_ELEMS(formats); i++) {
-        test_render_pack(formats[i], 98, 62, "forward");
-        test_render_pack(formats[i], 97, 61, "forward");
-        test_render_pack(formats[i], 7, 5, "forward");
-        test_render_pack(formats[i], 98, 62, "reverse");
+        test_render_pack(formats[i], 98, 62, "forward", 1.5f);
+        test_render_pack(formats[i], 97, 61, "forward", 1.5f);
+        test_render_pack(formats[i], 7, 5, "forward", 1.5f);
+        test_render_pack(formats[i], 98, 62, "reverse", 1.5f);
     }
-    test_render_pack(AV_PIX_FMT_NV12, 130, 70, "reverse");
+    test_render_pack(AV_PIX_FMT_NV12, 130, 70, "reverse", 1.5f);
+    /* shifts of up to 8 x 60 samples: the input rows do not fit the shared segment */
+    test_render_pack(AV_PIX_FMT_NV12, 200, 62, "forward", 12.0f);
+    test_render_pack(AV_PIX_FMT_P010, 200, 62, "reverse", 12.0f);
     return check_summary();
 }
