@@ -19,7 +19,8 @@
  */
 
 /*
- * Per frame, all on the device's stream: the frame is converted to the
+ * Per frame, all on the filter's own stream (ordered against FFmpeg's by
+ * events; a batch may run as a CUDA graph, deep3d_cuda_graph.c): the frame is converted to the
  * network input (cuda/deep3d_cuda.cu, deep3d_input_*), the network runs
  * (deep3d_cuda_net.c), the rendered eye is drawn by the selection kernel
  * straight into its place in the output frame (or into an eye-sized frame
@@ -27,7 +28,8 @@
  * the other eye. Interleaved rows and anaglyphs take both eyes as frames of
  * the input size and combine them in one kernel; the depth picture is drawn
  * from the probabilities alone. Parameters (weights, shift tables) are the
- * only host to device copies, made once at configuration.
+ * only host to device copies, made once at configuration (and when the user
+ * changes the shift); convergence=auto rewrites the tables on the device.
  */
 
 #include <math.h>
