@@ -91,21 +91,28 @@ static void row_state_init(RowState *st, const Deep3DRenderParams *p, int w, flo
     }
 }
 
-/* Low-res row r of planes 1..D, interpolated to every output column. */
 DEEP3D_VECTOR_CLONES
+static void upsample_c(float *dst, const float *src, ptrdiff_t stride, int nb,
+                       const int32_t *x0, const float *fx, int w, int net_w)
+{
+    for (int k = 0; k < nb; k++) {
+        const float *restrict row = src + k * stride;
+        float *restrict d = dst + (size_t)k * w;
+        for (int x = 0; x < w; x++) {
+            int a = x0[x], b = FFMIN(a + 1, net_w - 1);
+            d[x] = row[a] + fx[x] * (row[b] - row[a]);
+        }
+    }
+}
+
+/* Low-res row r of planes 1..D, interpolated to every output column. */
 static void upsample_row(const RowState *st, const float *probs, int r, float *dst)
 {
     const Deep3DRenderParams *p = st->p;
     size_t plane = (size_t)p->net_w * p->net_h;
 
-    for (int k = 0; k < p->nb_disp; k++) {
-        const float *restrict row = probs + (k + 1) * plane + (size_t)r * p->net_w;
-        float *restrict d = dst + (size_t)k * st->w;
-        for (int x = 0; x < st->w; x++) {
-            int x0 = st->x0[x], x1 = FFMIN(x0 + 1, p->net_w - 1);
-            d[x] = row[x0] + st->fx[x] * (row[x1] - row[x0]);
-        }
-    }
+    st->dsp.upsample(dst, probs + plane + (size_t)r * p->net_w, plane, p->nb_disp,
+                     st->x0, st->fx, st->w, p->net_w);
 }
 
 /* Make hrow[] hold the two low-res rows around output row y. Output rows
@@ -214,7 +221,7 @@ static void store16_c(uint16_t *dst, const float *src, int w, int maxval, int sh
 void ff_deep3d_render_soft_dsp_init(Deep3DSoftDSP *dsp, int cpu_flags)
 {
     *dsp = (Deep3DSoftDSP){
-        .name = "c", .render = render_c,
+        .name = "c", .render = render_c, .upsample = upsample_c,
         .load8 = load8_c, .load16 = load16_c, .store8 = store8_c, .store16 = store16_c,
     };
 #if ARCH_X86

@@ -81,6 +81,13 @@ typedef struct Deep3DSoftDSP {
     const char *name;       ///< "c", "avx2", "avx512"
     /** out[r][x] = sum_k pt_k(x) * (lp[r] shifted by s_k)(x), divided by the mass if set */
     void (*render)(const Deep3DSoftKernel *k);
+    /**
+     * dst[k * w + x] = row_k[x0[x]] + fx[x] * (row_k[x1] - row_k[x0[x]]), x1 =
+     * min(x0[x] + 1, net_w - 1), for the nb rows row_k = src + k * stride of
+     * net_w probabilities: one low-res row of each plane, upsampled
+     */
+    void (*upsample)(float *dst, const float *src, ptrdiff_t stride, int nb,
+                     const int32_t *x0, const float *fx, int w, int net_w);
     /** one-component rows to float and back (rounded, clipped to 0..maxval) */
     void (*load8)(float *dst, const uint8_t *src, int w);
     void (*load16)(float *dst, const uint16_t *src, int w, int shift);

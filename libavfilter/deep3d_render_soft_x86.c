@@ -137,6 +137,54 @@ static void render_##lc(const Deep3DSoftKernel *kn)                             
 #define render_AVX2_n render_avx2_n
 RENDER_ALL(AVX2, avx2)
 
+/*
+ * Upsampling (w >= net_w) reads at most a few neighbouring low-res samples
+ * per block of output columns: one load of 8 from the first, and permutes,
+ * instead of gathers. A block whose samples span more (w < net_w) is
+ * gathered.
+ */
+static TARGET_AVX2 void upsample_avx2(float *dst, const float *src, ptrdiff_t stride, int nb,
+                                      const int32_t *x0, const float *fx, int w, int net_w)
+{
+    const __m256i one = _mm256_set1_epi32(1), last = _mm256_set1_epi32(net_w - 1);
+    int x = 0;
+
+    for (; x + 8 <= w; x += 8) {
+        int base = x0[x];
+        __m256i i0 = _mm256_loadu_si256((const __m256i *)(x0 + x));
+        __m256i i1 = _mm256_min_epi32(_mm256_add_epi32(i0, one), last);
+        __m256 f = _mm256_loadu_ps(fx + x);
+        int span = FFMIN(x0[x + 7] + 1, net_w - 1) - base;
+        if (span < 8) {
+            /* the window's lanes past the row's end are never selected */
+            __m256i win = tail_mask256(net_w - base);
+            __m256i b = _mm256_set1_epi32(base);
+            i0 = _mm256_sub_epi32(i0, b);
+            i1 = _mm256_sub_epi32(i1, b);
+            for (int k = 0; k < nb; k++) {
+                __m256 v = _mm256_maskload_ps(src + k * stride + base, win);
+                __m256 a = _mm256_permutevar8x32_ps(v, i0), c = _mm256_permutevar8x32_ps(v, i1);
+                _mm256_storeu_ps(dst + (size_t)k * w + x,
+                                 _mm256_add_ps(a, _mm256_mul_ps(f, _mm256_sub_ps(c, a))));
+            }
+        } else {
+            for (int k = 0; k < nb; k++) {
+                const float *row = src + k * stride;
+                __m256 a = _mm256_i32gather_ps(row, i0, 4), c = _mm256_i32gather_ps(row, i1, 4);
+                _mm256_storeu_ps(dst + (size_t)k * w + x,
+                                 _mm256_add_ps(a, _mm256_mul_ps(f, _mm256_sub_ps(c, a))));
+            }
+        }
+    }
+    for (; x < w; x++) {
+        int a = x0[x], b = FFMIN(a + 1, net_w - 1);
+        for (int k = 0; k < nb; k++) {
+            const float *row = src + k * stride;
+            dst[(size_t)k * w + x] = row[a] + fx[x] * (row[b] - row[a]);
+        }
+    }
+}
+
 static TARGET_AVX2 void load8_avx2(float *dst, const uint8_t *src, int w)
 {
     int x = 0;
@@ -207,6 +255,8 @@ void render_block_avx512(const Deep3DSoftKernel *kn, int n, int x, __mmask16 m)
         float fs = kn->shift_frac[k];
         __m512 f = _mm512_set1_ps(fs), g = _mm512_set1_ps(1.0f - fs);
         __m512 a = _mm512_maskz_loadu_ps(m, h0), b = _mm512_maskz_loadu_ps(m, h1);
+        _mm_prefetch((const char *)(h0 + 64), _MM_HINT_T0);
+        _mm_prefetch((const char *)(h1 + 64), _MM_HINT_T0);
         __m512 p = _mm512_add_ps(a, _mm512_mul_ps(fy, _mm512_sub_ps(b, a)));
         int si = kn->shift_int[k];
         if (kn->mass)
@@ -238,6 +288,43 @@ static av_always_inline TARGET_AVX512 void render_avx512_n(const Deep3DSoftKerne
 
 #define render_AVX512_n render_avx512_n
 RENDER_ALL(AVX512, avx512)
+
+static TARGET_AVX512 void upsample_avx512(float *dst, const float *src, ptrdiff_t stride, int nb,
+                                          const int32_t *x0, const float *fx, int w, int net_w)
+{
+    const __m512i one = _mm512_set1_epi32(1), last = _mm512_set1_epi32(net_w - 1);
+
+    for (int x = 0; x < w; x += 16) {
+        __mmask16 m = w - x >= 16 ? 0xFFFF : (1u << (w - x)) - 1;
+        int end = x + FFMIN(16, w - x) - 1, base = x0[x];
+        __m512i i0 = _mm512_maskz_loadu_epi32(m, x0 + x);
+        __m512i i1 = _mm512_min_epi32(_mm512_add_epi32(i0, one), last);
+        __m512 f = _mm512_maskz_loadu_ps(m, fx + x);
+        int span = FFMIN(x0[end] + 1, net_w - 1) - base;
+        if (span < 16) {
+            /* the window's lanes past the row's end are never selected */
+            int n = FFMIN(16, net_w - base);
+            __mmask16 win = n >= 16 ? 0xFFFF : (1u << n) - 1;
+            __m512i b = _mm512_set1_epi32(base);
+            i0 = _mm512_sub_epi32(i0, b);
+            i1 = _mm512_sub_epi32(i1, b);
+            for (int k = 0; k < nb; k++) {
+                __m512 v = _mm512_maskz_loadu_ps(win, src + k * stride + base);
+                __m512 a = _mm512_permutexvar_ps(i0, v), c = _mm512_permutexvar_ps(i1, v);
+                _mm512_mask_storeu_ps(dst + (size_t)k * w + x, m,
+                                      _mm512_add_ps(a, _mm512_mul_ps(f, _mm512_sub_ps(c, a))));
+            }
+        } else {
+            for (int k = 0; k < nb; k++) {
+                const float *row = src + k * stride;
+                __m512 a = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, i0, row, 4);
+                __m512 c = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, i1, row, 4);
+                _mm512_mask_storeu_ps(dst + (size_t)k * w + x, m,
+                                      _mm512_add_ps(a, _mm512_mul_ps(f, _mm512_sub_ps(c, a))));
+            }
+        }
+    }
+}
 
 static TARGET_AVX512 void load8_avx512(float *dst, const uint8_t *src, int w)
 {
@@ -290,6 +377,7 @@ void ff_deep3d_render_soft_dsp_init_x86(Deep3DSoftDSP *dsp, int cpu_flags)
     if (cpu_flags & AV_CPU_FLAG_AVX2) {
         dsp->name    = "avx2";
         dsp->render  = render_avx2;
+        dsp->upsample = upsample_avx2;
         dsp->load8   = load8_avx2;
         dsp->load16  = load16_avx2;
         dsp->store8  = store8_avx2;
@@ -299,6 +387,7 @@ void ff_deep3d_render_soft_dsp_init_x86(Deep3DSoftDSP *dsp, int cpu_flags)
     if (cpu_flags & AV_CPU_FLAG_AVX512) {
         dsp->name    = "avx512";
         dsp->render  = render_avx512;
+        dsp->upsample = upsample_avx512;
         dsp->load8   = load8_avx512;
         dsp->load16  = load16_avx512;
         dsp->store8  = store8_avx512;
