@@ -213,10 +213,12 @@ static TARGET_AVX2 void load16_avx2(float *dst, const uint16_t *src, int w, int 
 static TARGET_AVX2 void store8_avx2(uint8_t *dst, const float *src, int w)
 {
     const __m256 half = _mm256_set1_ps(0.5f);
+    const __m256i hi = _mm256_set1_epi32(255);
     int x = 0;
     for (; x + 8 <= w; x += 8) {
-        __m256i v = _mm256_cvttps_epi32(_mm256_add_ps(_mm256_loadu_ps(src + x), half));
-        /* the saturating packs clip to 0..255 */
+        /* clipped above first: the second pack reads its input as signed 16-bit;
+         * the packs' saturation then clips below at 0 */
+        __m256i v = _mm256_min_epi32(_mm256_cvttps_epi32(_mm256_add_ps(_mm256_loadu_ps(src + x), half)), hi);
         __m128i w16 = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
         _mm_storel_epi64((__m128i *)(dst + x), _mm_packus_epi16(w16, w16));
     }
@@ -255,10 +257,11 @@ void render_block_avx512(const Deep3DSoftKernel *kn, int n, int x, __mmask16 m)
         float fs = kn->shift_frac[k];
         __m512 f = _mm512_set1_ps(fs), g = _mm512_set1_ps(1.0f - fs);
         __m512 a = _mm512_maskz_loadu_ps(m, h0), b = _mm512_maskz_loadu_ps(m, h1);
-        _mm_prefetch((const char *)(h0 + 64), _MM_HINT_T0);
-        _mm_prefetch((const char *)(h1 + 64), _MM_HINT_T0);
         __m512 p = _mm512_add_ps(a, _mm512_mul_ps(fy, _mm512_sub_ps(b, a)));
         int si = kn->shift_int[k];
+        /* 17+ rows of probabilities are read side by side: help the prefetcher */
+        _mm_prefetch((const char *)(h0 + 64), _MM_HINT_T0);
+        _mm_prefetch((const char *)(h1 + 64), _MM_HINT_T0);
         if (kn->mass)
             mass = _mm512_add_ps(mass, p);
         for (int r = 0; r < n; r++) {
