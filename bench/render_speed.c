@@ -11,6 +11,8 @@
  * geometry unless given; the cost does not depend on their values.
  *
  * Usage: render_speed [REPS [NET_W NET_H DISP_MIN DISP_MAX DISP_WIDTH]]
+ * Times are the CPU time of the thread (everything runs on it, one job): the
+ * machine is shared, and wall time would count the time slices others take.
  * Prints one line per size, design and version: "SIZE DESIGN ISA median_ms min_ms".
  * Run by bench/render_speed.sh.
  */
@@ -19,17 +21,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "libavfilter/deep3d_render.h"
 #include "libavutil/cpu.h"
 #include "libavutil/frame.h"
 #include "libavutil/mem.h"
-#include "libavutil/time.h"
 
 static void run_serial(void *opaque, Deep3DJobFunc *job, void *arg, int nb_jobs)
 {
     for (int i = 0; i < nb_jobs; i++)
         job(arg, i, nb_jobs);
+}
+
+static double thread_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -142,7 +151,7 @@ int main(int argc, char **argv)
                     continue;
                 }
                 for (int i = -2; i < reps; i++) {   /* two warm-up frames */
-                    int64_t t0 = av_gettime_relative();
+                    double t0 = thread_ms();
                     if (design == 0) {
                         ff_deep3d_render_eye(r, out, in, probs, &sel);
                         ff_deep3d_render_pack(r, NULL, out, in);
@@ -150,7 +159,7 @@ int main(int argc, char **argv)
                         two_pass(&sel, &pack, probs, out, in, eye, scratch);
                     }
                     if (i >= 0)
-                        t[i] = (av_gettime_relative() - t0) / 1000.0;
+                        t[i] = thread_ms() - t0;
                 }
                 qsort(t, reps, sizeof(*t), cmp_double);
                 printf("%dx%d %s %s %.3f %.3f\n", w, h, design ? "two-pass" : "one-pass",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The selection layer and the packing alone, on one core (bench/render_speed.c):
-# ms per yuv420p frame to full side-by-side at 960x540 and 1920x1080, for each
+# CPU ms of the one thread per yuv420p frame to full side-by-side at 960x540 and 1920x1080, for each
 # kernel version this CPU runs (c, avx2, avx512) and for the one-pass renderer
 # against render-then-pack, medians of REPS frames; the whole program is run
 # RUNS times and the medians of its medians reported (other processes share
@@ -39,11 +39,11 @@ out=$TOP/bench/results/render-speed-$(hostname)-$(date -u +%Y-%m-%d-%H%M).md
     echo "- load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (other processes share the cores)"
     rev=$(cd "$TOP" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
     echo "- build: $rev; command: \`bench/render_speed.sh\` (REPS=$REPS frames per run, RUNS=$RUNS runs)"
-    echo "- yuv420p to sbsl (2W x H), built-in model's geometry (256x160, 17 disparity planes), random probabilities; one job (one core)"
+    echo "- yuv420p to sbsl (2W x H), built-in model's geometry (256x160, 17 disparity planes), random probabilities; one job (one core); CPU time of the thread (CLOCK_THREAD_CPUTIME_ID), not wall time: the machine is shared"
     echo "- c: deep3d_render_soft.c's kernel (the compiler's AVX-512/AVX2 clones, as before); avx2, avx512: the intrinsics of deep3d_render_soft_x86.c"
     echo "- one-pass: the filter (render and pack in one pass); two-pass: render a full eye frame, then pack it (the design before)"
     echo
-    echo "| input | design | kernel | ms per frame (median of $RUNS run medians) | fastest frame ms |"
+    echo "| input | design | kernel | CPU ms per frame (median of $RUNS run medians) | fastest frame, CPU ms |"
     echo "| --- | --- | --- | --- | --- |"
     awk '{ print $1, $2, $3 }' "$WORK/render_speed.txt" | awk '!seen[$0]++' | while read -r size design isa; do
         med=$(awk -v s="$size" -v d="$design" -v i="$isa" '$1 == s && $2 == d && $3 == i { print $4 }' \

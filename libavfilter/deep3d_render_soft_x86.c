@@ -244,49 +244,60 @@ static TARGET_AVX2 void store16_avx2(uint16_t *dst, const float *src, int w, int
 
 /* ---- AVX-512 ---- */
 
+/* Columns [x, x + 16 * nv) (lanes of m in the last vector), n rows. */
 static av_always_inline TARGET_AVX512
-void render_block_avx512(const Deep3DSoftKernel *kn, int n, int x, __mmask16 m)
+void render_block_avx512(const Deep3DSoftKernel *kn, int n, int nv, int x, __mmask16 m)
 {
     const __m512 fy = _mm512_set1_ps(kn->fy);
     const float *h0 = kn->hrow[0] + x, *h1 = kn->hrow[1] + x;
-    __m512 acc[DEEP3D_RENDER_MAX_ROWS], mass = _mm512_setzero_ps();
+    __m512 acc[DEEP3D_RENDER_MAX_ROWS][2], mass[2] = { _mm512_setzero_ps(), _mm512_setzero_ps() };
 
     for (int r = 0; r < n; r++)
-        acc[r] = _mm512_setzero_ps();
+        for (int v = 0; v < nv; v++)
+            acc[r][v] = _mm512_setzero_ps();
     for (int k = 0; k < kn->nb_disp; k++, h0 += kn->w, h1 += kn->w) {
         float fs = kn->shift_frac[k];
         __m512 f = _mm512_set1_ps(fs), g = _mm512_set1_ps(1.0f - fs);
-        __m512 a = _mm512_maskz_loadu_ps(m, h0), b = _mm512_maskz_loadu_ps(m, h1);
-        __m512 p = _mm512_add_ps(a, _mm512_mul_ps(fy, _mm512_sub_ps(b, a)));
         int si = kn->shift_int[k];
         /* 17+ rows of probabilities are read side by side: help the prefetcher */
         _mm_prefetch((const char *)(h0 + 64), _MM_HINT_T0);
         _mm_prefetch((const char *)(h1 + 64), _MM_HINT_T0);
-        if (kn->mass)
-            mass = _mm512_add_ps(mass, p);
-        for (int r = 0; r < n; r++) {
-            const float *l = kn->lp[r] + x + si;
-            __m512 v = _mm512_add_ps(_mm512_mul_ps(g, _mm512_maskz_loadu_ps(m, l)),
-                                     _mm512_mul_ps(f, _mm512_maskz_loadu_ps(m, l + 1)));
-            acc[r] = _mm512_add_ps(acc[r], _mm512_mul_ps(p, v));
+        for (int v = 0; v < nv; v++) {
+            __mmask16 mv = v == nv - 1 ? m : 0xFFFF;
+            __m512 a = _mm512_maskz_loadu_ps(mv, h0 + 16 * v), b = _mm512_maskz_loadu_ps(mv, h1 + 16 * v);
+            __m512 p = _mm512_add_ps(a, _mm512_mul_ps(fy, _mm512_sub_ps(b, a)));
+            if (kn->mass)
+                mass[v] = _mm512_add_ps(mass[v], p);
+            for (int r = 0; r < n; r++) {
+                const float *l = kn->lp[r] + x + 16 * v + si;
+                __m512 t = _mm512_add_ps(_mm512_mul_ps(g, _mm512_maskz_loadu_ps(mv, l)),
+                                         _mm512_mul_ps(f, _mm512_maskz_loadu_ps(mv, l + 1)));
+                acc[r][v] = _mm512_add_ps(acc[r][v], _mm512_mul_ps(p, t));
+            }
         }
     }
-    if (kn->mass) {
-        __mmask16 pos = _mm512_cmp_ps_mask(mass, _mm512_setzero_ps(), _CMP_GT_OQ);
+    for (int v = 0; v < nv; v++) {
+        __mmask16 mv = v == nv - 1 ? m : 0xFFFF;
+        if (kn->mass) {
+            __mmask16 pos = _mm512_cmp_ps_mask(mass[v], _mm512_setzero_ps(), _CMP_GT_OQ);
+            for (int r = 0; r < n; r++)
+                acc[r][v] = _mm512_mask_div_ps(acc[r][v], pos, acc[r][v], mass[v]);
+        }
         for (int r = 0; r < n; r++)
-            acc[r] = _mm512_mask_div_ps(acc[r], pos, acc[r], mass);
+            _mm512_mask_storeu_ps(kn->out[r] + x + 16 * v, mv, acc[r][v]);
     }
-    for (int r = 0; r < n; r++)
-        _mm512_mask_storeu_ps(kn->out[r] + x, m, acc[r]);
 }
 
 static av_always_inline TARGET_AVX512 void render_avx512_n(const Deep3DSoftKernel *kn, int n)
 {
-    int x = 0;
-    for (; x + 16 <= kn->w; x += 16)
-        render_block_avx512(kn, n, x, 0xFFFF);
-    if (x < kn->w)
-        render_block_avx512(kn, n, x, (1u << (kn->w - x)) - 1);
+    /* few rows: two vectors per step (more work per probability broadcast
+     * and per cache line pair); the accumulators must fit the 32 registers */
+    int nv = n <= 4 ? 2 : 1, x = 0;
+
+    for (; x + 16 * nv <= kn->w; x += 16 * nv)
+        render_block_avx512(kn, n, nv, x, 0xFFFF);
+    for (; x < kn->w; x += 16)
+        render_block_avx512(kn, n, 1, x, kn->w - x >= 16 ? 0xFFFF : (1u << (kn->w - x)) - 1);
 }
 
 #define render_AVX512_n render_avx512_n
