@@ -31,6 +31,7 @@
  */
 
 #include "libavutil/common.h"
+#include "libavutil/cpu.h"
 #include "libavutil/error.h"
 #include "libavutil/mem.h"
 #include "libavutil/pixdesc.h"
@@ -148,6 +149,12 @@ int ff_deep3d_render_init(Deep3DRender **pr, void *log_ctx, const Deep3DRenderCo
         r->eye->height = r->pack.in_h;
         if ((ret = av_frame_get_buffer(r->eye, 0)) < 0)
             goto fail;
+    }
+    if (cfg->render == DEEP3D_RENDER_SOFT) {
+        Deep3DSoftDSP dsp;
+        ff_deep3d_render_soft_dsp_init(&dsp, av_get_cpu_flags());
+        av_log(log_ctx, AV_LOG_VERBOSE, "selection layer: %s kernels, %s\n", dsp.name,
+               one_pass(r) ? "rendered and packed in one pass" : "eye frame, then mixed");
     }
     *pr = r;
     return 0;
