@@ -41,6 +41,8 @@
 
 #include "deep3d_render_soft.h"
 
+/* compilers that take target attributes and have every intrinsic used here;
+ * elsewhere the C version runs */
 #if ARCH_X86_64 && (defined(__GNUC__) || defined(__clang__)) && \
     (!defined(__clang__) || __clang_major__ >= 8) && \
     (defined(__clang__) || __GNUC__ >= 9)
