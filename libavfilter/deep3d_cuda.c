@@ -19,17 +19,21 @@
  */
 
 /*
- * Per batch, all on the device's stream: the frames are converted to the
- * network input in one launch (cuda/deep3d_cuda.cu, deep3d_input_*, with the
- * tap tables of deep3d_cuda_tables.c), the network runs (deep3d_cuda_net.c).
- * Per frame: with the soft renderer, every stereo layout is one render_pack
- * launch that draws the rendered eye into shared memory and writes both eyes
- * to the output frame. render=hard draws its eye straight into its place in
- * the output frame (or into an eye-sized frame first when the layout squeezes
- * or interleaves the eyes), and the packing kernel places the other eye.
- * Anaglyphs take both eyes as frames of the input size and combine them in
- * one kernel; the depth picture is drawn from the probabilities alone. Parameters (weights, shift tables) are the
- * only host to device copies, made once at configuration.
+ * Per batch, all on the filter's own stream (ordered against FFmpeg's by
+ * events; a batch may run as a CUDA graph, deep3d_cuda_graph.c): the frames
+ * are converted to the network input in one launch (cuda/deep3d_cuda.cu,
+ * deep3d_input_*, with the tap tables of deep3d_cuda_tables.c), the network
+ * runs (deep3d_cuda_net.c). Per frame: with the soft renderer, every stereo
+ * layout is one render_pack launch that draws the rendered eye into shared
+ * memory and writes both eyes to the output frame. render=hard draws its eye
+ * straight into its place in the output frame (or into an eye-sized frame
+ * first when the layout squeezes or interleaves the eyes), and the packing
+ * kernel places the other eye. Anaglyphs take both eyes as frames of the
+ * input size and combine them in one kernel; the depth picture is drawn from
+ * the probabilities alone. Parameters (weights, shift tables, the frame
+ * kernels' tables) are the only host to device copies, made once at
+ * configuration (and when the user changes the shift); convergence=auto
+ * rewrites the shift tables on the device.
  */
 
 #include <math.h>
@@ -269,8 +273,9 @@ static int upload_params(Deep3DCuda *c)
     memcpy(host + 16 * D, kc, sizeof(kc));
     if (!c->params && (ret = dev_alloc(c, &c->params, bytes, "the shift tables")) < 0)
         return ret;
-    ret = CHECK_CU(c->cu->cuMemcpyHtoD(c->params, host, bytes));
-    if (ret < 0)
+    /* on our stream (non-blocking: it would not wait for a legacy-stream copy) */
+    if ((ret = CHECK_CU(c->cu->cuMemcpyHtoDAsync(c->params, host, bytes, c->stream))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuStreamSynchronize(c->stream))) < 0)
         return ret;
     c->shift_int[0]  = c->params;
     c->shift_frac[0] = c->params + 4 * D;
@@ -938,7 +943,9 @@ static int anaglyph_params(Deep3DCuda *c)
     host[27] = k->y_off; host[28] = k->y_mul; host[29] = k->c_off; host[30] = k->c_mul;
     host[31] = k->crv;   host[32] = k->cgu;   host[33] = k->cgv;   host[34] = k->cbu;
     if ((ret = CHECK_CU(c->cu->cuStreamSynchronize(c->stream))) < 0 ||
-        (ret = CHECK_CU(c->cu->cuMemcpyHtoD(c->anaglyph_params, host, sizeof(host)))) < 0)
+        (ret = CHECK_CU(c->cu->cuMemcpyHtoDAsync(c->anaglyph_params, host, sizeof(host),
+                                                 c->stream))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuStreamSynchronize(c->stream))) < 0)
         return ret;
     c->mix_colorspace = c->colorspace;
     c->mix_range      = c->color_range;
@@ -1173,7 +1180,9 @@ static int run_graphed(Deep3DCuda *c, AVFrame *const *out, AVFrame *const *in, i
     if (c->graphs && (ret = graph_ready(c, in, nb)) != 0) {
         if (ret < 0)
             return ret;
-        c->graph_run = ff_deep3d_cuda_graphs_begin(c->graphs, c->stream, nb);
+        if ((ret = ff_deep3d_cuda_graphs_begin(c->graphs, c->stream, nb)) < 0)
+            return ret;
+        c->graph_run = ret;
     }
     if (c->graph_run == DEEP3D_GRAPH_PLAIN)
         goto plain;

@@ -37,6 +37,9 @@ static void graph_load(Deep3DCudaDriver *drv)
     g->cuStreamBeginCapture   = (tcuStreamBeginCapture_v2 *)dlsym(drv->lib, "cuStreamBeginCapture_v2");
     g->cuStreamEndCapture     = (tcuStreamEndCapture *)dlsym(drv->lib, "cuStreamEndCapture");
     g->cuStreamGetCaptureInfo = (tcuStreamGetCaptureInfo_v2 *)dlsym(drv->lib, "cuStreamGetCaptureInfo_v2");
+    if (!g->cuStreamGetCaptureInfo)
+        g->cuStreamGetCaptureInfo_v3 =
+            (tcuStreamGetCaptureInfo_v3 *)dlsym(drv->lib, "cuStreamGetCaptureInfo_v3");
     g->cuGraphInstantiate     = (tcuGraphInstantiateWithFlags *)dlsym(drv->lib, "cuGraphInstantiateWithFlags");
     g->cuGraphLaunch          = (tcuGraphLaunch *)dlsym(drv->lib, "cuGraphLaunch");
     g->cuGraphExecKernelNodeSetParams =
@@ -47,7 +50,8 @@ static void graph_load(Deep3DCudaDriver *drv)
     g->cuGraphExecDestroy     = (tcuGraphExecDestroy *)dlsym(drv->lib, "cuGraphExecDestroy");
     g->cuGraphDestroy         = (tcuGraphDestroy *)dlsym(drv->lib, "cuGraphDestroy");
     drv->has_graphs = g->cuStreamBeginCapture && g->cuStreamEndCapture &&
-                      g->cuStreamGetCaptureInfo && g->cuGraphInstantiate && g->cuGraphLaunch &&
+                      (g->cuStreamGetCaptureInfo || g->cuStreamGetCaptureInfo_v3) &&
+                      g->cuGraphInstantiate && g->cuGraphLaunch &&
                       g->cuGraphExecKernelNodeSetParams && g->cuGraphExecDestroy &&
                       g->cuGraphDestroy;
 }

@@ -67,6 +67,11 @@ typedef CUresult CUDAAPI tcuStreamGetCaptureInfo_v2(CUstream s, int *status, uin
                                                     Deep3DCuGraph *graph,
                                                     const Deep3DCuGraphNode **deps,
                                                     size_t *nb_deps);
+/* the same with edge data (CUDA 12.3 and later), for a driver without _v2 */
+typedef CUresult CUDAAPI tcuStreamGetCaptureInfo_v3(CUstream s, int *status, uint64_t *id,
+                                                    Deep3DCuGraph *graph,
+                                                    const Deep3DCuGraphNode **deps,
+                                                    const void **edges, size_t *nb_deps);
 typedef CUresult CUDAAPI tcuGraphInstantiateWithFlags(Deep3DCuGraphExec *exec,
                                                       Deep3DCuGraph graph,
                                                       unsigned long long flags);
@@ -80,7 +85,8 @@ typedef CUresult CUDAAPI tcuGraphDestroy(Deep3DCuGraph graph);
 typedef struct Deep3DCudaGraphApi {
     tcuStreamBeginCapture_v2        *cuStreamBeginCapture;
     tcuStreamEndCapture             *cuStreamEndCapture;
-    tcuStreamGetCaptureInfo_v2      *cuStreamGetCaptureInfo;
+    tcuStreamGetCaptureInfo_v2      *cuStreamGetCaptureInfo;     ///< or NULL and:
+    tcuStreamGetCaptureInfo_v3      *cuStreamGetCaptureInfo_v3;
     tcuGraphInstantiateWithFlags    *cuGraphInstantiate;
     tcuGraphLaunch                  *cuGraphLaunch;
     tcuGraphExecKernelNodeSetParams *cuGraphExecKernelNodeSetParams;

@@ -116,11 +116,13 @@ int ff_deep3d_cuda_graphs_begin(Deep3DCudaGraphs *g, CUstream stream, int nb)
         g->failure  = NULL;
         sg->nb_nodes = 0;
         r = g->api->cuStreamBeginCapture(stream, DEEP3D_CU_CAPTURE_THREAD_LOCAL);
-        if (r == CUDA_SUCCESS)
+        if (r == CUDA_SUCCESS) {
             g->run = DEEP3D_GRAPH_CAPTURE;
-        else
-            g->failure = error_name(g, r);
-        break;
+            break;
+        }
+        /* this size stays plain */
+        g->failure = error_name(g, r);
+        return ff_deep3d_cuda_graphs_end(g, stream, 0) < 0 ? AVERROR_EXTERNAL : g->run;
     case SIZE_READY:
         g->run = DEEP3D_GRAPH_REPLAY;
         g->next_node = 0;
@@ -146,7 +148,9 @@ static int capture_launch(Deep3DCudaGraphs *g, CUstream stream, CUfunction f,
     r = g->cu->cuLaunchKernel(f, p->grid_x, p->grid_y, p->grid_z, p->block_x, p->block_y,
                               p->block_z, p->shared, stream, p->params, NULL);
     if (r == CUDA_SUCCESS)
-        r = g->api->cuStreamGetCaptureInfo(stream, &status, NULL, NULL, &deps, &nb_deps);
+        r = g->api->cuStreamGetCaptureInfo ?
+            g->api->cuStreamGetCaptureInfo(stream, &status, NULL, NULL, &deps, &nb_deps) :
+            g->api->cuStreamGetCaptureInfo_v3(stream, &status, NULL, NULL, &deps, NULL, &nb_deps);
     if (r != CUDA_SUCCESS || status != DEEP3D_CU_CAPTURE_ACTIVE || nb_deps != 1) {
         g->failure = r != CUDA_SUCCESS ? error_name(g, r) : "the launch is not the only "
                      "dependency of the captured stream";

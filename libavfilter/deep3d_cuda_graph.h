@@ -54,7 +54,9 @@ int ff_deep3d_cuda_graphs_init(Deep3DCudaGraphs **g, void *log_ctx, CudaFunction
 
 /**
  * Begin a batch of nb frames on stream: the way it runs (enum
- * Deep3DCudaGraphRun); a capture has begun when DEEP3D_GRAPH_CAPTURE.
+ * Deep3DCudaGraphRun); a capture has begun when DEEP3D_GRAPH_CAPTURE. A
+ * capture that cannot begin leaves the size plain (logged), or is an error
+ * (< 0) with DEEP3D_CUDA_GRAPH_ON.
  */
 int ff_deep3d_cuda_graphs_begin(Deep3DCudaGraphs *g, CUstream stream, int nb);
 

@@ -333,8 +333,11 @@ static int upload_weights(Deep3DCudaNet *net)
         goto end;
     }
     place_weights(net, &u, tmp);
-    /* model parameters, not frame data: copied once */
-    ret = CHECK_CU(net->cu->cuMemcpyHtoD(net->weights, u.host, u.used));
+    /* model parameters, not frame data: copied once, on the filter's stream (a
+     * non-blocking stream does not wait for the legacy one's copies) */
+    ret = CHECK_CU(net->cu->cuMemcpyHtoDAsync(net->weights, u.host, u.used, net->stream));
+    if (ret >= 0)
+        ret = CHECK_CU(net->cu->cuStreamSynchronize(net->stream));
 end:
     av_free(u.host);
     av_free(tmp);

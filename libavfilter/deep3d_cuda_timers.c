@@ -191,9 +191,11 @@ void ff_deep3d_cuda_timers_log(Deep3DCudaTimers *t, void *log_ctx)
            t->unread ? ", some batches unreadable" : "");
     if (t->whole)
         av_log(log_ctx, AV_LOG_VERBOSE, "GPU stages: %"PRId64" batches ran as CUDA graphs, "
-               "timed as a whole (total only; cuda_graph=off times each stage)\n", t->whole);
+               "timed as a whole: the total only (cuda_graph=off times each stage)\n", t->whole);
     for (int k = 0; k < DEEP3D_STAGE_NB; k++)
-        av_log(log_ctx, AV_LOG_VERBOSE, "GPU stage %-9s mean %9.1f us, p99 %9.1f us\n",
+        /* with graphs, the stages hold the few plain batches only (warm-up): not shown */
+        if (!t->whole || k == DEEP3D_STAGE_TOTAL)
+            av_log(log_ctx, AV_LOG_VERBOSE, "GPU stage %-9s mean %9.1f us, p99 %9.1f us\n",
                stage_names[k], ff_deep3d_stats_mean(&t->stats[k]),
                ff_deep3d_stats_percentile(&t->stats[k], 99));
 }

@@ -74,7 +74,7 @@ typedef struct Deep3DSourceDeviceConfig {
 /**
  * A source's engine on the GPU (optional): it takes the pictures the GPU
  * path converted (its own input kernel, the same conversion as
- * deep3d_input.c) and queues its work on the device's stream; nothing is
+ * deep3d_input.c) and queues its work on the GPU path's stream; nothing is
  * synchronised or copied to the host.
  */
 typedef struct Deep3DSourceDeviceOps {
@@ -83,7 +83,10 @@ typedef struct Deep3DSourceDeviceOps {
     int (*probe)(void *log_ctx, const Deep3DSourceDeviceConfig *cfg);
     /** Load the runtime (cuDNN, ...), upload the weights, allocate for cfg->batch frames. */
     int (*init)(Deep3DSource *src, void *log_ctx, const Deep3DSourceDeviceConfig *cfg);
-    /** image: nb x 3 x in_h x in_w floats, probs: nb x nb_prob x in_h x in_w (device addresses). */
+    /** image: nb x 3 x in_h x in_w floats, probs: nb x nb_prob x in_h x in_w (device addresses).
+     *  Only asynchronous work on the stream, the same for the same addresses and nb, and
+     *  no state kept on the host: it may be captured into a CUDA graph, which later batches
+     *  replay without calling it (deep3d_cuda_graph.h). */
     int (*run)(Deep3DSource *src, uint64_t image, uint64_t probs, int nb);
     /** The runtime and the arithmetic, e.g. "cuDNN 9.19.0, fp16 NHWC (auto: ...)". */
     void (*describe)(const Deep3DSource *src, char *buf, size_t size);

@@ -260,6 +260,7 @@ static void test_capture_rules(void)
     float rows[1] = { 1 }, *rp = rows, levels = 1, scenecut = 0.5f;
     double denom = 1, dist = 0, *dp = &dist;
     void *args[] = { &rp, &nb, &denom, &levels, &scenecut, &measure, &cp, &dp };
+    CUresult r;
     struct { void *func; unsigned g[7]; void **params, **extra; void *kern, *ctx; } np;
     float ms;
 
@@ -296,7 +297,8 @@ static void test_capture_rules(void)
               "a clean capture ends and instantiates");
         check(EventElapsed(&ms, ev0, ev1) != 0, "events recorded in a capture have no time");
         rows[0] = 3;
-        check(GraphLaunch(exec, s) == 0 && dist == 3 && cut == 1,
+        r = GraphLaunch(exec, s);
+        check(r == 0 && dist == 3 && cut == 1,
               "the graph runs the captured launch with the captured arguments (distance %g)", dist);
         /* new arguments: another rows buffer */
         {
@@ -308,7 +310,8 @@ static void test_capture_rules(void)
             check(SetParams(exec, node, &np) == 0 && dist == 3,
                   "a kernel node takes new arguments (nothing runs)");
             rp2 = rows; /* the values were copied at the update */
-            check(GraphLaunch(exec, s) == 0 && dist == 0.25 && cut == 0,
+            r = GraphLaunch(exec, s);
+            check(r == 0 && dist == 0.25 && cut == 0,
                   "the replay uses the new arguments, copied when set (distance %g)", dist);
             np.func = other;
             check(SetParams(exec, node, &np) != 0, "a kernel node refuses another function");
