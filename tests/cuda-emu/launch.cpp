@@ -44,11 +44,16 @@ thread_local d3emu_dim3 d3emu_block_idx, d3emu_block_dim, d3emu_thread_idx, d3em
 
 namespace {
 
+/* Each fiber's stack, above a guard page (an overflow faults instead of
+ * writing into a neighbour). The kernels' frames are small; ASan's are
+ * larger, and its swapcontext clears the shadow of the whole stack on every
+ * switch, so it is kept to what they need. */
 #ifdef D3EMU_ASAN
-const size_t STACK = 1 << 20;       /* ASan's frames are larger */
-#else
 const size_t STACK = 256 << 10;
+#else
+const size_t STACK = 128 << 10;
 #endif
+const size_t GUARD = 4096;
 
 struct Fiber {
     ucontext_t ctx;
@@ -70,6 +75,31 @@ struct Block {
     const void *sched_bottom;       /* ASan: the scheduler's stack */
     size_t sched_size;
 };
+
+/* Fiber stacks, kept from launch to launch on this host thread (mapping and
+ * unmapping 256 of them per launch dominated the run time, under ASan most). */
+struct StackPool {
+    std::vector<void *> stacks;
+    ~StackPool()
+    {
+        for (void *s : stacks)
+            munmap((char *)s - GUARD, GUARD + STACK);
+    }
+    void *get(size_t i)
+    {
+        while (stacks.size() <= i) {
+            char *s = (char *)mmap(nullptr, GUARD + STACK, PROT_READ | PROT_WRITE,
+                                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+            if (s == MAP_FAILED || mprotect(s, GUARD, PROT_NONE)) {
+                fprintf(stderr, "d3emu: no memory for the fibers' stacks\n");
+                abort();
+            }
+            stacks.push_back(s + GUARD);
+        }
+        return stacks[i];
+    }
+};
+thread_local StackPool stack_pool;
 
 thread_local Block *blk;            /* a cooperative block being run, else null */
 thread_local const D3EmuKernel *running;
@@ -225,12 +255,7 @@ int d3emu_run(const D3EmuKernel *k, unsigned gx, unsigned gy, unsigned gz,
                 for (unsigned tx = 0; tx < bx; tx++, i++) {
                     Fiber &f = b.fibers[i];
                     f.tid = { tx, ty, tz };
-                    f.stack = mmap(nullptr, STACK, PROT_READ | PROT_WRITE,
-                                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-                    if (f.stack == MAP_FAILED) {
-                        fprintf(stderr, "d3emu: no memory for the fibers of %s\n", k->name);
-                        abort();
-                    }
+                    f.stack = stack_pool.get(i);
                 }
     }
     for (unsigned z = 0; z < gz; z++)
@@ -258,8 +283,6 @@ int d3emu_run(const D3EmuKernel *k, unsigned gx, unsigned gy, unsigned gz,
                 free(block_shared);
                 block_shared = nullptr;
             }
-    for (Fiber &f : b.fibers)
-        munmap(f.stack, STACK);
     running = nullptr;
     return 0;
 }
