@@ -110,8 +110,8 @@ struct Deep3DCuda {
     CUfunction interleave, depth_pic, anaglyph, anaglyph_chroma;
     CUfunction scene_rows, scene_decide, smooth, expected, dilate, hard;
     CUfunction render_pack;     ///< the soft renderer packing both eyes (stereo layouts)
-    Deep3DCudaTables tables;    ///< the input taps and sampling positions, on the device at
-    CUdeviceptr tables_dev;     ///< tables_dev
+    Deep3DCudaTables tables;    ///< the input taps and sampling positions (axes: in tables_dev)
+    CUdeviceptr tables_dev;     ///< their device copy, made at init
     CUfunction conv_hist_k, conv_decide_k;
     Deep3DCudaDriver drv;       ///< event timing and pinned memory
     Deep3DCudaTimers *timers;   ///< per-stage GPU times; NULL below verbose level
