@@ -104,7 +104,7 @@ struct Deep3DCuda {
     CUfunction input, select, pack_eye;     ///< for this format's sample container
     CUfunction interleave, depth_pic, anaglyph, anaglyph_chroma;
     CUfunction scene_rows, scene_decide, smooth, expected, dilate, hard;
-    CUfunction conv_hist_k, conv_decide_k;
+    CUfunction conv_histogram, conv_decision;
     Deep3DCudaDriver drv;       ///< event timing and pinned memory
     Deep3DCudaTimers *timers;   ///< per-stage GPU times; NULL below verbose level
 
@@ -315,8 +315,8 @@ static int load_kernels(Deep3DCuda *c)
         (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->smooth, c->module, "deep3d_smooth"))) < 0 ||
         (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->expected, c->module, "deep3d_expected"))) < 0 ||
         (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->dilate, c->module, "deep3d_dilate"))) < 0 ||
-        (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->conv_hist_k, c->module, "deep3d_conv_hist"))) < 0 ||
-        (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->conv_decide_k, c->module, "deep3d_conv_decide"))) < 0)
+        (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->conv_histogram, c->module, "deep3d_conv_hist"))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->conv_decision, c->module, "deep3d_conv_decide"))) < 0)
         return ret;
     snprintf(name, sizeof(name), "deep3d_interleave_%s", suffix);
     if ((ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->interleave, c->module, name))) < 0)
@@ -809,8 +809,8 @@ static int run_temporal(Deep3DCuda *c, const AVFrame *in, int f)
                               &dmin, &dmax, &dw, &D, &lw, &cw, &tables, &hard_kc, &conv };
 
         ff_deep3d_temporal_conv_consts(c->temporal, strength, &kc);
-        if ((ret = launch_1d(c, c->conv_hist_k, npix, hist_args)) < 0 ||
-            (ret = launch_1d(c, c->conv_decide_k, 1, dec_args)) < 0)
+        if ((ret = launch_1d(c, c->conv_histogram, npix, hist_args)) < 0 ||
+            (ret = launch_1d(c, c->conv_decision, 1, dec_args)) < 0)
             return ret;
     }
     return 0;
