@@ -275,14 +275,14 @@ done
 # ablations of the temporal steps (default: smooth=8, scenecut=20)
 filter ablate-scenecut0 "$FRAMES_COMPACT" "model=$CM:mode=sbs:scenecut=0"
 filter ablate-smooth0-scenecut0 "$FRAMES_COMPACT" "model=$CM:mode=sbs:smooth=0:scenecut=0"
+# software decoding, deep3d with device=auto: the filter uploads and downloads each frame
+bench upload-compact -i "$clip" -an -frames:v "$FRAMES_ORIGINAL" -vf "deep3d=model=$CM:mode=sbs" -f null -
 # CUDA graphs off (plain launches, per-stage timers): the graphs' gain, and where the time goes
 for r in "compact auto 1 $FRAMES_COMPACT" "compact auto 8 $FRAMES_COMPACT" "original fp16 8 $FRAMES_ORIGINAL"; do
     set -- $r
     m=$CM; [ "$1" = original ] && m=$OM
     filter "graphoff-$1-$2-b$3" "$4" "model=$m:mode=sbs:precision=$2:batch=$3:cuda_graph=off"
 done
-# software decoding, deep3d with device=auto: the filter uploads and downloads each frame
-bench upload-compact -i "$clip" -an -frames:v "$FRAMES_ORIGINAL" -vf "deep3d=model=$CM:mode=sbs" -f null -
 
 # ---- 4. summary ----
 val() { awk -F'\t' -v r="$1" -v c="$2" '$1 == r { print $c }' "$RESULTS"; }
