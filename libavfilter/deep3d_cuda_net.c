@@ -66,7 +66,7 @@ typedef struct Conv {
     size_t workspace;
     size_t find_workspace;      ///< the most any usable algorithm wants (for the timed search)
     CUdeviceptr w;
-    /* fp32 convolutions with bias and ReLU: one cudnnConvolutionBiasActivationForward */
+    /* convolutions with bias and ReLU: one cudnnConvolutionBiasActivationForward */
     int fused;
     cudnnTensorDescriptor_t bias_desc;
 } Conv;
@@ -157,6 +157,29 @@ static CUdeviceptr put(Upload *u, const float *src, size_t n, size_t n_pad)
         memcpy(u->host + u->used, src, n * sizeof(float));
     u->used += FFALIGN(FFMAX(n, n_pad) * sizeof(float), ALIGN_BYTES);
     return at;
+}
+
+/* n parameters rounded to half, then zeros up to n_pad. */
+static CUdeviceptr put_half(Upload *u, const float *src, size_t n, size_t n_pad)
+{
+    CUdeviceptr at = u->base + u->used;
+    if (u->host)
+        for (size_t i = 0; i < n; i++)
+            ((uint16_t *)(u->host + u->used))[i] = ff_deep3d_float_to_half(src[i]);
+    u->used += FFALIGN(FFMAX(n, n_pad) * sizeof(uint16_t), ALIGN_BYTES);
+    return at;
+}
+
+/*
+ * Convolutions and FC layers with bias and ReLU, not accumulating into a sum,
+ * run as one cudnnConvolutionBiasActivationForward where this cuDNN has it.
+ */
+static int fusable(const Deep3DCudaNet *net, const Deep3DLayer *l)
+{
+    const Deep3DCudnn *dnn = net->dnn;
+    return (l->op == DEEP3D_OP_CONV || l->op == DEEP3D_OP_FC) && l->relu && !l->accumulate &&
+           dnn->cudnnConvolutionBiasActivationForward && dnn->cudnnCreateActivationDescriptor &&
+           dnn->cudnnSetActivationDescriptor && dnn->cudnnDestroyActivationDescriptor;
 }
 
 /*
@@ -310,7 +333,12 @@ static void place_weights(Deep3DCudaNet *net, Upload *u, float *tmp)
         dst->b[dst->nb++] = l->b;
         dst->c  = c;
         dst->hw = hw;
-        net->bias[i] = l->relu ? put_owed(net, u, dst, tmp) : 0;
+        if (net->half && fusable(net, l)) {
+            /* cuDNN's half configuration of the fused call takes a half bias */
+            dst->nb = 0;
+            net->bias[i] = put_half(u, l->b, c, chans(net, c));
+        } else
+            net->bias[i] = l->relu ? put_owed(net, u, dst, tmp) : 0;
     }
 }
 
@@ -576,7 +604,7 @@ static int conv_run(Deep3DCudaNet *net, const Conv *cv, CUdeviceptr x, CUdevicep
                                              net->workspace_size, &beta, cv->out, PTR(y)));
 }
 
-/* y = ReLU(conv(x) + bias) in one call (fp32; cv->fused) */
+/* y = ReLU(conv(x) + bias) in one call (cv->fused) */
 static int conv_bias_relu(Deep3DCudaNet *net, const Conv *cv, CUdeviceptr x, CUdeviceptr y,
                           CUdeviceptr bias)
 {
@@ -716,28 +744,26 @@ int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdevicept
 }
 
 /*
- * fp32 convolutions followed by their bias and ReLU (not accumulating into a
- * sum) become one cudnnConvolutionBiasActivationForward where this cuDNN has
- * it. The result is the same float sums: the convolution, plus the bias,
- * then the ReLU. fp16 keeps our kernel: cuDNN's half configuration of the
- * fused call takes a half bias, which would round the biases.
+ * Convolutions followed by their bias and ReLU (fusable()) become one
+ * cudnnConvolutionBiasActivationForward. fp32: the same float sums, the
+ * convolution, plus the bias, then the ReLU. fp16: cuDNN's half
+ * configuration, whose bias is half (rounded at load: an error of at most
+ * 2^-12 of the bias, below the rounding of the half output itself); the
+ * sums stay float, the output is rounded once. Saves a kernel and a pass
+ * over the activation per layer.
  */
 static int fuse(Deep3DCudaNet *net)
 {
-    const Deep3DCudnn *dnn = net->dnn;
+    cudnnTensorFormat_t fmt = net->half ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
+    cudnnDataType_t type    = net->half ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
     int ret;
 
-    if (net->half || !dnn->cudnnConvolutionBiasActivationForward ||
-        !dnn->cudnnCreateActivationDescriptor || !dnn->cudnnSetActivationDescriptor ||
-        !dnn->cudnnDestroyActivationDescriptor)
-        return 0;
     for (int i = 0; i < net->layers.nb_layers; i++) {
         const Deep3DLayer *l = &net->layers.layer[i];
         Conv *cv = &net->conv[i];
         int c, hw;
 
-        if ((l->op != DEEP3D_OP_CONV && l->op != DEEP3D_OP_FC) || !l->relu || !net->bias[i] ||
-            l->accumulate)
+        if (!fusable(net, l) || !net->bias[i])
             continue;
         if (!net->relu &&
             ((ret = CHECK_DNN(cudnnCreateActivationDescriptor(&net->relu))) < 0 ||
@@ -746,8 +772,8 @@ static int fuse(Deep3DCudaNet *net)
             return ret;
         bias_shape(l, &c, &hw);
         if ((ret = CHECK_DNN(cudnnCreateTensorDescriptor(&cv->bias_desc))) < 0 ||
-            (ret = CHECK_DNN(cudnnSetTensor4dDescriptor(cv->bias_desc, CUDNN_TENSOR_NCHW,
-                                                        CUDNN_DATA_FLOAT, 1, c, 1, 1))) < 0)
+            (ret = CHECK_DNN(cudnnSetTensor4dDescriptor(cv->bias_desc, fmt, type, 1,
+                                                        chans(net, c), 1, 1))) < 0)
             return ret;
         cv->fused = 1;
         net->nb_fused++;
@@ -1122,10 +1148,20 @@ static int init_measured(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DModel 
     float ms[2];
     int ret, half;
 
-    if ((ret = net_create(&net[0], log_ctx, m, hwctx, dnn, 0, batch)) < 0 ||
-        (ret = net_create(&net[1], log_ctx, m, hwctx, dnn, 1, batch)) < 0 ||
-        (ret = measure(net, ms)) < 0)
+    if ((ret = net_create(&net[0], log_ctx, m, hwctx, dnn, 0, batch)) < 0)
         goto end;
+    if ((ret = net_create(&net[1], log_ctx, m, hwctx, dnn, 1, batch)) < 0 ||
+        (ret = measure(net, ms)) < 0) {
+        /* fp16 could not be built or timed here (no algorithm, memory): fp32, which could */
+        av_log(log_ctx, AV_LOG_WARNING, "precision=auto: fp16 could not be built or timed "
+               "(%s); fp32 runs.\n", av_err2str(ret));
+        snprintf(net[0]->precision, sizeof(net[0]->precision), "fp32 (auto: compute capability "
+                 "%d.%d, fp16 failed: %s)", major, minor, av_err2str(ret));
+        *pnet  = net[0];
+        net[0] = NULL;
+        ret    = 0;
+        goto end;
+    }
     half = ff_deep3d_cuda_net_pick_half(ms[0], ms[1]);
     av_log(log_ctx, AV_LOG_VERBOSE, "precision=auto: one forward pass of batch %d takes "
            "%.4f ms in fp32, %.4f ms in fp16 (least of %d rounds of %d): %s\n", net[0]->batch,

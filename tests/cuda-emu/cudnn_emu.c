@@ -16,8 +16,9 @@
  * 2, then 0; an algorithm whose workspace exceeds the one given fails there
  * with an allocation status, as cuDNN reports it. They check the buffers and
  * overwrite the output, as cuDNN may. The fused convolution + bias + ReLU
- * (cudnnConvolutionBiasActivationForward) takes float data only here (its
- * half configuration wants a half bias, which deep3d does not use).
+ * (cudnnConvolutionBiasActivationForward) takes cuDNN's float configuration
+ * (float data, float bias) and its half one (half data, half bias, float
+ * sums): the sum, + alpha2 z, + the bias, the ReLU, rounded once on store.
  */
 
 #include <stdint.h>
@@ -421,16 +422,15 @@ cudnnStatus_t cudnnConvolutionBiasActivationForward(cudnnHandle_t h, const void 
                                                     const cudnnTensorDescriptor_t yd, void *yv)
 {
     const float alpha1 = *(const float *)alpha1_p, alpha2 = *(const float *)alpha2_p;
-    const float *bias = bv;
 
     if (!shapes_ok(c, xd, wd, yd) || !workspace_ok(ws, ws_size) || !act || !act->set)
         return 2000;
-    if (!types_ok(c, algo, xd, wd, yd) || xd->type != CUDNN_DATA_FLOAT)
+    if (!types_ok(c, algo, xd, wd, yd))
         return 3000;
-    /* z of y's shape; bias 1 x K x 1 x 1, float */
+    /* z of y's shape; bias 1 x K x 1 x 1 of y's type */
     if (zd->n != yd->n || zd->c != yd->c || zd->h != yd->h || zd->w != yd->w ||
         zd->type != yd->type || bd->n != 1 || bd->c != yd->c || bd->h != 1 || bd->w != 1 ||
-        bd->type != CUDNN_DATA_FLOAT || !bias || !zv)
+        bd->type != yd->type || !bv || !zv)
         return 2000;
     for (int n = 0; n < yd->n; n++)
         for (int k = 0; k < yd->c; k++)
@@ -440,7 +440,7 @@ cudnnStatus_t cudnnConvolutionBiasActivationForward(cudnnHandle_t h, const void 
                     float acc = conv_sum(c, xd, xv, wd, wv, n, k, oy, ox), v;
                     /* as a convolution, then the bias, then the ReLU, each rounded to float */
                     v = alpha1 * acc + (alpha2 != 0.0f ? alpha2 * load(zv, zd->type, AT_T(zd, n, k, oy, ox)) : 0.0f);
-                    v = v + bias[k];
+                    v = v + load(bv, bd->type, k);
                     store(yv, yd->type, out, v < 0.0f ? 0.0f : v);
                 }
     return 0;

@@ -320,10 +320,10 @@ PY
     fi
     # cuDNN: algorithms timed (Find*Ex) on the real buffers; the emulator ranks the tensor-core
     # result, then FMA 2, then 0 (its heuristic gives tensor, then 0): fp32 must take 2 for
-    # every convolution, fp16 the tensor-core 1; bias + ReLU fused in fp32 only
+    # every convolution, fp16 the tensor-core 1; bias + ReLU fused in both (fp16: half bias)
     nconv=$(echo "$(vlog debug "testsrc2=s=96x64:r=5:d=0.2,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda:precision=fp32,hwdownload,format=nv12")" |
             grep -c 'algorithm [0-9]* timed fastest usable')
-    for case in "fp32 2 1" "fp16 1 0"; do
+    for case in "fp32 2 1" "fp16 1 1"; do
         set -- $case
         log=$(vlog debug "testsrc2=s=96x64:r=5:d=0.2,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda:precision=$1,hwdownload,format=nv12")
         timed=$(echo "$log" | grep -c "algorithm $2 timed fastest usable (0.[0-9]* ms, workspace 4096; 3 timed; heuristic choice [01])")
