@@ -209,8 +209,9 @@ static CUdeviceptr put_filter(Upload *u, const float *src, int k, int c, int r, 
 
 /*
  * The first filter that cuDNN would read in half (convolutions, FC layers,
- * the transposed convolution it runs) with a value beyond the half range:
- * it would become infinite. Our transposed-convolution kernel reads float.
+ * the transposed convolution it runs), or bias of a layer with ReLU (fused
+ * in half), with a value beyond the half range: it would become infinite.
+ * Our transposed-convolution kernel reads float.
  */
 static int half_range_bad(const Deep3DLayers *layers, const int *branch, char *name,
                           size_t name_size, float *value)
@@ -228,6 +229,13 @@ static int half_range_bad(const Deep3DLayers *layers, const int *branch, char *n
             if (!(fabsf(l->w[j]) <= DEEP3D_HALF_MAX)) {
                 av_strlcpy(name, l->name, name_size);
                 *value = l->w[j];
+                return 1;
+            }
+        n = l->op == DEEP3D_OP_FC ? ff_deep3d_shape_elems(l->out) : l->out.c;
+        for (size_t j = 0; l->relu && !l->accumulate && j < n; j++)
+            if (!(fabsf(l->b[j]) <= DEEP3D_HALF_MAX)) {
+                snprintf(name, name_size, "%s bias", l->name);
+                *value = l->b[j];
                 return 1;
             }
     }
