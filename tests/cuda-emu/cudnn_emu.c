@@ -19,6 +19,8 @@
  * (cudnnConvolutionBiasActivationForward) takes cuDNN's float configuration
  * (float data, float bias) and its half one (half data, half bias, float
  * sums): the sum, + alpha2 z, + the bias, the ReLU, rounded once on store.
+ * With $D3EMU_NO_HALF set, half tensors are refused (CUDNN_STATUS_NOT_SUPPORTED),
+ * as by a cuDNN or GPU without them.
  */
 
 #include <stdint.h>
@@ -72,10 +74,16 @@ static int format_ok(cudnnTensorFormat_t format, cudnnDataType_t type)
            (type == CUDNN_DATA_FLOAT || type == CUDNN_DATA_HALF);
 }
 
+/* $D3EMU_NO_HALF set: a cuDNN or GPU without half support (tensors refused). */
+static int half_refused(cudnnDataType_t type)
+{
+    return type == CUDNN_DATA_HALF && getenv("D3EMU_NO_HALF");
+}
+
 cudnnStatus_t cudnnSetTensor4dDescriptor(cudnnTensorDescriptor_t d, cudnnTensorFormat_t format,
                                          cudnnDataType_t type, int n, int c, int h, int w)
 {
-    if (!format_ok(format, type) || n < 1 || c < 1 || h < 1 || w < 1)
+    if (!format_ok(format, type) || n < 1 || c < 1 || h < 1 || w < 1 || half_refused(type))
         return 3000;
     *d = (struct cudnnTensorStruct){ n, c, h, w, type, format == CUDNN_TENSOR_NHWC };
     return 0;

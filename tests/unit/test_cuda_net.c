@@ -13,7 +13,7 @@
  * - precision=auto: the choice from injected timings (faster fp16, faster
  *   fp32, tie, failed measurements), and the measured choice on the
  *   emulator: the logged times, the pick that follows from them, the
- *   winner's memory alone held.
+ *   winner's memory alone held; fp32 when cuDNN refuses half.
  * Usage: test_cuda_net TINY_FCN TINY_ORIGINAL LIBCUDNN (the emulator's).
  */
 
@@ -428,6 +428,20 @@ static void test_auto(const char *path)
           net ? ff_deep3d_cuda_net_device_bytes(net) : 0);
     ff_deep3d_cuda_net_free(&net);
     ff_deep3d_cuda_net_free(&alone);
+
+    /* fp16 refused by cuDNN (the emulator's $D3EMU_NO_HALF): auto runs fp32 and says why;
+     * precision=fp16 fails with an error */
+    setenv("D3EMU_NO_HALF", "1", 1);
+    ret = ff_deep3d_cuda_net_init(&net, NULL, m, hwctx, dnn, DEEP3D_PRECISION_AUTO, 1);
+    check(ret >= 0 && strstr(ff_deep3d_cuda_net_precision(net), "fp32 (auto: compute capability "
+                             "9.0, fp16 failed: "),
+          "%s: auto where cuDNN refuses half: fp32 (%s)", name,
+          ret >= 0 ? ff_deep3d_cuda_net_precision(net) : av_err2str(ret));
+    ff_deep3d_cuda_net_free(&net);
+    ret = ff_deep3d_cuda_net_init(&net, NULL, m, hwctx, dnn, DEEP3D_PRECISION_FP16, 1);
+    check(ret < 0 && !net, "%s: precision=fp16 where cuDNN refuses half: an error (%s)", name,
+          av_err2str(ret));
+    unsetenv("D3EMU_NO_HALF");
     ff_deep3d_model_free(&m);
 }
 
