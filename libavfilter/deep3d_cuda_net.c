@@ -1202,10 +1202,11 @@ int ff_deep3d_cuda_net_init(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DMod
     if (!probe)
         return AVERROR(ENOMEM);
     probe->log_ctx = log_ctx;
-    if ((ret = ff_deep3d_layers_build(&probe->layers, m)) < 0 ||
-        (ret = plan_branches(probe)) < 0) {
+    if ((ret = ff_deep3d_layers_build(&probe->layers, m)) < 0)
+        av_log(log_ctx, AV_LOG_ERROR, "The model does not fit the layer list.\n");
+    if (ret < 0 || (ret = plan_branches(probe)) < 0) {
         av_free(probe);
-        return ret < 0 ? ret : AVERROR_BUG;
+        return ret;
     }
     half_range_bad(&probe->layers, probe->branch, bad, sizeof(bad), &bad_value);
     av_free(probe);
