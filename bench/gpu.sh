@@ -190,8 +190,10 @@ note "GPU before the benchmark: ${busy:-?}% busy, ${apps:-?} compute processes"
 # filter's own GPU throughput line, and which device deep3d used.
 RESULTS=$OUT/bench.tsv
 STAGES=$OUT/stages.tsv
+AUTO=$OUT/auto.tsv
 printf 'run\tframes\tseconds\tfps\tgpu_mib\tfilter_fps\tdevice\tsteady_fps\n' > "$RESULTS"
 printf 'run\tstage\tmean_us\tp99_us\n' > "$STAGES"
+printf 'run\tpicked\tfp32_ms\tfp16_ms\n' > "$AUTO"
 bench() {
     local name=$1; shift
     local t0 t1 pid mem=0 m frames fps filter_fps device steady
@@ -220,6 +222,9 @@ bench() {
     fps=$(awk -v f="${frames:-0}" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", f / (b - a) }')
     filter_fps=$(sed -n 's/.*GPU: .*: \([0-9.]*\) fps$/\1/p' "$OUT/$name.log" | tail -n 1)
     steady=$(sed -n 's/.*GPU steady state: .*: \([0-9.]*\) fps$/\1/p' "$OUT/$name.log" | tail -n 1)
+    # precision=auto: what it measured at init and kept
+    sed -n 's/.*precision=auto: one forward pass of batch \([0-9]*\) takes \([0-9.]*\) ms in fp32, \([0-9.]*\) ms in fp16 .*: \(fp[0-9]*\)$/\4\t\2\t\3/p' \
+        "$OUT/$name.log" | head -n 1 | sed "s/^/$name\t/" >> "$AUTO"
     sed -n 's/.*GPU stage \([a-z]*\) *mean *\([0-9.]*\) us, p99 *\([0-9.]*\) us$/\1\t\2\t\3/p' \
         "$OUT/$name.log" | sed "s/^/$name\t/" >> "$STAGES"
     # a rebuilt graph (NVDEC reset, hwaccel change) measured something else: rejected
@@ -270,6 +275,8 @@ for p in fp32 fp16; do
         filter "filter-original-$p-b$b" "$FRAMES_ORIGINAL" "model=$OM:mode=sbs:precision=$p:batch=$b"
     done
 done
+# precision=auto measures both at init and keeps the faster: against both, same run
+filter filter-original-auto-b8 "$FRAMES_ORIGINAL" "model=$OM:mode=sbs:precision=auto:batch=8"
 # ablations of the temporal steps (default: smooth=8, scenecut=20)
 filter ablate-scenecut0 "$FRAMES_COMPACT" "model=$CM:mode=sbs:scenecut=0"
 filter ablate-smooth0-scenecut0 "$FRAMES_COMPACT" "model=$CM:mode=sbs:smooth=0:scenecut=0"
@@ -330,6 +337,22 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a /
         done
     done
     echo "| compact auto / fp32, batch 1 | $(ratio "$(val filter-compact-auto-b1 8)" "$(val filter-compact-fp32-b1 8)") |"
+    echo
+    echo "## fp16 (channels padded to 8) against fp32, and precision=auto's choice"
+    echo
+    echo "auto builds both precisions at init, times a few forward passes of each on buffers of"
+    echo "the real sizes (CUDA events) and keeps the faster; a tie keeps fp32. auto / best below"
+    echo "100% by more than the run-to-run noise means it kept the slower one."
+    echo
+    echo "| model, batch | fp32 steady fps | fp16 steady fps | fp16 / fp32 | auto kept (init: fp32 ms, fp16 ms per pass) | auto steady fps | auto / best |"
+    echo "| --- | --- | --- | --- | --- | --- | --- |"
+    for row in "compact 1" "compact 8" "original 8"; do
+        set -- $row
+        f32=$(val "filter-$1-fp32-b$2" 8) f16=$(val "filter-$1-fp16-b$2" 8) fa=$(val "filter-$1-auto-b$2" 8)
+        pick=$(awk -F'\t' -v r="filter-$1-auto-b$2" '$1 == r { printf "%s (%s, %s)", $2, $3, $4 }' "$AUTO")
+        best=$(awk -v a="$f32" -v b="$f16" 'BEGIN { print (a + 0 > b + 0) ? a : b }')
+        echo "| $1, batch $2 | $f32 | $f16 | $(ratio "$f16" "$f32") | ${pick:--} | $fa | $(ratio "$fa" "$best") |"
+    done
     echo "| scenecut=0 / default (compact auto b1) | $(ratio "$(val ablate-scenecut0 8)" "$(val filter-compact-auto-b1 8)") |"
     echo "| smooth=0:scenecut=0 / default | $(ratio "$(val ablate-smooth0-scenecut0 8)" "$(val filter-compact-auto-b1 8)") |"
     echo "| pipeline compact / NVDEC only (wall fps) | $(ratio "$(val pipeline-compact 4)" "$(val nvdec-only 4)") |"

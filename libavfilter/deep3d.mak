@@ -21,6 +21,7 @@ OBJS-$(CONFIG_DEEP3D_FILTER)                 += deep3d_cuda.o deep3d_cuda_net.o 
 endif
 endif
 $(SUBDIR)deep3d_cuda.ptx $(SUBDIR)deep3d_cuda_net.ptx: $(SRC_PATH)/libavfilter/deep3d_cuda.cuh
+$(SUBDIR)deep3d_cuda_net.ptx: $(SRC_PATH)/libavfilter/deep3d_cuda_deconv.h
 # the frame kernels: one header per concern (cuda/), one module
 $(SUBDIR)deep3d_cuda.ptx: $(addprefix $(SRC_PATH)/libavfilter/deep3d_, anaglyph.cuh input.cuh \
                           pack.cuh render_hard.cuh render_soft.cuh temporal.cuh)

@@ -46,7 +46,7 @@ static const Kernel kernels[] = {
     KERNEL(deep3d_dilate),   KERNEL(deep3d_hard_8),   KERNEL(deep3d_hard_16),
     KERNEL(deep3d_bias_act), KERNEL(deep3d_pool_bn), KERNEL(deep3d_bias_softmax),
     KERNEL(deep3d_to_half),  KERNEL(deep3d_bias_act_h), KERNEL(deep3d_pool_bn_h),
-    KERNEL(deep3d_bias_softmax_h),
+    KERNEL(deep3d_bias_softmax_h), KERNEL(deep3d_deconv_sum), KERNEL(deep3d_deconv_sum_h),
 };
 
 extern "C" const void *d3emu_kernel(const char *name)
