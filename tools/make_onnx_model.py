@@ -23,6 +23,8 @@ Bad models:
   bad-no-output   a graph without outputs
   bad-nan         output 0/0 (NaN)
   bad-inf         output 1/0 (+inf)
+  nan-dark        sqrt of the mean normalised channel: finite on the grey picture of the
+                  first run, NaN on pixels darker than the mean (an error on such frames)
   bad-corrupt     an ONNX header followed by bytes that are not protobuf
   bad-truncated   the first half of the luma model
 Written with Debian's python3-onnx 1.12 at opset 13 and IR version 7 (what ONNX Runtime
@@ -151,6 +153,10 @@ def build(kind: str, w: int, h: int, dynamic: bool) -> bytes:
         else:
             nodes.append(helper.make_node("Reciprocal", ["zero"], ["depth"]))
         return _model(nodes, [_image(h, w)], [helper.make_tensor_value_info("depth", f, [1, h, w])]).SerializeToString()
+    if kind == "nan-dark":
+        nodes = [helper.make_node("ReduceMean", ["image"], ["m"], axes=[1], keepdims=0),
+                 helper.make_node("Sqrt", ["m"], ["depth"])]
+        return _model(nodes, [_image(hd, wd)], [helper.make_tensor_value_info("depth", f, [1, hd, wd])]).SerializeToString()
     if kind == "bad-corrupt":
         # starts like a ModelProto (ir_version 7), then a length-delimited field that runs past the end
         return bytes([0x08, 0x07, 0x3a, 0xff, 0xff, 0x03]) + bytes(range(200))
