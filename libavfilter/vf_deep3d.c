@@ -468,7 +468,7 @@ static const AVOption deep3d_options[] = {
     { "swap", "exchange the eyes", OFFSET(swap), AV_OPT_TYPE_BOOL, { .i64 = 0 }, 0, 1, FLAGS },
     { "device", "where the network runs", OFFSET(device), AV_OPT_TYPE_INT,
         { .i64 = DEEP3D_DEVICE_AUTO }, 0, DEEP3D_DEVICE_CUDA, FLAGS, .unit = "device" },
-    { "auto", "the GPU when a CUDA device and cuDNN 9 can be had (software frames uploaded), else the CPU", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_AUTO }, 0, 0, FLAGS, .unit = "device" },
+    { "auto", "the GPU when a CUDA device and cuDNN 9 (ONNX models: onnxruntime-gpu) can be had (software frames uploaded), else the CPU", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_AUTO }, 0, 0, FLAGS, .unit = "device" },
     { "cpu",  "the CPU (software frames only)",            0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_CPU  }, 0, 0, FLAGS, .unit = "device" },
     { "cuda", "the GPU (cuDNN 9; software frames uploaded); fails if it cannot run", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_CUDA }, 0, 0, FLAGS, .unit = "device" },
     { "cudnn", "cuDNN 9 library file or directory for the GPU path (default: $DEEP3D_CUDNN, then the system's)",
