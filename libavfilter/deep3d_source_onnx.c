@@ -524,6 +524,12 @@ static void onnx_describe(const Deep3DSource *src, char *buf, size_t size)
 {
     const Deep3DSourceOnnx *o = src->priv;
 
+    if (src->device_priv) {     /* its GPU engine runs it: the device line names the runtime */
+        snprintf(buf, size, "ONNX model %s (input %dx%d %s, depth %dx%d %s) on the GPU", o->path,
+                 o->in_conv.in_w, o->in_conv.in_h, elem_type_name(o->in_type), o->geometry.in_w,
+                 o->geometry.in_h, elem_type_name(o->out_type));
+        return;
+    }
     snprintf(buf, size, "ONNX model %s (input %dx%d %s, depth %dx%d %s) on ONNX Runtime %s, CPU, "
              "%d threads", o->path, o->in_conv.in_w, o->in_conv.in_h,
              elem_type_name(o->in_type), o->geometry.in_w, o->geometry.in_h,
