@@ -285,8 +285,11 @@ bench upload-compact -i "$clip" -an -frames:v "$FRAMES_ORIGINAL" -vf "deep3d=mod
 FRAMES_ONNX=${FRAMES_ONNX:-1000}
 ONNX_SIZE=${ONNX_SIZE:-364x196}
 ONNX_MD=$OUT/onnx.md
-ort_info=$(timeout 60 python3 -c 'import onnxruntime as o, os; print(o.__version__); print(",".join(o.get_available_providers())); print(os.path.dirname(o.__file__))' 2>&1)
-ort_ver=$(echo "$ort_info" | sed -n 1p); ort_prov=$(echo "$ort_info" | sed -n 2p); ort_dir=$(echo "$ort_info" | sed -n 3p)
+if ort_info=$(timeout 60 python3 -c 'import onnxruntime as o, os; print(o.__version__); print(",".join(o.get_available_providers())); print(os.path.dirname(o.__file__))' 2>&1); then
+    ort_ver=$(echo "$ort_info" | sed -n 1p); ort_prov=$(echo "$ort_info" | sed -n 2p); ort_dir=$(echo "$ort_info" | sed -n 3p)
+else
+    ort_ver="none (python3 cannot import onnxruntime: $(echo "$ort_info" | tail -n 1))"; ort_prov=; ort_dir=
+fi
 ORT_GPU=${DEEP3D_ORT:-$(ls "$ort_dir"/capi/libonnxruntime.so.1.* 2>/dev/null | tail -n 1)}
 note "ONNX Runtime of python3: ${ort_ver:-none} (providers: ${ort_prov:-?}); library: ${ORT_GPU:-none}"
 HW_ONNX=(-init_hw_device cuda=gpu:0,primary_ctx=1 -filter_hw_device gpu)
