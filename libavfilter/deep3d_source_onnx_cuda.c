@@ -87,6 +87,7 @@ typedef struct OnnxGPU {
     CUfunction input[2], widen, reset, hist_fn, hist_sum, select, probs;
 
     OrtSessionOptions *options;
+    OrtRunOptions *run_options;
     OrtSession *session;
     OrtMemoryInfo *mem;
     OrtIoBinding **bind;        ///< per slot: its input, the one output
@@ -261,6 +262,11 @@ static int onnx_gpu_init(Deep3DSource *src, void *log_ctx, const Deep3DSourceDev
                               "ONNX model: ONNX Runtime cannot load it for the GPU");
     if (ret < 0)
         return ret;
+    /* everything is queued on our stream, in order: ORT need not wait for it at the end of
+     * each run; the one wait is ours, per batch (onnx_gpu_run) */
+    ORT(CreateRunOptions(&g->run_options), "ONNX Runtime: run options");
+    ORT(AddRunConfigEntry(g->run_options, "disable_synchronize_execution_providers", "1"),
+        "ONNX Runtime: run options");
     if (g->emulated)
         ORT(CreateCpuMemoryInfo(OrtDeviceAllocator, OrtMemTypeDefault, &g->mem), "ONNX Runtime");
     else
@@ -373,7 +379,7 @@ static int onnx_gpu_run(Deep3DSource *src, uint64_t image, uint64_t probs, int n
 
     for (int i = 0; i < nb; i++) {
         CUdeviceptr state = g->state + i * STATE_WORDS * sizeof(uint32_t);
-        ret = ff_deep3d_ort_check(o->ort, g->log_ctx, g->api->RunWithBinding(g->session, NULL, g->bind[i]),
+        ret = ff_deep3d_ort_check(o->ort, g->log_ctx, g->api->RunWithBinding(g->session, g->run_options, g->bind[i]),
                                   "ONNX model: running it on the GPU failed");
         if (ret < 0)
             return ret;
@@ -438,6 +444,7 @@ static void onnx_gpu_uninit(Deep3DSource *src)
     api->ReleaseValue(g->out_val);
     api->ReleaseMemoryInfo(g->mem);
     api->ReleaseSession(g->session);
+    api->ReleaseRunOptions(g->run_options);
     api->ReleaseSessionOptions(g->options);
     if (g->cu) {
         CUdeviceptr *b[] = { &g->in, &g->out, &g->state, &g->hist, &g->sums };
