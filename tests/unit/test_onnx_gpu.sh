@@ -14,9 +14,10 @@
 # most 0.5% of the samples: the GPU path's input conversion is the CUDA twin of
 # deep3d_input.c and rounds differently in a few pixels (as the Deep3D engine's FATE_HW
 # comparison allows); the depth mapping itself is exact (test_onnx_gpu). Anaglyphs: at most
-# one step on any number of samples: the anaglyph kernel's YUV -> RGB -> mix -> YUV rounds
-# apart from the CPU's in the last step on many samples, with either depth source (the
-# built-in model's GPU path, measured: 11993 of 86400 samples, max 2).
+# two steps on any number of samples: the anaglyph kernel's YUV -> RGB -> mix -> YUV in float
+# rounds apart from the CPU's 16-bit RGB through libswscale on many samples, with either depth
+# source (the built-in model's GPU path on arcg, measured: 11993 of 86400 samples, max 2;
+# FATE_HW bounds anaglyphs by PSNR >= 50 dB).
 # Prints the summed "N passed, M failed".
 set -uo pipefail
 BIN=$1
@@ -87,13 +88,14 @@ if a.size != b.size or a.size == 0:
     print(f"sizes {a.size} {b.size}"); sys.exit(1)
 d = np.abs(a - b); n = int((d > 0).sum())
 print(f"max {int(d.max())} (step {step}), {n} of {a.size} samples differ")
-sys.exit(0 if d.max() <= step and (anaglyph or n <= 0.005 * a.size) else 1)
+sys.exit(0 if (d.max() <= 2 * step if anaglyph else d.max() <= step and n <= 0.005 * a.size) else 1)
 EOF
 )
     if [ $? -eq 0 ]; then ok "$what: GPU path = CPU ONNX path ($res)"; else not_ok "$what: $res"; fi
 }
 
-for mode in sbsl sbs2l abl ab2l ml irl icl chl arcg agmd aybc depth right; do
+for mode in sbsl sbsr sbs2l sbs2r abl abr ab2l ab2r ml mr irl irr icl icr chl chr \
+            arcg arch arcc arcd agmg agmh agmc agmd aybg aybh aybc aybd argg arbg depth right; do
     compare "mode=$mode nv12" nv12 "model=$WORK/luma.onnx:onnx_size=64x36:mode=$mode"
 done
 compare "yuv420p" yuv420p "model=$WORK/luma.onnx:onnx_size=64x36:mode=sbs"
