@@ -65,6 +65,9 @@ if [ "${1:-}" = prepare ]; then
     "$FFMPEG" -hide_banner -loglevel error -y -stream_loop "$loops" -i "$BUILD/dl/cityCC0.mpg" -an \
         -vf scale=1920:1080:flags=lanczos,setsar=1,format=yuv420p,setpts=N/30/TB -r 30 \
         -c:v libx264 -preset veryfast -crf 26 -g 60 "$CLIP"
+    # the ONNX block (3b): a tiny model for the smoke run; the ViT-S-size ones are made on the
+    # GPU machine when its Python has torch and onnx (too large to carry: 97 / 48 MiB)
+    /usr/bin/python3 "$TOP/tools/make_onnx_model.py" luma "$GPU_DIR/onnx-luma.onnx" --dynamic
     echo "carry: _build/ffmpeg-build/ffmpeg _build/gpu ($(du -sh "$FFMPEG" "$GPU_DIR" | awk '{ print $1 }' | tr '\n' ' '))"
     exit 0
 fi
@@ -283,6 +286,48 @@ filter ablate-smooth0-scenecut0 "$FRAMES_COMPACT" "model=$CM:mode=sbs:smooth=0:s
 # software decoding, deep3d with device=auto: the filter uploads and downloads each frame
 bench upload-compact -i "$clip" -an -frames:v "$FRAMES_ORIGINAL" -vf "deep3d=model=$CM:mode=sbs" -f null -
 
+# ---- 3b. ONNX depth models on CUDA frames (docs/onnx.md section 8) ----
+# Which ONNX Runtime the machine's Python has, and whether it has the CUDA provider (the
+# onnxruntime-gpu build); the filter uses its library unless $DEEP3D_ORT says otherwise.
+FRAMES_ONNX=${FRAMES_ONNX:-1000}
+ONNX_SIZE=${ONNX_SIZE:-364x196}
+ONNX_MD=$OUT/onnx.md
+if ort_info=$(timeout 60 python3 -c 'import onnxruntime as o, os; print(o.__version__); print(",".join(o.get_available_providers())); print(os.path.dirname(o.__file__))' 2>&1); then
+    ort_ver=$(echo "$ort_info" | sed -n 1p); ort_prov=$(echo "$ort_info" | sed -n 2p); ort_dir=$(echo "$ort_info" | sed -n 3p)
+else
+    ort_ver="none (python3 cannot import onnxruntime: $(echo "$ort_info" | tail -n 1))"; ort_prov=; ort_dir=
+fi
+ORT_GPU=${DEEP3D_ORT:-$(ls "$ort_dir"/capi/libonnxruntime.so.1.* 2>/dev/null | tail -n 1)}
+note "ONNX Runtime of python3: ${ort_ver:-none} (providers: ${ort_prov:-?}); library: ${ORT_GPU:-none}"
+HW_ONNX=(-init_hw_device cuda=gpu:0,primary_ctx=1 -filter_hw_device gpu)
+onnx_val() { awk -F'\t' -v r="$1" '$1 == r { print $8 }' "$RESULTS"; }
+{
+    echo "## ONNX depth models on CUDA frames"
+    echo
+    echo "- python3's onnxruntime: ${ort_ver:-not installed}; providers: ${ort_prov:-?}"
+} > "$ONNX_MD"
+if [ -n "$ORT_GPU" ] && [ -e "$GPU_DIR/onnx-luma.onnx" ]; then
+    # the tiny model on CUDA frames: runs with the CUDA provider, else the error says what is missing
+    timeout 60 "$FFMPEG" -hide_banner -nostdin -v verbose "${HW_ONNX[@]}" \
+        -lavfi "testsrc2=s=640x360:r=5:d=0.4,format=nv12,hwupload,deep3d=model=$GPU_DIR/onnx-luma.onnx:ort=$ORT_GPU:onnx_size=64x36,hwdownload,format=nv12" \
+        -f null - > "$OUT/onnx-smoke.log" 2>&1
+    onnx_smoke=$?
+    echo "- tiny model on CUDA frames: exit $onnx_smoke; $(grep -m1 -o 'device: cuda (.*\|has no CUDA execution provider.*\|its CUDA execution provider cannot be used.*' "$OUT/onnx-smoke.log" | cut -c1-300)" >> "$ONNX_MD"
+fi
+if [[ ${ort_prov:-} == *CUDAExecutionProvider* ]] && [ -n "$ORT_GPU" ]; then
+    for p in fp32 fp16; do
+        mf=$GPU_DIR/onnx-vits-$ONNX_SIZE-$p.onnx
+        [ -e "$mf" ] || timeout 120 python3 "$TOP/bench/make_onnx_bench_model.py" "$mf" "$ONNX_SIZE" \
+            $([ $p = fp16 ] && echo --fp16) > "$OUT/onnx-make-$p.log" 2>&1 ||
+            note "ONNX $p model: cannot make it here (torch and onnx in python3? see onnx-make-$p.log)"
+        [ -e "$mf" ] && bench "onnx-vits-$p" "${HW_ONNX[@]}" -i "$clip" -an \
+            -lavfi "$(ongpu "$FRAMES_ONNX"),deep3d=model=$mf:ort=$ORT_GPU:mode=sbs" -f null -
+    done
+    echo "- ViT-S-size random model (bench/make_onnx_bench_model.py) at $ONNX_SIZE, 1080p CUDA frames in and out, mode=sbs: steady fps fp32 $(onnx_val onnx-vits-fp32), fp16 $(onnx_val onnx-vits-fp16) (target: >= 300 fps fp16); rows onnx-vits-* of the benchmark table" >> "$ONNX_MD"
+else
+    echo "- no CUDA execution provider here: the ONNX GPU runs are skipped (install onnxruntime-gpu)" >> "$ONNX_MD"
+fi
+
 # ---- 4. summary ----
 val() { awk -F'\t' -v r="$1" -v c="$2" '$1 == r { print $c }' "$RESULTS"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }'; }
@@ -367,6 +412,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a /
     echo "| < 1 GiB GPU memory at batch 8 (original) | fp32 $(val filter-original-fp32-b8 5) MiB, fp16 $(val filter-original-fp16-b8 5) MiB |"
     echo
     echo "Not measured: the NVENC leg (Hopper has no NVENC), batch 8 in the decoding pipeline."
+    [ -e "$ONNX_MD" ] && { echo; cat "$ONNX_MD"; }
     echo "Logs: $OUT (fate-hw/, *.log, bench.tsv)."
 } > "$SUMMARY"
 log "summary: $SUMMARY"
