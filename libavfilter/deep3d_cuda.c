@@ -582,7 +582,8 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     if (!c->source->ops->device->capturable && graph_mode != DEEP3D_CUDA_GRAPH_OFF) {
         av_log(log_ctx, graph_mode == DEEP3D_CUDA_GRAPH_ON ? AV_LOG_ERROR : AV_LOG_VERBOSE,
                "cuda_graph: the %s depth source's GPU engine cannot be captured into a CUDA "
-               "graph: plain launches.\n", c->source->ops->name);
+               "graph%s.\n", c->source->ops->name,
+               graph_mode == DEEP3D_CUDA_GRAPH_ON ? " (cuda_graph=on)" : ": plain launches");
         if (graph_mode == DEEP3D_CUDA_GRAPH_ON) {
             ret = AVERROR(ENOSYS);
             goto fail;
