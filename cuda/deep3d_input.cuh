@@ -32,6 +32,65 @@
 /* ---- network input (docs/model-format.md, section 4a) ---- */
 
 /*
+ * Per-pixel positions in double, for the ONNX engine's input kernel
+ * (deep3d_onnx.cu): a centre-aligned tent filter, centre c = (o + 0.5) *
+ * src / dst - 0.5, radius r = max(src / dst, 1), weights 1 - |i - c| / r
+ * normalised per axis, taps outside the plane clamped to its edge; the sums
+ * in float. The built-in network's input kernel below reads the host's
+ * tables instead.
+ */
+typedef struct Taps {
+    int lo, hi;             ///< source samples lo .. hi
+    double c, r;
+    float norm;             ///< 1 / sum of the weights
+} Taps;
+
+static inline __device__ float tap_weight(const Taps *t, int i)
+{
+    double w = 1.0 - fabs(i - t->c) / t->r;
+    return w > 0.0 ? (float)w : 0.0f;
+}
+
+static inline __device__ Taps taps(int src, int dst, int o)
+{
+    double scale = (double)src / dst, sum = 0.0;
+    Taps t;
+
+    t.r  = scale > 1.0 ? scale : 1.0;
+    t.c  = (o + 0.5) * scale - 0.5;
+    t.lo = (int)floor(t.c - t.r) + 1;
+    t.hi = (int)ceil(t.c + t.r) - 1;
+    for (int i = t.lo; i <= t.hi; i++) {
+        double w = 1.0 - fabs(i - t.c) / t.r;
+        sum += w > 0.0 ? w : 0.0;
+    }
+    t.norm = (float)(1.0 / sum);
+    return t;
+}
+
+template<typename T>
+static inline __device__ float resample(const unsigned char *p, int pitch, int pw, int ph,
+                                        int comps, int comp, int shift,
+                                        int X, int Y, int nw, int nh)
+{
+    Taps tx = taps(pw, nw, X), ty = taps(ph, nh, Y);
+    float sum = 0.0f;
+
+    for (int j = ty.lo; j <= ty.hi; j++) {
+        float wy = tap_weight(&ty, j) * ty.norm, row = 0.0f;
+        int yy = d3_clampi(j, 0, ph - 1);
+        if (wy <= 0.0f)
+            continue;
+        for (int i = tx.lo; i <= tx.hi; i++)
+            row += tap_weight(&tx, i) * tx.norm *
+                   d3_load<T>(p, pitch, d3_clampi(i, 0, pw - 1), yy, comps, comp, shift);
+        sum += wy * row;
+    }
+    return sum;
+}
+
+
+/*
  * One component of one plane resampled to network pixel (X, Y) as
  * deep3d_input.c does it, with its tap tables (computed on the host by
  * deep3d_cuda_tables.c, the CPU path's maths): the source columns filtered

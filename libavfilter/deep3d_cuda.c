@@ -112,7 +112,7 @@ struct Deep3DCuda {
     CUfunction render_pack;     ///< the soft renderer packing both eyes (stereo layouts)
     Deep3DCudaTables tables;    ///< the input taps and sampling positions (axes: in tables_dev)
     CUdeviceptr tables_dev;     ///< their device copy, made at init
-    CUfunction conv_hist_k, conv_decide_k;
+    CUfunction conv_histogram, conv_decision;
     Deep3DCudaDriver drv;       ///< event timing and pinned memory
     Deep3DCudaTimers *timers;   ///< per-stage GPU times; NULL below verbose level
 
@@ -210,7 +210,7 @@ int ff_deep3d_cuda_driver_present(void)
 
 int ff_deep3d_cuda_probe(void *log_ctx, const Deep3DSource *src, const char *cudnn_path)
 {
-    Deep3DSourceDeviceConfig cfg = { .cudnn_path = cudnn_path };
+    Deep3DSourceDeviceConfig cfg = { .source = src, .cudnn_path = cudnn_path };
 
     if (!src->ops->device) {
         av_log(log_ctx, AV_LOG_ERROR, "The %s depth source has no GPU engine.\n", src->ops->name);
@@ -310,8 +310,8 @@ static int load_kernels(Deep3DCuda *c)
         (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->smooth, c->module, "deep3d_smooth"))) < 0 ||
         (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->expected, c->module, "deep3d_expected"))) < 0 ||
         (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->dilate, c->module, "deep3d_dilate"))) < 0 ||
-        (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->conv_hist_k, c->module, "deep3d_conv_hist"))) < 0 ||
-        (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->conv_decide_k, c->module, "deep3d_conv_decide"))) < 0)
+        (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->conv_histogram, c->module, "deep3d_conv_hist"))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->conv_decision, c->module, "deep3d_conv_decide"))) < 0)
         return ret;
     snprintf(name, sizeof(name), "deep3d_interleave_%s", suffix);
     if ((ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->interleave, c->module, name))) < 0)
@@ -498,13 +498,13 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(in_fc->sw_format);
     const Deep3DModel *m = cfg->source->geometry;
     Deep3DSourceDeviceConfig dcfg = {
-        .cudnn_path = cfg->cudnn_path, .precision = cfg->precision,
+        .source = cfg->source, .cudnn_path = cfg->cudnn_path, .precision = cfg->precision,
         .batch = FFMAX(cfg->batch, 1),
     };
     AVCUDADeviceContext *hwctx;
     Deep3DCuda *c;
     CUcontext dummy;
-    int ret, pushed = 0;
+    int ret, pushed = 0, graph_mode;
 
     *pc = NULL;
     *out_frames = NULL;
@@ -602,8 +602,22 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     pushed = 1;
     if ((ret = CHECK_CU(c->cu->cuStreamCreate(&c->stream, DEEP3D_CU_STREAM_NON_BLOCKING))) < 0 ||
         (ret = CHECK_CU(c->cu->cuEventCreate(&c->ev_in, CU_EVENT_DISABLE_TIMING))) < 0 ||
-        (ret = CHECK_CU(c->cu->cuEventCreate(&c->ev_out, CU_EVENT_DISABLE_TIMING))) < 0 ||
-        (ret = ff_deep3d_cuda_graphs_init(&c->graphs, log_ctx, c->cu, &c->drv, cfg->cuda_graph,
+        (ret = CHECK_CU(c->cu->cuEventCreate(&c->ev_out, CU_EVENT_DISABLE_TIMING))) < 0)
+        goto fail;
+    /* graphs only where the source's engine can be captured (the ONNX one waits in a run) */
+    graph_mode = cfg->cuda_graph;
+    if (!c->source->ops->device->capturable && graph_mode != DEEP3D_CUDA_GRAPH_OFF) {
+        av_log(log_ctx, graph_mode == DEEP3D_CUDA_GRAPH_ON ? AV_LOG_ERROR : AV_LOG_VERBOSE,
+               "cuda_graph: the %s depth source's GPU engine cannot be captured into a CUDA "
+               "graph%s.\n", c->source->ops->name,
+               graph_mode == DEEP3D_CUDA_GRAPH_ON ? " (cuda_graph=on)" : ": plain launches");
+        if (graph_mode == DEEP3D_CUDA_GRAPH_ON) {
+            ret = AVERROR(ENOSYS);
+            goto fail;
+        }
+        graph_mode = DEEP3D_CUDA_GRAPH_OFF;
+    }
+    if ((ret = ff_deep3d_cuda_graphs_init(&c->graphs, log_ctx, c->cu, &c->drv, graph_mode,
                                           c->batch)) < 0)
         goto fail;
     dcfg.stream = c->stream;
@@ -744,6 +758,21 @@ static int run_render_pack(Deep3DCuda *c, AVFrame *out, const AVFrame *in, int r
                   DEEP3D_RP_TILE_H, 1, shared, args);
 }
 
+/* A source with its own input (an ONNX model's size and normalisation) reads the frame itself. */
+static int run_source_input(Deep3DCuda *c, const AVFrame *in, int slot)
+{
+    int v = c->uv_comps == 2 ? 1 : 2;
+    Deep3DSourceFrame f = {
+        .data  = { (uint64_t)(uintptr_t)in->data[0], (uint64_t)(uintptr_t)in->data[1],
+                   (uint64_t)(uintptr_t)in->data[v] },
+        .pitch = { in->linesize[0], in->linesize[1], in->linesize[v] },
+        .w = c->pack.in_w, .h = c->pack.in_h, .cw = c->chroma_w, .ch = c->chroma_h,
+        .uv_comps = c->uv_comps, .shift = c->shift, .elem_size = c->elem_size,
+        .colour = &c->colour,
+    };
+    return c->source->ops->device->input(c->source, &f, slot);
+}
+
 static int run_select(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *src_p, int src_pitch,
                       uint8_t *dst_p, int dst_pitch)
 {
@@ -855,8 +884,8 @@ static int run_temporal(Deep3DCuda *c, const AVFrame *in, int f)
                               &dmin, &dmax, &dw, &D, &lw, &cw, &tables, &hard_kc, &conv };
 
         ff_deep3d_temporal_conv_consts(c->temporal, strength, &kc);
-        if ((ret = launch_1d(c, c->conv_hist_k, npix, hist_args)) < 0 ||
-            (ret = launch_1d(c, c->conv_decide_k, 1, dec_args)) < 0)
+        if ((ret = launch_1d(c, c->conv_histogram, npix, hist_args)) < 0 ||
+            (ret = launch_1d(c, c->conv_decision, 1, dec_args)) < 0)
             return ret;
     }
     return 0;
@@ -1035,9 +1064,17 @@ static int run_batch(Deep3DCuda *c, AVFrame *const *in, int nb)
 {
     int ret;
 
+    if ((ret = run_input(c, in, nb)) < 0)
+        return ret;
+    /* a source with an input of its own (ONNX) converts each frame, in its colour */
+    for (int i = 0; c->source->ops->device->input && i < nb; i++) {
+        use_slot(c, i);
+        set_colour(c, in[i]);
+        if ((ret = run_source_input(c, in[i], i)) < 0)
+            return ret;
+    }
     use_slot(c, 0);
-    if ((ret = run_input(c, in, nb)) < 0 ||
-        (ret = mark(c, DEEP3D_STAGE_INPUT, 0)) < 0)
+    if ((ret = mark(c, DEEP3D_STAGE_INPUT, 0)) < 0)
         return ret;
     /* a replayed graph holds the network's work already (fixed buffers per batch size) */
     if (c->graph_run != DEEP3D_GRAPH_REPLAY &&

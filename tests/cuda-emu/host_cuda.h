@@ -25,7 +25,7 @@ extern thread_local d3emu_dim3 d3emu_block_idx, d3emu_block_dim, d3emu_thread_id
 #define gridDim   d3emu_grid_dim
 
 /* The barrier of the block: the calling thread waits until every thread of its
- * block has reached the same __syncthreads (launch.cpp); a thread that exits
+ * block has reached a __syncthreads (launch.cpp); a thread that exits
  * while others wait, or a kernel not registered as cooperative that calls it,
  * is reported and the process aborts. */
 void d3emu_syncthreads(void);
@@ -39,8 +39,8 @@ void *d3emu_shared(void);
 #define max(a, b) ((a) > (b) ? (a) : (b))
 #define min(a, b) ((a) < (b) ? (a) : (b))
 
-/* one thread at a time: a plain addition; the old value, as CUDA returns it */
-template<typename T> static inline T atomicAdd(T *p, T v) { T old = *p; *p += v; return old; }
+/* kernels run one thread at a time: the builtin is atomic anyway */
+#define atomicAdd(a, b) __atomic_fetch_add(a, b, __ATOMIC_SEQ_CST)
 
 /* glibc declares __expf itself: the GPU intrinsic becomes expf */
 #define __expf(x) expf(x)

@@ -13,6 +13,7 @@
 
 #include "deep3d_cuda.cu"
 #include "deep3d_cuda_net.cu"
+#include "deep3d_onnx.cu"
 
 static const D3EmuKernel kernels[] = {
     D3EMU_KERNEL(deep3d_input_8),  D3EMU_KERNEL(deep3d_input_16),
@@ -29,7 +30,12 @@ static const D3EmuKernel kernels[] = {
     D3EMU_KERNEL(deep3d_dilate),   D3EMU_KERNEL(deep3d_hard_8),   D3EMU_KERNEL(deep3d_hard_16),
     D3EMU_KERNEL(deep3d_bias_act), D3EMU_KERNEL(deep3d_pool_bn), D3EMU_KERNEL(deep3d_bias_softmax),
     D3EMU_KERNEL(deep3d_to_half),  D3EMU_KERNEL(deep3d_bias_act_h), D3EMU_KERNEL(deep3d_pool_bn_h),
-    D3EMU_KERNEL(deep3d_bias_softmax_h),
+    D3EMU_KERNEL(deep3d_bias_softmax_h), D3EMU_KERNEL(deep3d_deconv_sum),
+    D3EMU_KERNEL(deep3d_deconv_sum_h),
+    D3EMU_KERNEL(deep3d_onnx_input_8), D3EMU_KERNEL(deep3d_onnx_input_16),
+    D3EMU_KERNEL(deep3d_onnx_widen), D3EMU_KERNEL(deep3d_onnx_reset),
+    D3EMU_KERNEL(deep3d_onnx_hist), D3EMU_KERNEL(deep3d_onnx_hist_sum),
+    D3EMU_KERNEL(deep3d_onnx_select), D3EMU_KERNEL(deep3d_onnx_probs),
 };
 
 extern "C" const void *d3emu_kernel(const char *name)

@@ -5,7 +5,8 @@
 #   with scene cuts, a timestamp jump, convergence=auto, render=hard, dilate,
 #   anaglyphs, squeezed and interleaved layouts, the depth picture, batches
 #   of 1, 3 and 4 (a partial batch at the end: a size seen once runs plainly),
-#   the same scene-cut and convergence log lines; the graph is captured and
+#   the same scene-cut and convergence log lines; strength and convergence
+#   commands between replays; the graph is captured and
 #   replayed (verbose log), and auto does the same as on;
 # - a capture that fails (the emulated cuDNN refusing a captured stream,
 #   $D3EMU_CUDNN_NO_CAPTURE): auto falls back to plain launches, said at
@@ -111,6 +112,23 @@ if cmp -s "$TMP/auto-off.md5" "$TMP/auto-default.md5" && grep -q 'replayed from 
     ok "cuda_graph=auto (the default) captures and gives the same frames"
 else
     notok "cuda_graph=auto: frames differ or no graph"
+fi
+
+# commands while graphs replay (the shift tables rewritten between batches)
+cmdrun() { # cmdrun GRAPH: framemd5 of a run with strength and convergence commands
+    LD_LIBRARY_PATH=$EMU DEEP3D_CUDNN=$EMU/libcudnn.so.9 "$OUT/ffmpeg" -nostdin -hide_banner -nostats \
+        -v error -init_hw_device cuda=gpu -filter_hw_device gpu \
+        -lavfi "testsrc2=s=96x64:r=10:d=2,sendcmd=c='0.55 deep3d strength 2.5;1.05 deep3d convergence 3;1.45 deep3d strength 0.5',format=nv12,hwupload,deep3d@deep3d=model=$MODEL:device=cuda:batch=2:cuda_graph=$1,hwdownload,format=nv12" \
+        -f framemd5 - 2>&1
+}
+plain=$(cmdrun off); graphed=$(cmdrun on); base=$(LD_LIBRARY_PATH=$EMU DEEP3D_CUDNN=$EMU/libcudnn.so.9 \
+    "$OUT/ffmpeg" -nostdin -hide_banner -nostats -v error -init_hw_device cuda=gpu -filter_hw_device gpu \
+    -lavfi "testsrc2=s=96x64:r=10:d=2,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda:batch=2,hwdownload,format=nv12" \
+    -f framemd5 - 2>&1)
+if [ "$(echo "$plain" | grep -vc '^#')" -eq 20 ] && [ "$plain" = "$graphed" ] && [ "$plain" != "$base" ]; then
+    ok "strength and convergence commands between replays: the frames of cuda_graph=off"
+else
+    notok "commands with graphs: $(echo "$graphed" | grep -v '^[0#]' | head -n 3)"
 fi
 
 # 4. a capture that fails: the emulated cuDNN refuses the captured stream
