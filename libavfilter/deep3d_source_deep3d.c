@@ -103,7 +103,7 @@ static int init_onednn(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfi
     snprintf(why, size, "%s", bf16 ? "requested" :
              cfg->precision == DEEP3D_PRECISION_FP16 ? "precision=fp16 is the GPU's" :
              cfg->precision == DEEP3D_PRECISION_FP32 ? "requested" : "auto: fp32, bf16 is chosen only when asked for");
-    return ff_deep3d_onednn_init(&d->dnn, log_ctx, d->model, src->nb_jobs, bf16);
+    return ff_deep3d_onednn_init(&d->dnn, log_ctx, d->model, src->nb_jobs, bf16, 0);
 }
 
 static int init_engine(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfig *cfg)

@@ -100,7 +100,7 @@ static void test_model(const char *path)
 
     for (int threads = 1; threads <= 2; threads++) {
         double d;
-        ret = ff_deep3d_onednn_init(&dnn, NULL, m, threads, 0);
+        ret = ff_deep3d_onednn_init(&dnn, NULL, m, threads, 0, 0);
         check(ret >= 0, "%s: oneDNN fp32 engine, %d threads (%s)", name, threads, av_err2str(ret));
         if (ret < 0)
             goto end;
@@ -122,7 +122,7 @@ static void test_model(const char *path)
 
     if (ff_deep3d_onednn_has_bf16()) {
         double d, mean, worst;
-        ret = ff_deep3d_onednn_init(&dnn, NULL, m, 2, 1);
+        ret = ff_deep3d_onednn_init(&dnn, NULL, m, 2, 1, 0);
         check(ret >= 0, "%s: oneDNN bf16 engine (%s)", name, av_err2str(ret));
         if (ret < 0)
             goto end;
@@ -161,7 +161,7 @@ static void test_refusal(const char *path)
         check(0, "load %s", path);
         return;
     }
-    ret = ff_deep3d_onednn_init(&dnn, NULL, m, 1, 0);
+    ret = ff_deep3d_onednn_init(&dnn, NULL, m, 1, 0, 0);
     check(ret == AVERROR(ENOSYS) && !dnn, "without oneDNN: init refuses with ENOSYS");
     ff_deep3d_model_free(&m);
 }
