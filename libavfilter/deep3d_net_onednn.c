@@ -725,7 +725,7 @@ static int add_subpixel_deconv(Deep3DNetOneDNN *net, int i, int relu, const SubP
     const Deep3DLayer *l = &net->layers.layer[i];
     Tensor *dst = &net->cur[l->dst];
     int s = sp->s, cz = l->out.c * s * s, cout = l->out.c;
-    dnnl_memory_desc_t src_md, w_md, wz_md, b_md, z_md, out_md, zv_md, ov_md;
+    dnnl_memory_desc_t src_md, w_md, b_md, z_md, out_md, zv_md, ov_md;
     dnnl_dims_t sdims, wdims = { cz, l->in.c, sp->KK, sp->KK }, zdims = { 1, cz, sp->hb, sp->wb };
     dnnl_dims_t strides = { 1, 1 }, pad_l = { sp->L, sp->L }, pad_r = { sp->pad_r_h, sp->pad_r_w };
     dnnl_dims_t vdims = { cout, s, s, sp->hb, sp->wb };
@@ -1155,12 +1155,13 @@ static int plan(Deep3DNetOneDNN *net)
     net->separate_bytes = 0;
     for (int i = 0; i < net->nb_acts; i++) {
         Act *a = &net->acts[i];
+        int k;
         if (a->parent >= 0 || a->last < 0)
             continue;
         a->bytes = FFALIGN(FFMAX(a->bytes, 1), ARENA_ALIGN);
         net->separate_bytes += a->bytes;
         /* by size, largest first (insertion: a few dozen) */
-        int k = n++;
+        k = n++;
         while (k > 0 && net->acts[order[k - 1]].bytes < a->bytes) {
             order[k] = order[k - 1];
             k--;

@@ -72,6 +72,84 @@ static void disparity_diff(const Deep3DModel *m, const float *a, const float *b,
     *mean = sum / hw;
 }
 
+/*
+ * The buffer plan, the sub-pixel deconvolutions and the weights held once:
+ * - the planned arena against every activation in its own buffer: the same
+ *   primitives on other addresses, so the output must be identical (memcmp),
+ *   and the arena no larger;
+ * - a plan with two live activations on the same bytes (PLAN_FAULT) is
+ *   refused by the plan's check (AVERROR_BUG), not run;
+ * - every transposed convolution of these models (strides 1..16) runs as a
+ *   sub-pixel convolution, none on the fallback; the fallback
+ *   (NO_SUBPIXEL) is within the same fp32 bound of BLAS;
+ * - the engine keeps no pointer into the model: with the model's weights
+ *   overwritten by NaN after init, the output does not change.
+ */
+static void test_plan(Deep3DModel *m, const char *name, const float *input, const float *ref,
+                      float *out, float *out2, size_t np)
+{
+    Deep3DNetOneDNN *dnn = NULL;
+    Deep3DOneDNNStats st, sep;
+    float *saved = NULL;
+    double d;
+    int ret;
+
+    if ((ret = ff_deep3d_onednn_init(&dnn, NULL, m, 2, 0, DEEP3D_ONEDNN_PLAN_SEPARATE)) < 0 ||
+        (ret = ff_deep3d_onednn_forward(dnn, input, out2, serial_execute, NULL)) < 0) {
+        check(0, "%s: separate buffers (%s)", name, av_err2str(ret));
+        goto end;
+    }
+    ff_deep3d_onednn_stats(dnn, &sep);
+    ff_deep3d_onednn_free(&dnn);
+    check(sep.act_bytes == sep.act_bytes_separate, "%s: PLAN_SEPARATE: arena %zu = the sum %zu",
+          name, sep.act_bytes, sep.act_bytes_separate);
+
+    if ((ret = ff_deep3d_onednn_init(&dnn, NULL, m, 2, 0, 0)) < 0) {
+        check(0, "%s: planned buffers (%s)", name, av_err2str(ret));
+        goto end;
+    }
+    ff_deep3d_onednn_stats(dnn, &st);
+    check(st.act_bytes < st.act_bytes_separate && st.act_bytes_separate == sep.act_bytes_separate,
+          "%s: planned activations %zu KiB < %zu KiB each in its own buffer", name,
+          st.act_bytes >> 10, st.act_bytes_separate >> 10);
+    check(st.nb_host_deconv == 0 && st.nb_subpixel == m->nb_branches + (m->arch == DEEP3D_ARCH_ORIGINAL) + 1,
+          "%s: %d transposed convolutions as sub-pixel convolutions, %d on the fallback", name,
+          st.nb_subpixel, st.nb_host_deconv);
+    /* the weights held once: the model's copy no longer matters */
+    if (!(saved = av_malloc_array(m->nb_params, sizeof(float)))) {
+        check(0, "%s: memory", name);
+        goto end;
+    }
+    memcpy(saved, m->storage, m->nb_params * sizeof(float));
+    memset(m->storage, 0xff, m->nb_params * sizeof(float));
+    memset(out, 0, np * sizeof(*out));
+    ret = ff_deep3d_onednn_forward(dnn, input, out, serial_execute, NULL);
+    memcpy(m->storage, saved, m->nb_params * sizeof(float));
+    check(ret >= 0 && !memcmp(out, out2, np * sizeof(*out)), "%s: planned buffers give the output of "
+          "separate ones exactly, with the model's weights overwritten after init", name);
+    ff_deep3d_onednn_free(&dnn);
+
+    av_log_set_level(AV_LOG_QUIET);     /* the refusal is logged as an error */
+    ret = ff_deep3d_onednn_init(&dnn, NULL, m, 2, 0, DEEP3D_ONEDNN_PLAN_FAULT);
+    av_log_set_level(AV_LOG_ERROR);
+    check(ret == AVERROR_BUG && !dnn, "%s: a plan with two live activations on the same bytes is "
+          "refused (%s)", name, av_err2str(ret));
+    ff_deep3d_onednn_free(&dnn);
+
+    if ((ret = ff_deep3d_onednn_init(&dnn, NULL, m, 2, 0, DEEP3D_ONEDNN_NO_SUBPIXEL)) < 0 ||
+        (ret = ff_deep3d_onednn_forward(dnn, input, out, serial_execute, NULL)) < 0) {
+        check(0, "%s: the fallback deconvolutions (%s)", name, av_err2str(ret));
+        goto end;
+    }
+    ff_deep3d_onednn_stats(dnn, &st);
+    d = max_abs_diff(out, ref, np);
+    check(st.nb_subpixel == 0 && d <= 1e-4, "%s: NO_SUBPIXEL: %d on the fallback, within 1e-4 of "
+          "BLAS (max diff %.2e)", name, st.nb_host_deconv, d);
+end:
+    av_free(saved);
+    ff_deep3d_onednn_free(&dnn);
+}
+
 static void test_model(const char *path)
 {
     Deep3DModel *m = NULL;
@@ -119,6 +197,8 @@ static void test_model(const char *path)
               "the first exactly", name, threads);
         ff_deep3d_onednn_free(&dnn);
     }
+
+    test_plan(m, name, input, ref, out, out2, np);
 
     if (ff_deep3d_onednn_has_bf16()) {
         double d, mean, worst;
