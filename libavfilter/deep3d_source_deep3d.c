@@ -31,6 +31,7 @@
 #include "libavutil/mem.h"
 #include "libavutil/time.h"
 
+#include "deep3d_cpu_precision.h"
 #include "deep3d_cuda.h"
 #include "deep3d_default_model.h"
 #include "deep3d_input.h"
@@ -46,7 +47,7 @@ typedef struct Deep3DSourceDeep3D {
     Deep3DNet *net;             ///< the OpenBLAS engine, or
     Deep3DNetOneDNN *dnn;       ///< the oneDNN engine
     Deep3DInput *input;
-    char engine[384];           ///< what runs the network and why, for the log
+    char engine[512];           ///< what runs the network and why, for the log
 } Deep3DSourceDeep3D;
 
 static int load_model(Deep3DModel **m, void *log_ctx, const char *path)
@@ -127,16 +128,18 @@ static int init_onednn(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfi
                "(oneDNN finds neither); use precision=auto or fp32.\n");
         return AVERROR(EINVAL);
     }
-    snprintf(why, size, "%s", bf16 ? "requested" :
-             cfg->precision == DEEP3D_PRECISION_FP16 ? "precision=fp16 is the GPU's" :
-             cfg->precision == DEEP3D_PRECISION_FP32 ? "requested" : "auto: fp32, bf16 is chosen only when asked for");
+    if (cfg->precision == DEEP3D_PRECISION_AUTO)
+        return ff_deep3d_cpu_precision_auto(&d->dnn, log_ctx, d->model, src->nb_jobs, src->execute,
+                                            src->opaque, why, size);
+    snprintf(why, size, "%s", cfg->precision == DEEP3D_PRECISION_FP16 ? "precision=fp16 is the GPU's" :
+             "requested");
     return ff_deep3d_onednn_init(&d->dnn, log_ctx, d->model, src->nb_jobs, bf16, 0);
 }
 
 static int init_engine(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfig *cfg)
 {
     Deep3DSourceDeep3D *d = src->priv;
-    char why[256], prec[128], desc[128];
+    char why[256], prec[256], desc[128];
     int ret;
 
     /* auto: oneDNN where it runs (faster in every row of docs/results.md), else OpenBLAS */

@@ -29,6 +29,7 @@
 
 #include "check.h"
 #include "fixture.h"
+#include "libavfilter/deep3d_cpu_precision.h"
 #include "libavfilter/deep3d_model.h"
 #include "libavfilter/deep3d_net.h"
 #include "libavfilter/deep3d_net_onednn.h"
@@ -150,6 +151,52 @@ end:
     ff_deep3d_onednn_free(&dnn);
 }
 
+/*
+ * precision=auto: the engine it keeps is the one its reason names (the
+ * describe() string says fp32 or bf16), and its output is within that
+ * precision's bound of BLAS (fp32: 1e-4; bf16: the disparity bounds above).
+ * Which one wins depends on the machine's timing, so both are accepted.
+ */
+static void test_auto(Deep3DModel *m, const char *name, const float *input, const float *ref,
+                      float *out, size_t np)
+{
+    Deep3DNetOneDNN *dnn = NULL;
+    char why[256] = "", desc[256] = "";
+    double d, mean, worst;
+    int ret, bf16;
+
+    ret = ff_deep3d_cpu_precision_auto(&dnn, NULL, m, 2, serial_execute, NULL, why, sizeof(why));
+    if (ret < 0 || (ret = ff_deep3d_onednn_forward(dnn, input, out, serial_execute, NULL)) < 0) {
+        check(0, "%s: precision=auto (%s)", name, av_err2str(ret));
+        goto end;
+    }
+    ff_deep3d_onednn_describe(dnn, desc, sizeof(desc));
+    bf16 = !strncmp(why, "auto: bf16", 10);
+    check((bf16 || !strncmp(why, "auto: fp32", 10)) && !!strstr(desc, bf16 ? "bf16" : "fp32") &&
+          (bf16 ? ff_deep3d_onednn_has_bf16() : 1), "%s: precision=auto runs what it says: %s; %s",
+          name, why, desc);
+    d = max_abs_diff(out, ref, np);
+    ff_deep3d_disparity_diff(m, out, ref, &mean, &worst);
+    check(bf16 ? mean <= DEEP3D_ONEDNN_BF16_DISP_TOL && worst <= 8 * DEEP3D_ONEDNN_BF16_DISP_TOL : d <= 1e-4,
+          "%s: precision=auto's output within its precision's bound of BLAS (max diff %.2e, "
+          "disparity %.3f px mean, %.3f px worst)", name, d, mean, worst);
+end:
+    ff_deep3d_onednn_free(&dnn);
+}
+
+/* ff_deep3d_disparity_diff() on a hand-made case: 2 pixels, planes 0..2 at shifts -1, 0. */
+static void test_disparity_diff(void)
+{
+    Deep3DModel m = { .in_w = 2, .in_h = 1, .nb_prob = 3, .disp_min = -1 };
+    /* pixel 0: all on plane 1 (-1 px) vs all on plane 2 (0 px): 1 px; pixel 1: equal */
+    const float a[6] = { 0, 0.5f, 1, 0, 0, 0.5f }, b[6] = { 0, 0.5f, 0, 0, 1, 0.5f };
+    double mean, worst;
+
+    ff_deep3d_disparity_diff(&m, a, b, &mean, &worst);
+    check(fabs(worst - 1) < 1e-12 && fabs(mean - 0.5) < 1e-12, "disparity_diff: 1 px worst, "
+          "0.5 px mean on the hand case (got %g, %g)", worst, mean);
+}
+
 static void test_model(const char *path)
 {
     Deep3DModel *m = NULL;
@@ -199,6 +246,7 @@ static void test_model(const char *path)
     }
 
     test_plan(m, name, input, ref, out, out2, np);
+    test_auto(m, name, input, ref, out, np);
 
     if (ff_deep3d_onednn_has_bf16()) {
         double d, mean, worst;
@@ -264,6 +312,7 @@ int main(int argc, char **argv)
         check(0, "oneDNN can run (scripts/deps.sh installs libdnnl-dev): %s", why);
         return check_summary();
     }
+    test_disparity_diff();
     for (int i = 1; i < argc; i++)
         test_model(argv[i]);
     return check_summary();
