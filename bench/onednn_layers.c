@@ -9,14 +9,17 @@
  * oneDNN's own figure for the same shape measured in the same run, the way
  * benchdnn measures a primitive: that primitive alone (convolution,
  * deconvolution, pooling + batch norm, inner product), every format left to
- * the library ("any"), its arrays allocated by the library, minimum of the
- * same number of runs (a deconvolution that takes over a second runs once).
+ * the library ("any"), its arrays allocated by the library, run once in
+ * each of the same passes right after ours (so both see the same load),
+ * minimum (a deconvolution that takes over a second runs once).
  * The whole pass (no waits): median and minimum.
  * GFLOP/s are 2 x multiply-accumulates of the layer over its time; the
  * peak is bench/gemm_peak.c's OpenBLAS SGEMM, given by the caller; oneDNN's
  * own SGEMM (dnnl_sgemm, same shape) is measured here too.
  * Prints a markdown table on stdout.
  */
+
+#define _POSIX_C_SOURCE 200809L
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,40 +100,47 @@ static const dnnl_memory_desc_t *q(const_dnnl_primitive_desc_t pd, dnnl_query_t 
     return dnnl_primitive_desc_query_md(pd, what, idx);
 }
 
-/*
- * Run pd's primitive on args (their memories allocated from pd's queries; a
- * scratchpad added) once to warm up, then passes times, stopping early after
- * a run over a second; the minimum ms, as benchdnn reports it. Destroys pd
- * and the memories.
- */
-static double time_pd(Alone *a, dnnl_primitive_desc_t pd, dnnl_exec_arg_t *args, int nargs, int passes)
+/* A layer as oneDNN primitives alone: pooling + batch norm are two. */
+typedef struct AloneRun {
+    int n;
+    dnnl_primitive_t prim[2];
+    int nargs[2];
+    dnnl_exec_arg_t args[2][8];
+} AloneRun;
+
+/* Append pd's primitive on args (memories allocated from pd's queries; a scratchpad added); destroys pd. */
+static void add_run(AloneRun *r, Alone *a, dnnl_primitive_desc_t pd, const dnnl_exec_arg_t *args, int nargs)
 {
     const dnnl_memory_desc_t *spad = q(pd, dnnl_query_scratchpad_md, 0);
-    dnnl_primitive_t prim;
-    double t[MAX_PASSES];
-    int n = 0;
+    int i = r->n++;
 
-    OK(dnnl_primitive_create(&prim, pd));
+    OK(dnnl_primitive_create(&r->prim[i], pd));
+    memcpy(r->args[i], args, nargs * sizeof(*args));
     if (spad && dnnl_memory_desc_get_size(spad))
-        args[nargs++] = (dnnl_exec_arg_t){ DNNL_ARG_SCRATCHPAD, alloc_md(a, spad) };
-    for (int p = -1; p < passes; p++) {
-        double t0 = now_ms(), dt;
-        OK(dnnl_primitive_execute(prim, a->stream, nargs, args));
-        OK(dnnl_stream_wait(a->stream));
-        dt = now_ms() - t0;
-        if (p >= 0)
-            t[n++] = dt;
-        if (dt > 1000) {
-            if (!n)
-                t[n++] = dt;
-            break;
-        }
-    }
-    for (int i = 0; i < nargs; i++)
-        dnnl_memory_destroy(args[i].memory);
-    dnnl_primitive_destroy(prim);
+        r->args[i][nargs++] = (dnnl_exec_arg_t){ DNNL_ARG_SCRATCHPAD, alloc_md(a, spad) };
+    r->nargs[i] = nargs;
     dnnl_primitive_desc_destroy(pd);
-    return minimum(t, n);
+}
+
+/* One run of the layer alone, in ms. */
+static double run_alone(Alone *a, const AloneRun *r)
+{
+    double t0 = now_ms();
+    for (int i = 0; i < r->n; i++) {
+        OK(dnnl_primitive_execute(r->prim[i], a->stream, r->nargs[i], r->args[i]));
+        OK(dnnl_stream_wait(a->stream));
+    }
+    return now_ms() - t0;
+}
+
+static void free_alone(AloneRun *r)
+{
+    for (int i = 0; i < r->n; i++) {
+        for (int j = 0; j < r->nargs[i]; j++)
+            dnnl_memory_destroy(r->args[i][j].memory);
+        dnnl_primitive_destroy(r->prim[i]);
+    }
+    r->n = 0;
 }
 
 static void dims4(dnnl_dims_t d, Deep3DShape s)
@@ -140,8 +150,8 @@ static void dims4(dnnl_dims_t d, Deep3DShape s)
 
 #define ARG(kind, query, idx) (dnnl_exec_arg_t){ kind, alloc_md(a, q(pd, query, idx)) }
 
-/* oneDNN's own figure for layer l alone, in ms (formats "any"; with its ReLU when fused). */
-static double alone_ms(Alone *a, const Deep3DLayer *l, int relu, dnnl_data_type_t dt, int passes)
+/* Layer l as oneDNN primitives alone (formats "any"; with its ReLU when fused). */
+static void make_alone(Alone *a, AloneRun *r, const Deep3DLayer *l, int relu, dnnl_data_type_t dt)
 {
     dnnl_memory_desc_t src, wei, bia, dst;
     dnnl_dims_t sd, wd, bd = { l->out.c }, dd, st = { l->stride, l->stride }, pad = { l->pad, l->pad };
@@ -149,7 +159,6 @@ static double alone_ms(Alone *a, const Deep3DLayer *l, int relu, dnnl_data_type_
     dnnl_primitive_attr_t attr;
     dnnl_post_ops_t po;
     dnnl_exec_arg_t args[8];
-    double ms = 0;
 
     OK(dnnl_primitive_attr_create(&attr));
     OK(dnnl_post_ops_create(&po));
@@ -180,7 +189,7 @@ static double alone_ms(Alone *a, const Deep3DLayer *l, int relu, dnnl_data_type_
         args[1] = ARG(DNNL_ARG_WEIGHTS, dnnl_query_weights_md, 0);
         args[2] = ARG(DNNL_ARG_BIAS, dnnl_query_weights_md, 1);
         args[3] = ARG(DNNL_ARG_DST, dnnl_query_dst_md, 0);
-        ms = time_pd(a, pd, args, 4, passes);
+        add_run(r, a, pd, args, 4);
         break;
     }
     case DEEP3D_OP_POOL: {
@@ -195,7 +204,7 @@ static double alone_ms(Alone *a, const Deep3DLayer *l, int relu, dnnl_data_type_
         OK(dnnl_primitive_desc_create(&pd, &desc, NULL, a->engine, NULL));
         args[0] = ARG(DNNL_ARG_SRC, dnnl_query_src_md, 0);
         args[1] = ARG(DNNL_ARG_DST, dnnl_query_dst_md, 0);
-        ms = time_pd(a, pd, args, 2, passes);
+        add_run(r, a, pd, args, 2);
         if (l->side < 0)
             break;
         OK(dnnl_memory_desc_init_by_tag(&dst, 4, dd, dt, dnnl_nChw16c));
@@ -207,7 +216,7 @@ static double alone_ms(Alone *a, const Deep3DLayer *l, int relu, dnnl_data_type_
         args[2] = ARG(DNNL_ARG_VARIANCE, dnnl_query_src_md, 2);
         args[3] = ARG(DNNL_ARG_SCALE_SHIFT, dnnl_query_weights_md, 0);
         args[4] = ARG(DNNL_ARG_DST, dnnl_query_dst_md, 0);
-        ms += time_pd(a, pd, args, 5, passes);
+        add_run(r, a, pd, args, 5);
         break;
     }
     case DEEP3D_OP_FC: {
@@ -224,7 +233,7 @@ static double alone_ms(Alone *a, const Deep3DLayer *l, int relu, dnnl_data_type_
         args[1] = ARG(DNNL_ARG_WEIGHTS, dnnl_query_weights_md, 0);
         args[2] = ARG(DNNL_ARG_BIAS, dnnl_query_weights_md, 1);
         args[3] = ARG(DNNL_ARG_DST, dnnl_query_dst_md, 0);
-        ms = time_pd(a, pd, args, 4, passes);
+        add_run(r, a, pd, args, 4);
         break;
     }
     default:
@@ -232,7 +241,6 @@ static double alone_ms(Alone *a, const Deep3DLayer *l, int relu, dnnl_data_type_
     }
     dnnl_post_ops_destroy(po);
     dnnl_primitive_attr_destroy(attr);
-    return ms;
 }
 
 static const char *op_name(enum Deep3DLayerOp op)
@@ -248,6 +256,9 @@ int main(int argc, char **argv)
     const Deep3DLayers *ls;
     Alone a;
     float *input, *probs;
+    AloneRun *alone_runs;
+    double (*alone_t)[MAX_PASSES];
+    int *alone_n;
     double peak, *us, (*samples)[MAX_PASSES], tot_ours = 0, tot_alone = 0, tot_gf = 0, whole[MAX_PASSES];
     double same_ours = 0, same_alone = 0, same_gf = 0;
     int passes, bf16;
@@ -272,7 +283,10 @@ int main(int argc, char **argv)
     probs   = av_calloc((size_t)m->nb_prob * m->in_w * m->in_h, sizeof(float));
     us      = av_calloc(ls->nb_layers, sizeof(*us));
     samples = av_calloc(ls->nb_layers, sizeof(*samples));
-    if (!input || !probs || !us || !samples)
+    alone_runs = av_calloc(ls->nb_layers, sizeof(*alone_runs));
+    alone_t = av_calloc(ls->nb_layers, sizeof(*alone_t));
+    alone_n = av_calloc(ls->nb_layers, sizeof(*alone_n));
+    if (!input || !probs || !us || !samples || !alone_runs || !alone_t || !alone_n)
         return 1;
     for (size_t i = 0; i < (size_t)3 * m->in_w * m->in_h; i++)
         input[i] = (float)(i % 251) / 251.0f - 0.5f;
@@ -284,19 +298,36 @@ int main(int argc, char **argv)
         if (p >= 0)
             whole[p] = now_ms() - t0;
     }
-    /* per layer */
+    /* the layers alone */
+    OK(dnnl_engine_create(&a.engine, dnnl_cpu, 0));
+    OK(dnnl_stream_create(&a.stream, a.engine, dnnl_stream_default_flags));
+    for (int i = 0; i < ls->nb_layers; i++) {
+        const Deep3DLayer *l = &ls->layer[i];
+        int relu = l->relu || (i + 1 < ls->nb_layers && ls->layer[i + 1].op == DEEP3D_OP_RELU &&
+                               ls->layer[i + 1].src == l->dst && l->op != DEEP3D_OP_DECONV);
+        make_alone(&a, &alone_runs[i], l, relu, bf16 ? dnnl_bf16 : dnnl_f32);
+    }
+    /*
+     * Per layer: each pass runs ours (a wait after each step), then every
+     * layer alone once, so both sides see the same stretch of the machine's
+     * load; a layer alone that took over a second is not run again.
+     */
     ff_deep3d_onednn_profile(net, us);
     for (int p = -1; p < passes; p++) {
         memset(us, 0, ls->nb_layers * sizeof(*us));
         ff_deep3d_onednn_forward(net, input, probs, serial_execute, NULL);
-        if (p >= 0)
-            for (int i = 0; i < ls->nb_layers; i++)
+        for (int i = 0; i < ls->nb_layers; i++) {
+            double t;
+            if (p >= 0)
                 samples[i][p] = us[i] / 1e3;
+            if (!alone_runs[i].n || (alone_n[i] && alone_t[i][0] > 1000))
+                continue;
+            t = run_alone(&a, &alone_runs[i]);
+            if (p >= 0 || t > 1000)
+                alone_t[i][alone_n[i]++] = t;
+        }
     }
     ff_deep3d_onednn_profile(net, NULL);
-
-    OK(dnnl_engine_create(&a.engine, dnnl_cpu, 0));
-    OK(dnnl_stream_create(&a.stream, a.engine, dnnl_stream_default_flags));
     {
         /* oneDNN's own SGEMM on gemm_peak.c's shape */
         const int M = 512, N = 4096, K = 2304;
@@ -324,8 +355,6 @@ int main(int argc, char **argv)
     for (int i = 0; i < ls->nb_layers; i++) {
         const Deep3DLayer *l = &ls->layer[i];
         double ours = minimum(samples[i], passes), gf = 2 * ff_deep3d_layer_macs(l) / 1e9, alone;
-        int relu = l->relu || (i + 1 < ls->nb_layers && ls->layer[i + 1].op == DEEP3D_OP_RELU &&
-                               ls->layer[i + 1].src == l->dst && l->op != DEEP3D_OP_DECONV);
         if (l->op == DEEP3D_OP_RELU || l->op == DEEP3D_OP_SOFTMAX) {
             if (ours > 0)
                 printf("| %s | %s | %dx%dx%d | 0 | %.3f | - | - | - | - |\n", l->name, op_name(l->op),
@@ -333,7 +362,7 @@ int main(int argc, char **argv)
             tot_ours += ours;
             continue;
         }
-        alone = alone_ms(&a, l, relu, bf16 ? dnnl_bf16 : dnnl_f32, passes);
+        alone = alone_n[i] ? minimum(alone_t[i], alone_n[i]) : 0;
         tot_ours += ours;
         tot_alone += alone;
         tot_gf += gf;
@@ -356,6 +385,9 @@ int main(int argc, char **argv)
     printf("| **all layers** (deconv: ours sub-pixel, alone oneDNN's deconvolution) | | | %.3f | %.2f | %.2f | %.2f | %.1f | %.1f%% |\n",
            tot_gf, tot_ours, tot_alone, tot_ours / tot_alone, tot_gf / (tot_ours / 1e3),
            100 * tot_gf / (tot_ours / 1e3) / peak);
+    for (int i = 0; i < ls->nb_layers; i++)
+        free_alone(&alone_runs[i]);
+    av_free(alone_runs); av_free(alone_t); av_free(alone_n);
     dnnl_stream_destroy(a.stream);
     dnnl_engine_destroy(a.engine);
     ff_deep3d_onednn_free(&net);
