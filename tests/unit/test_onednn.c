@@ -33,6 +33,8 @@
 #include "libavfilter/deep3d_model.h"
 #include "libavfilter/deep3d_net.h"
 #include "libavfilter/deep3d_net_onednn.h"
+#include "libavfilter/deep3d_source.h"
+#include "libavutil/frame.h"
 #include "libavutil/common.h"
 #include "libavutil/error.h"
 #include "libavutil/log.h"
@@ -197,6 +199,65 @@ static void test_disparity_diff(void)
           "0.5 px mean on the hand case (got %g, %g)", worst, mean);
 }
 
+/*
+ * The Deep3D source frees the model's weights once the oneDNN engine holds
+ * its own copy, and reads them again when a later configure needs them: the
+ * OpenBLAS engine after oneDNN gives the same probabilities (fp32 bound), and
+ * oneDNN again repeats its first output exactly.
+ */
+static void test_source_reload(const char *path)
+{
+    Deep3DSource *src = NULL;
+    Deep3DSourceConfig cfg = { .model_path = path, .nb_jobs = 2, .execute = serial_execute,
+                               .precision = DEEP3D_PRECISION_FP32 };
+    AVFrame *f = av_frame_alloc();
+    float *first = NULL;
+    size_t np = 0;
+    double d;
+    int ret;
+
+    if (!f || (ret = ff_deep3d_source_open(&src, &ff_deep3d_source_deep3d, NULL, &cfg)) < 0) {
+        check(0, "source: open %s", path);
+        goto end;
+    }
+    np = (size_t)src->geometry->nb_prob * src->geometry->in_w * src->geometry->in_h;
+    f->format = AV_PIX_FMT_YUV420P;
+    f->width  = 2 * src->geometry->in_w;
+    f->height = 2 * src->geometry->in_h;
+    if (av_frame_get_buffer(f, 64) < 0 || !(first = av_malloc_array(np, sizeof(*first)))) {
+        check(0, "source: memory");
+        goto end;
+    }
+    for (int p = 0; p < 3; p++)
+        for (int y = 0; y < (p ? f->height / 2 : f->height); y++)
+            for (int x = 0; x < (p ? f->width / 2 : f->width); x++)
+                f->data[p][y * f->linesize[p] + x] = p ? 128 + (x - y) % 32 : (x * 7 + y * 3) & 255;
+
+    for (int round = 0; round < 3; round++) {
+        cfg.cpu_engine = round == 1 ? DEEP3D_CPU_ENGINE_BLAS : DEEP3D_CPU_ENGINE_ONEDNN;
+        if ((ret = ff_deep3d_source_configure(src, NULL, &cfg)) < 0 ||
+            (ret = ff_deep3d_source_run(src, NULL, f)) < 0) {
+            check(0, "source: configure and run, round %d (%s)", round, av_err2str(ret));
+            goto end;
+        }
+        if (round == 0) {
+            check(!src->geometry->storage, "source: the model's weights are freed once oneDNN holds its own");
+            memcpy(first, src->probs, np * sizeof(*first));
+        } else if (round == 1) {
+            d = max_abs_diff(src->probs, first, np);
+            check(src->geometry->storage && d <= 1e-4, "source: OpenBLAS after oneDNN reads the weights "
+                  "again and agrees (max diff %.2e)", d);
+        } else {
+            check(!memcmp(src->probs, first, np * sizeof(*first)), "source: oneDNN again repeats its "
+                  "first output exactly");
+        }
+    }
+end:
+    ff_deep3d_source_free(&src);
+    av_frame_free(&f);
+    av_free(first);
+}
+
 static void test_model(const char *path)
 {
     Deep3DModel *m = NULL;
@@ -313,6 +374,7 @@ int main(int argc, char **argv)
         return check_summary();
     }
     test_disparity_diff();
+    test_source_reload(argv[1]);
     for (int i = 1; i < argc; i++)
         test_model(argv[i]);
     return check_summary();
