@@ -16,7 +16,7 @@ help:
 	@echo "make check   - build if needed, run unit tests, deep3d FATE tests and FATE"
 	@echo "make check-train - the slow training tests: torchrun with 2 processes, kill and resume, SIGTERM (1-3 min)"
 	@echo "make check-farm - the farm tool end to end on a one-node Slurm cluster it starts (docs/farm.md)"
-	@echo "make bench   - CPU benchmarks (Deep3D models, ONNX depth models); results in bench/results/"
+	@echo "make bench   - CPU benchmarks (Deep3D models, ONNX depth models, selection layer, stages); results in bench/results/"
 	@echo "make bench-farm - 3-segment Slurm run against a single pass; results in bench/results/"
 	@echo "make check-sanitize - the unit and deep3d FATE tests on an ASan+UBSan build"
 	@echo "make fuzz    - each libFuzzer target for FUZZ_SECONDS (default 60) on that build"
@@ -60,6 +60,8 @@ bench: build
 	@bench/run.sh
 	@bench/onednn_layers.sh
 	@bench/onnx.sh
+	@bench/render_speed.sh
+	@bench/stages.sh
 
 # A second FFmpeg build (clang) with AddressSanitizer, UndefinedBehaviorSanitizer
 # and libFuzzer's coverage hooks, in its own tree; runs our unit tests and the

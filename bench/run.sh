@@ -21,7 +21,7 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$TOP/_build}
-BIN=$BUILD/ffmpeg-build/ffmpeg
+BIN=${BIN:-$BUILD/ffmpeg-build/ffmpeg}     # BIN=: another build's binary (before / after)
 WORK=$BUILD/bench
 RUNS=${RUNS:-3}
 MODELS=${MODELS:-original compact builtin}
@@ -63,6 +63,7 @@ out=$TOP/bench/results/cpu-$host-$(date -u +%Y-%m-%d-%H%M).md
     echo "- load average when the run started (other processes compete for the 2 cores): $(cut -d' ' -f1-3 /proc/loadavg)"
     rev=$(cd "$TOP" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
     [ -z "$(cd "$TOP" && git status --porcelain -- libavfilter 2>/dev/null)" ] || rev="$rev + uncommitted libavfilter changes"
+    [ "$BIN" = "$BUILD/ffmpeg-build/ffmpeg" ] || rev="$BIN"
     echo "- build: $rev; OpenBLAS $(dpkg-query -W -f='${Version}' libopenblas-dev 2>/dev/null || echo '?') (Debian) linked statically"
     echo "- SGEMM peak (OpenBLAS, 512x4096x2304): $(echo "$peak_out" | sed 's/gemm_peak //' | tr '\n' ';' | sed 's/;$//; s/;/, /g') GFLOP/s"
     echo "- input: testsrc2 (synthetic; the network's cost does not depend on content), yuv420p, to mode=sbs (2W x H), -f null"

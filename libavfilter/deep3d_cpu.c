@@ -94,7 +94,7 @@ int ff_deep3d_cpu_render(Deep3DCpu *c, void *log_ctx, AVFrame *out, const AVFram
             }
         }
         t2 = av_gettime_relative();
-        if ((ret = ff_deep3d_render_eye(c->render, in, c->src->probs, &sel)) < 0)
+        if ((ret = ff_deep3d_render_eye(c->render, out, in, c->src->probs, &sel)) < 0)
             return ret;
         t3 = av_gettime_relative();
         c->t_input    += c->src->t_input;

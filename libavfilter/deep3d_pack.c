@@ -231,25 +231,19 @@ static void name(uint8_t *dst8, const uint8_t *row0, const uint8_t *row1,       
 DEFINE_SQUEEZE(squeeze_row8,  uint8_t)
 DEFINE_SQUEEZE(squeeze_row16, uint16_t)
 
-static void pack_eye(const Deep3DPack *p, const Deep3DPackPlane *pl,
-                     uint8_t *dst, ptrdiff_t dst_ls, const uint8_t *src, ptrdiff_t src_ls,
-                     int y0, int y1)
+/* Output row y of one eye in a non-interleaved layout, from its eye row r0
+ * (and r1, the row below, when the eye is squeezed vertically). */
+static void pack_eye_row(const Deep3DPack *p, const Deep3DPackPlane *pl, uint8_t *d,
+                         const uint8_t *r0, const uint8_t *r1)
 {
     int comps = pl->bytes_per_pixel / pl->elem_size;
 
-    for (int y = y0; y < y1; y++) {
-        uint8_t *d = dst + y * dst_ls;
-        if (!p->half_w && !p->half_h) {
-            memcpy(d, src + y * src_ls, (size_t)pl->eye_w * pl->bytes_per_pixel);
-        } else {
-            const uint8_t *r0 = src + (p->half_h ? 2 * y : y) * src_ls;
-            const uint8_t *r1 = p->half_h ? src + FFMIN(2 * y + 1, pl->h - 1) * src_ls : NULL;
-            if (pl->elem_size == 1)
-                squeeze_row8 (d, r0, r1, pl->eye_w, pl->w, comps, p->half_w, pl->shift);
-            else
-                squeeze_row16(d, r0, r1, pl->eye_w, pl->w, comps, p->half_w, pl->shift);
-        }
-    }
+    if (!p->half_w && !p->half_h)
+        memcpy(d, r0, (size_t)pl->eye_w * pl->bytes_per_pixel);
+    else if (pl->elem_size == 1)
+        squeeze_row8 (d, r0, p->half_h ? r1 : NULL, pl->eye_w, pl->w, comps, p->half_w, pl->shift);
+    else
+        squeeze_row16(d, r0, p->half_h ? r1 : NULL, pl->eye_w, pl->w, comps, p->half_w, pl->shift);
 }
 
 /*
@@ -284,36 +278,79 @@ static void name(uint8_t *dst8, const uint8_t *even8, const uint8_t *odd8, int w
 DEFINE_WEAVE_ROW(weave_row8,  uint8_t)
 DEFINE_WEAVE_ROW(weave_row16, uint16_t)
 
-static void pack_interleaved(const Deep3DPack *p, const Deep3DPackPlane *pl, int plane,
-                             AVFrame *out, const AVFrame *left, const AVFrame *right,
-                             int y0, int y1)
+/* Which eyes an interleaved output row y of plane pl shows: bit 0 the even
+ * eye, bit 1 the odd one. */
+static int weave_eyes(const Deep3DPack *p, const Deep3DPackPlane *pl, int y)
 {
-    const AVFrame *even = p->right_on_even ? right : left;
-    const AVFrame *odd  = p->right_on_even ? left  : right;
+    int luma0 = y << pl->sub_y, luma1 = FFMIN((y + 1) << pl->sub_y, p->in_h);
+
+    if (p->interleave != DEEP3D_WEAVE_ROWS || luma1 - luma0 > 1)
+        return 3;
+    return luma0 & 1 ? 2 : 1;
+}
+
+/* Output row y of an interleaved layout from row y of the even and the odd eye
+ * (either NULL where weave_eyes() says the row does not show it). */
+static void pack_interleaved_row(const Deep3DPack *p, const Deep3DPackPlane *pl, uint8_t *d,
+                                 int y, const uint8_t *e, const uint8_t *o)
+{
+    int luma0 = y << pl->sub_y, luma1 = FFMIN((y + 1) << pl->sub_y, p->in_h);
     int comps = pl->bytes_per_pixel / pl->elem_size;
 
-    for (int y = y0; y < y1; y++) {
-        int luma0 = y << pl->sub_y, luma1 = FFMIN((y + 1) << pl->sub_y, p->in_h);
-        uint8_t *d = out->data[plane] + y * out->linesize[plane];
-        const uint8_t *e = even->data[plane] + y * even->linesize[plane];
-        const uint8_t *o = odd->data[plane]  + y * odd->linesize[plane];
-
-        if (p->interleave != DEEP3D_WEAVE_ROWS) {
-            int parity = p->interleave == DEEP3D_WEAVE_COLUMNS ? 0 :
-                         luma1 - luma0 > 1 ? -1 : luma0 & 1;
-            if (pl->elem_size == 1)
-                weave_row8 (d, e, o, pl->eye_w, comps, pl->shift, pl->sub_x, p->in_w, parity);
-            else
-                weave_row16(d, e, o, pl->eye_w, comps, pl->shift, pl->sub_x, p->in_w, parity);
-        } else if (luma1 - luma0 > 1) {
-            if (pl->elem_size == 1)
-                squeeze_row8 (d, e, o, pl->eye_w, pl->w, comps, 0, pl->shift);
-            else
-                squeeze_row16(d, e, o, pl->eye_w, pl->w, comps, 0, pl->shift);
-        } else {
-            memcpy(d, luma0 & 1 ? o : e, (size_t)pl->eye_w * pl->bytes_per_pixel);
-        }
+    if (p->interleave != DEEP3D_WEAVE_ROWS) {
+        int parity = p->interleave == DEEP3D_WEAVE_COLUMNS ? 0 :
+                     luma1 - luma0 > 1 ? -1 : luma0 & 1;
+        if (pl->elem_size == 1)
+            weave_row8 (d, e, o, pl->eye_w, comps, pl->shift, pl->sub_x, p->in_w, parity);
+        else
+            weave_row16(d, e, o, pl->eye_w, comps, pl->shift, pl->sub_x, p->in_w, parity);
+    } else if (luma1 - luma0 > 1) {
+        if (pl->elem_size == 1)
+            squeeze_row8 (d, e, o, pl->eye_w, pl->w, comps, 0, pl->shift);
+        else
+            squeeze_row16(d, e, o, pl->eye_w, pl->w, comps, 0, pl->shift);
+    } else {
+        memcpy(d, luma0 & 1 ? o : e, (size_t)pl->eye_w * pl->bytes_per_pixel);
     }
+}
+
+int ff_deep3d_pack_rows_needed(const Deep3DPack *p, int plane, int y, int right, int *first)
+{
+    const Deep3DPackPlane *pl = &p->planes[plane];
+
+    *first = y;
+    if (p->interleave) {
+        int even = p->right_on_even ? right : !right;
+        return !!(weave_eyes(p, pl, y) & (even ? 1 : 2));
+    }
+    if (!(right ? p->has_right : p->has_left))
+        return 0;
+    if (!p->half_h)
+        return 1;
+    *first = 2 * y;
+    return 2 * y + 1 < pl->h ? 2 : 1;
+}
+
+void ff_deep3d_pack_row(const Deep3DPack *p, int plane, AVFrame *out, int y,
+                        const uint8_t *const *left, const uint8_t *const *right)
+{
+    const Deep3DPackPlane *pl = &p->planes[plane];
+    ptrdiff_t ls = out->linesize[plane];
+    uint8_t *base = out->data[plane];
+
+    if (p->interleave) {
+        const uint8_t *e = p->right_on_even ? right[0] : left[0];
+        const uint8_t *o = p->right_on_even ? left[0]  : right[0];
+        pack_interleaved_row(p, pl, base + y * ls, y, e, o);
+        return;
+    }
+    /* the squeezed last row of an odd height repeats itself, as in pack_slice */
+    if (p->has_left)
+        pack_eye_row(p, pl, base + (pl->left_y + y) * ls + pl->left_x * pl->bytes_per_pixel,
+                     left[0], left[1] ? left[1] : left[0]);
+    if (p->has_right)
+        pack_eye_row(p, pl, base + (pl->right_y + y) * ls + pl->right_x * pl->bytes_per_pixel,
+                     right[0], right[1] ? right[1] : right[0]);
 }
 
 void ff_deep3d_pack_slice(const Deep3DPack *p, AVFrame *out,
@@ -324,18 +361,18 @@ void ff_deep3d_pack_slice(const Deep3DPack *p, AVFrame *out,
         const Deep3DPackPlane *pl = &p->planes[i];
         int y0 = pl->eye_h *  job      / nb_jobs;
         int y1 = pl->eye_h * (job + 1) / nb_jobs;
-        ptrdiff_t ls = out->linesize[i];
 
-        if (p->interleave) {
-            pack_interleaved(p, pl, i, out, left, right, y0, y1);
-            continue;
+        for (int y = y0; y < y1; y++) {
+            const uint8_t *l[2] = { NULL, NULL }, *r[2] = { NULL, NULL };
+            int first, n;
+            if ((n = ff_deep3d_pack_rows_needed(p, i, y, 0, &first)))
+                for (int j = 0; j < n; j++)
+                    l[j] = left->data[i] + (first + j) * left->linesize[i];
+            if ((n = ff_deep3d_pack_rows_needed(p, i, y, 1, &first)))
+                for (int j = 0; j < n; j++)
+                    r[j] = right->data[i] + (first + j) * right->linesize[i];
+            ff_deep3d_pack_row(p, i, out, y, l, r);
         }
-        if (p->has_left)
-            pack_eye(p, pl, out->data[i] + pl->left_y * ls + pl->left_x * pl->bytes_per_pixel,
-                     ls, left->data[i], left->linesize[i], y0, y1);
-        if (p->has_right)
-            pack_eye(p, pl, out->data[i] + pl->right_y * ls + pl->right_x * pl->bytes_per_pixel,
-                     ls, right->data[i], right->linesize[i], y0, y1);
     }
 }
 

@@ -118,6 +118,24 @@ void ff_deep3d_pack_slice(const Deep3DPack *p, AVFrame *out,
                           int job, int nb_jobs);
 
 /**
+ * The rows of one eye (right: 0 left, 1 right) that output row y (in
+ * [0, eye_h)) of plane needs: returns how many (0: none, at most 2), the
+ * first in *first. Rows an output row does not show are never needed (the
+ * odd eye's rows of irl, say), so a caller rendering the eye row by row can
+ * skip them.
+ */
+int ff_deep3d_pack_rows_needed(const Deep3DPack *p, int plane, int y, int right, int *first);
+
+/**
+ * Pack output row y of plane from the eye rows ff_deep3d_pack_rows_needed()
+ * named: left[j] and right[j] are row first + j of each eye (NULL where not
+ * needed). ff_deep3d_pack_slice() is this for every row of its slice; the
+ * renderer calls it with rows it has just rendered (one pass, no eye frame).
+ */
+void ff_deep3d_pack_row(const Deep3DPack *p, int plane, AVFrame *out, int y,
+                        const uint8_t *const *left, const uint8_t *const *right);
+
+/**
  * Fill the AVStereo3D description of the packed frame (of an alternating
  * layout: of its first frame).
  */

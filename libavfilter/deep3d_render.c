@@ -18,12 +18,20 @@
 
 /*
  * The CPU renderer: the soft selection (deep3d_render_soft.c) or the hard warp
- * (deep3d_render_hard.c) into a frame of the input's size, the depth picture, then
- * the packing (deep3d_pack.c) or the anaglyph mix (deep3d_anaglyph.c). Rows
- * are split over the slice jobs; the output does not depend on their number.
+ * (deep3d_render_hard.c), and the packing (deep3d_pack.c) or the anaglyph mix
+ * (deep3d_anaglyph.c). Rows are split over the slice jobs; the output does not
+ * depend on their number.
+ *
+ * Stereo layouts take one pass: each job renders the rows of the second eye
+ * that its output rows need, into a few rows of its own, and packs them with
+ * the input's rows straight into the output frame (ff_deep3d_pack_row()), so
+ * no full-size eye is written and read back, and rows a layout does not show
+ * (the odd eye's rows of irl) are not rendered. The depth picture and the
+ * anaglyphs still render a frame of the input's size first and mix it after.
  */
 
 #include "libavutil/common.h"
+#include "libavutil/cpu.h"
 #include "libavutil/error.h"
 #include "libavutil/mem.h"
 #include "libavutil/pixdesc.h"
@@ -36,7 +44,11 @@ struct Deep3DRender {
     Deep3DRenderConfig cfg;
     Deep3DPack pack;
     Deep3DAnaglyph *anaglyph;   ///< anaglyph output only
-    AVFrame *eye;               ///< the rendered eye (or the depth picture)
+    AVFrame *eye;               ///< the rendered eye or the depth picture (not for stereo)
+    uint8_t **rows;             ///< stereo: per job, two rendered rows of each plane
+    int row_offset[DEEP3D_PACK_MAX_PLANES];  ///< where each plane's rows start in them
+    int row_size[DEEP3D_PACK_MAX_PLANES];    ///< bytes of one row of each plane
+    int packed;                 ///< this frame's output was written by render_eye
     float *ed;                  ///< expected disparity at source resolution (render=hard)
     float **scratch;            ///< one per job
     size_t scratch_floats;      ///< size of each
@@ -44,6 +56,7 @@ struct Deep3DRender {
     const Deep3DRenderParams *sel;
     const float *probs;
     const AVFrame *in;
+    AVFrame *out;
 };
 
 typedef struct PackArgs {
@@ -51,6 +64,11 @@ typedef struct PackArgs {
     AVFrame *out;
     const AVFrame *left, *right;
 } PackArgs;
+
+static int one_pass(const Deep3DRender *r)
+{
+    return r->cfg.output == DEEP3D_OUTPUT_STEREO;
+}
 
 static void free_scratch(Deep3DRender *r)
 {
@@ -111,13 +129,33 @@ int ff_deep3d_render_init(Deep3DRender **pr, void *log_ctx, const Deep3DRenderCo
     if (cfg->render == DEEP3D_RENDER_HARD &&
         !(r->ed = av_malloc_array((size_t)m->in_w * m->in_h, sizeof(*r->ed))))
         goto fail;
-    if (!(r->eye = av_frame_alloc()))
-        goto fail;
-    r->eye->format = r->pack.format;
-    r->eye->width  = r->pack.in_w;
-    r->eye->height = r->pack.in_h;
-    if ((ret = av_frame_get_buffer(r->eye, 0)) < 0)
-        goto fail;
+    if (one_pass(r)) {
+        size_t size = 0;
+        for (int i = 0; i < r->pack.nb_planes; i++) {
+            r->row_offset[i] = size;
+            r->row_size[i]   = FFALIGN(r->pack.planes[i].w * r->pack.planes[i].bytes_per_pixel, 64);
+            size += 2 * (size_t)r->row_size[i];
+        }
+        if (!(r->rows = av_calloc(r->cfg.nb_jobs, sizeof(*r->rows))))
+            goto fail;
+        for (int j = 0; j < r->cfg.nb_jobs; j++)
+            if (!(r->rows[j] = av_malloc(size)))
+                goto fail;
+    } else {
+        if (!(r->eye = av_frame_alloc()))
+            goto fail;
+        r->eye->format = r->pack.format;
+        r->eye->width  = r->pack.in_w;
+        r->eye->height = r->pack.in_h;
+        if ((ret = av_frame_get_buffer(r->eye, 0)) < 0)
+            goto fail;
+    }
+    if (cfg->render == DEEP3D_RENDER_SOFT) {
+        Deep3DSoftDSP dsp;
+        ff_deep3d_render_soft_dsp_init(&dsp, av_get_cpu_flags());
+        av_log(log_ctx, AV_LOG_VERBOSE, "selection layer: %s kernels, %s\n", dsp.name,
+               one_pass(r) ? "rendered and packed in one pass" : "eye frame, then mixed");
+    }
     *pr = r;
     return 0;
 fail:
@@ -140,6 +178,22 @@ static Deep3DPlaneFormat plane_format(const Deep3DPackPlane *pl, const AVPixFmtD
     };
 }
 
+/* Planes of one geometry (U and V) share the probability rows: how many
+ * from plane i on. */
+static int plane_group(const Deep3DPack *pack, int i)
+{
+    const Deep3DPackPlane *pl = &pack->planes[i];
+    int n;
+
+    for (n = 1; i + n < pack->nb_planes; n++) {
+        const Deep3DPackPlane *next = &pack->planes[i + n];
+        if (next->w != pl->w || next->h != pl->h || next->bytes_per_pixel != pl->bytes_per_pixel ||
+            next->sub_x != pl->sub_x || next->sub_y != pl->sub_y)
+            break;
+    }
+    return n;
+}
+
 /* The second eye: every plane, rows split across the jobs. */
 static int eye_job(void *arg, int job, int nb_jobs)
 {
@@ -152,12 +206,7 @@ static int eye_job(void *arg, int job, int nb_jobs)
         Deep3DPlaneFormat f = plane_format(pl, desc);
         int y0 = pl->h * job / nb_jobs, y1 = pl->h * (job + 1) / nb_jobs;
 
-        /* planes of one geometry (U and V) share the probability rows */
-        for (n = 1; i + n < r->pack.nb_planes; n++) {
-            const Deep3DPackPlane *next = &r->pack.planes[i + n];
-            if (next->w != pl->w || next->h != pl->h || next->bytes_per_pixel != pl->bytes_per_pixel)
-                break;
-        }
+        n = plane_group(&r->pack, i);
         if (r->cfg.render == DEEP3D_RENDER_HARD)
             ff_deep3d_render_hard_rows(r->sel, &f, r->ed, n, (const uint8_t *const *)in->data + i,
                                 in->linesize + i, r->eye->data + i, r->eye->linesize + i,
@@ -166,6 +215,62 @@ static int eye_job(void *arg, int job, int nb_jobs)
             ff_deep3d_render_soft_rows(r->sel, &f, r->probs, n, (const uint8_t *const *)in->data + i,
                                   in->linesize + i, r->eye->data + i, r->eye->linesize + i,
                                   pl->w, pl->h, y0, y1, r->scratch[job]);
+    }
+    return 0;
+}
+
+/*
+ * Stereo layouts in one pass: output rows [y0, y1) of each plane, from the
+ * input's rows and the rows of the second eye rendered here as they are
+ * needed, in increasing order (the soft renderer reuses its upsampled
+ * probability rows from one output row to the next).
+ */
+static int stereo_job(void *arg, int job, int nb_jobs)
+{
+    Deep3DRender *r = arg;
+    const AVFrame *in = r->in;
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(in->format);
+    int rendered = !r->cfg.swap;        /* which eye is rendered: 1 right, 0 left */
+    static const int zero_ls[DEEP3D_PACK_MAX_PLANES] = { 0 };
+
+    for (int i = 0, n; i < r->pack.nb_planes; i += n) {
+        const Deep3DPackPlane *pl = &r->pack.planes[i];
+        Deep3DPlaneFormat f = plane_format(pl, desc);
+        int y0 = pl->eye_h * job / nb_jobs, y1 = pl->eye_h * (job + 1) / nb_jobs;
+        Deep3DSoftRows soft;
+
+        n = plane_group(&r->pack, i);
+        if (r->cfg.render == DEEP3D_RENDER_SOFT)
+            ff_deep3d_render_soft_start(&soft, r->sel, &f, r->probs, n, pl->w, pl->h,
+                                        r->scratch[job]);
+        for (int y = y0; y < y1; y++) {
+            /* rows[eye][plane of the group][j]: row first + j of that eye */
+            const uint8_t *rows[2][DEEP3D_PACK_MAX_PLANES][2] = { { { NULL } } };
+            for (int eye = 0; eye < 2; eye++) {
+                int first, cnt = ff_deep3d_pack_rows_needed(&r->pack, i, y, eye, &first);
+                for (int j = 0; j < cnt; j++) {
+                    const uint8_t *src[DEEP3D_PACK_MAX_PLANES];
+                    uint8_t *dst[DEEP3D_PACK_MAX_PLANES];
+                    for (int k = 0; k < n; k++) {
+                        src[k] = in->data[i + k] + (first + j) * in->linesize[i + k];
+                        dst[k] = r->rows[job] + r->row_offset[i + k] + j * r->row_size[i + k];
+                        rows[eye][k][j] = eye == rendered ? dst[k] : src[k];
+                    }
+                    if (eye != rendered)
+                        continue;
+                    if (r->cfg.render == DEEP3D_RENDER_HARD)
+                        /* zero line sizes: row first + j lands in dst itself */
+                        ff_deep3d_render_hard_rows(r->sel, &f, r->ed, n, (const uint8_t *const *)
+                                                   in->data + i, in->linesize + i, dst, zero_ls,
+                                                   pl->w, pl->h, first + j, first + j + 1,
+                                                   r->scratch[job]);
+                    else
+                        ff_deep3d_render_soft_row(&soft, first + j, src, dst);
+                }
+            }
+            for (int k = 0; k < n; k++)
+                ff_deep3d_pack_row(&r->pack, i + k, r->out, y, rows[0][k], rows[1][k]);
+        }
     }
     return 0;
 }
@@ -188,19 +293,25 @@ static int depth_job(void *arg, int job, int nb_jobs)
     return 0;
 }
 
-int ff_deep3d_render_eye(Deep3DRender *r, const AVFrame *in, const float *probs,
-                         const Deep3DRenderParams *sel)
+int ff_deep3d_render_eye(Deep3DRender *r, AVFrame *out, const AVFrame *in,
+                         const float *probs, const Deep3DRenderParams *sel)
 {
     int ret;
 
     if ((ret = ensure_scratch(r, sel)) < 0 ||
-        (ret = av_frame_make_writable(r->eye)) < 0)
+        (r->eye && (ret = av_frame_make_writable(r->eye)) < 0))
         return ret;
     if (r->cfg.render == DEEP3D_RENDER_HARD && r->cfg.output != DEEP3D_OUTPUT_DEPTH)
         ff_deep3d_expected_disparity(r->cfg.geometry, probs, r->ed);
     r->sel   = sel;
     r->probs = probs;
     r->in    = in;
+    r->out   = out;
+    if (one_pass(r)) {
+        r->cfg.execute(r->cfg.opaque, stereo_job, r, FFMIN(r->pack.planes[0].eye_h, r->cfg.nb_jobs));
+        r->packed = 1;
+        return 0;
+    }
     r->cfg.execute(r->cfg.opaque, r->cfg.output == DEEP3D_OUTPUT_DEPTH ? depth_job : eye_job, r,
                    FFMIN(r->pack.planes[0].h, r->cfg.nb_jobs));
     return 0;
@@ -216,8 +327,13 @@ static int pack_job(void *arg, int job, int nb_jobs)
 
 int ff_deep3d_render_pack(Deep3DRender *r, void *log_ctx, AVFrame *out, const AVFrame *in)
 {
-    PackArgs a = { r, out, in, r->eye };
+    /* stereo without a second eye (ml): the input only */
+    PackArgs a = { r, out, in, r->eye ? r->eye : in };
 
+    if (r->packed) {            /* done in one pass by ff_deep3d_render_eye() */
+        r->packed = 0;
+        return 0;
+    }
     if (r->cfg.output == DEEP3D_OUTPUT_DEPTH)
         a.left = r->eye;
     else if (r->cfg.swap)
@@ -237,6 +353,9 @@ void ff_deep3d_render_free(Deep3DRender **pr)
         return;
     ff_deep3d_anaglyph_free(&r->anaglyph);
     av_frame_free(&r->eye);
+    for (int j = 0; r->rows && j < r->cfg.nb_jobs; j++)
+        av_free(r->rows[j]);
+    av_freep(&r->rows);
     av_freep(&r->ed);
     free_scratch(r);
     av_freep(pr);

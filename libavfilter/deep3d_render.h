@@ -72,12 +72,16 @@ int ff_deep3d_render_needs_depth(const Deep3DRender *r);
 /**
  * Render the second eye of in from probs (the source's volume, after the
  * temporal steps) with this frame's parameters sel. Not called when
- * ff_deep3d_render_needs_depth() is 0.
+ * ff_deep3d_render_needs_depth() is 0. For the stereo layouts this packs out
+ * too, in the same pass (the eye is never stored whole), and the following
+ * ff_deep3d_render_pack() only returns: a timer around each then counts the
+ * packing in the rendering. The depth picture and anaglyphs render an eye
+ * frame here and mix it into out in ff_deep3d_render_pack().
  */
-int ff_deep3d_render_eye(Deep3DRender *r, const AVFrame *in, const float *probs,
-                         const Deep3DRenderParams *sel);
+int ff_deep3d_render_eye(Deep3DRender *r, AVFrame *out, const AVFrame *in,
+                         const float *probs, const Deep3DRenderParams *sel);
 
-/** Pack (or mix) the input and the eye rendered last into out. */
+/** Pack (or mix) the input and the eye rendered last into out (see above). */
 int ff_deep3d_render_pack(Deep3DRender *r, void *log_ctx, AVFrame *out, const AVFrame *in);
 
 void ff_deep3d_render_free(Deep3DRender **r);

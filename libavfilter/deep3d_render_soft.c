@@ -21,8 +21,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "config.h"
+
 #include "libavutil/avassert.h"
 #include "libavutil/common.h"
+#include "libavutil/cpu.h"
 
 #include "deep3d_render_soft.h"
 #include "deep3d_shift.h"
@@ -36,8 +39,8 @@ static int row_margin(const Deep3DRenderParams *p, int w)
     return (int)ceil(dmax * fabs(sh.gain) + fabs(sh.offset)) + 2;
 }
 
-#define MAX_ROWS 8          /* planes x components rendered with one set of probabilities */
-#define CHUNK    256        /* columns per step: the probabilities stay in L1 */
+#define MAX_ROWS DEEP3D_RENDER_MAX_ROWS
+#define CHUNK    DEEP3D_RENDER_CHUNK    /* columns per step: the probabilities stay in L1 */
 
 size_t ff_deep3d_render_soft_scratch_size(const Deep3DRenderParams *p, int w)
 {
@@ -48,21 +51,7 @@ size_t ff_deep3d_render_soft_scratch_size(const Deep3DRenderParams *p, int w)
            MAX_ROWS * (w + 2 * (size_t)margin) + MAX_ROWS * (size_t)w + w + CHUNK + 64;
 }
 
-typedef struct RowState {
-    const Deep3DRenderParams *p;
-    int w, margin;
-    int32_t *x0;            ///< left probability column of each output column
-    float *fx;              ///< its weight of the right column
-    float *hrow[2];         ///< D x w: low-res rows hrow_y[i], upsampled horizontally
-    int hrow_y[2];          ///< which low-res rows they hold (-1: none)
-    float fy;               ///< weight of hrow[1] for the current output row
-    float *lp[MAX_ROWS];    ///< left-eye rows, padded by edge samples (lp[i] + margin = x 0)
-    float *out[MAX_ROWS];   ///< rendered rows
-    float *mass;            ///< sum of planes 1..D per column (renormalize, depth)
-    float *pt;              ///< CHUNK probabilities of one plane
-    int shift_int[DEEP3D_RENDER_MAX_DISP];     ///< floor(-s_k)
-    float shift_frac[DEEP3D_RENDER_MAX_DISP];  ///< -s_k - floor(-s_k)
-} RowState;
+typedef Deep3DSoftRows RowState;
 
 static void row_state_init(RowState *st, const Deep3DRenderParams *p, int w, float *scratch)
 {
@@ -84,6 +73,7 @@ static void row_state_init(RowState *st, const Deep3DRenderParams *p, int w, flo
         st->out[i] = next;
     st->mass = next;
     st->pt   = st->mass + w;
+    ff_deep3d_render_soft_dsp_init(&st->dsp, av_get_cpu_flags());
 
     for (int x = 0; x < w; x++) {
         /* in double: in float, u near 384 carries an error of 3e-5 px */
@@ -101,21 +91,28 @@ static void row_state_init(RowState *st, const Deep3DRenderParams *p, int w, flo
     }
 }
 
-/* Low-res row r of planes 1..D, interpolated to every output column. */
 DEEP3D_VECTOR_CLONES
+static void upsample_c(float *dst, const float *src, ptrdiff_t stride, int nb,
+                       const int32_t *x0, const float *fx, int w, int net_w)
+{
+    for (int k = 0; k < nb; k++) {
+        const float *restrict row = src + k * stride;
+        float *restrict d = dst + (size_t)k * w;
+        for (int x = 0; x < w; x++) {
+            int a = x0[x], b = FFMIN(a + 1, net_w - 1);
+            d[x] = row[a] + fx[x] * (row[b] - row[a]);
+        }
+    }
+}
+
+/* Low-res row r of planes 1..D, interpolated to every output column. */
 static void upsample_row(const RowState *st, const float *probs, int r, float *dst)
 {
     const Deep3DRenderParams *p = st->p;
     size_t plane = (size_t)p->net_w * p->net_h;
 
-    for (int k = 0; k < p->nb_disp; k++) {
-        const float *restrict row = probs + (k + 1) * plane + (size_t)r * p->net_w;
-        float *restrict d = dst + (size_t)k * st->w;
-        for (int x = 0; x < st->w; x++) {
-            int x0 = st->x0[x], x1 = FFMIN(x0 + 1, p->net_w - 1);
-            d[x] = row[x0] + st->fx[x] * (row[x1] - row[x0]);
-        }
-    }
+    st->dsp.upsample(dst, probs + plane + (size_t)r * p->net_w, plane, p->nb_disp,
+                     st->x0, st->fx, st->w, p->net_w);
 }
 
 /* Make hrow[] hold the two low-res rows around output row y. Output rows
@@ -155,46 +152,157 @@ static void pad_rows(RowState *st, int n)
 }
 
 /*
- * out[r] = sum over k of pt_k * (lp[r] shifted by s_k), for rows r < n that
- * share the probabilities pt_k = hrow[0] + fy * (hrow[1] - hrow[0]). Column
- * chunks keep pt in L1 while every row uses it.
+ * The C version of the kernel: out[r] = sum over k of pt_k * (lp[r] shifted
+ * by s_k), for rows r < n that share the probabilities pt_k = hrow[0] + fy *
+ * (hrow[1] - hrow[0]). Column chunks keep pt in L1 while every row uses it.
  */
 DEEP3D_VECTOR_CLONES
-static void render_rows(RowState *st, int n)
+static void render_c(const Deep3DSoftKernel *kn)
 {
-    const Deep3DRenderParams *p = st->p;
-    float fy = st->fy, *restrict pt = st->pt;
+    float fy = kn->fy, *restrict pt = kn->pt;
 
-    for (int x0 = 0; x0 < st->w; x0 += CHUNK) {
-        int len = FFMIN(CHUNK, st->w - x0);
-        for (int r = 0; r < n; r++)
-            memset(st->out[r] + x0, 0, len * sizeof(float));
-        if (p->renormalize)
-            memset(st->mass + x0, 0, len * sizeof(float));
-        for (int k = 0; k < p->nb_disp; k++) {
-            const float *restrict h0 = st->hrow[0] + (size_t)k * st->w + x0;
-            const float *restrict h1 = st->hrow[1] + (size_t)k * st->w + x0;
-            float f = st->shift_frac[k], g = 1.0f - f;
+    for (int x0 = 0; x0 < kn->w; x0 += CHUNK) {
+        int len = FFMIN(CHUNK, kn->w - x0);
+        for (int r = 0; r < kn->n; r++)
+            memset(kn->out[r] + x0, 0, len * sizeof(float));
+        if (kn->mass)
+            memset(kn->mass + x0, 0, len * sizeof(float));
+        for (int k = 0; k < kn->nb_disp; k++) {
+            const float *restrict h0 = kn->hrow[0] + (size_t)k * kn->w + x0;
+            const float *restrict h1 = kn->hrow[1] + (size_t)k * kn->w + x0;
+            float f = kn->shift_frac[k], g = 1.0f - f;
             for (int i = 0; i < len; i++)
                 pt[i] = h0[i] + fy * (h1[i] - h0[i]);
-            if (p->renormalize) {
-                float *restrict mass = st->mass + x0;
+            if (kn->mass) {
+                float *restrict mass = kn->mass + x0;
                 for (int i = 0; i < len; i++)
                     mass[i] += pt[i];
             }
-            for (int r = 0; r < n; r++) {
-                const float *restrict l0 = st->lp[r] + st->margin + x0 + st->shift_int[k];
+            for (int r = 0; r < kn->n; r++) {
+                const float *restrict l0 = kn->lp[r] + x0 + kn->shift_int[k];
                 const float *restrict l1 = l0 + 1;
-                float *restrict out = st->out[r] + x0;
+                float *restrict out = kn->out[r] + x0;
                 for (int i = 0; i < len; i++)
                     out[i] += pt[i] * (g * l0[i] + f * l1[i]);
             }
         }
-        if (p->renormalize)
-            for (int r = 0; r < n; r++)
+        if (kn->mass)
+            for (int r = 0; r < kn->n; r++)
                 for (int i = x0; i < x0 + len; i++)
-                    if (st->mass[i] > 0)
-                        st->out[r][i] /= st->mass[i];
+                    if (kn->mass[i] > 0)
+                        kn->out[r][i] /= kn->mass[i];
+    }
+}
+
+static void load8_c(float *dst, const uint8_t *src, int w)
+{
+    for (int x = 0; x < w; x++)
+        dst[x] = src[x];
+}
+
+static void load16_c(float *dst, const uint16_t *src, int w, int shift)
+{
+    for (int x = 0; x < w; x++)
+        dst[x] = src[x] >> shift;
+}
+
+static void store8_c(uint8_t *dst, const float *src, int w)
+{
+    for (int x = 0; x < w; x++)
+        dst[x] = av_clip_uint8((int)(src[x] + 0.5f));
+}
+
+static void store16_c(uint16_t *dst, const float *src, int w, int maxval, int shift)
+{
+    for (int x = 0; x < w; x++)
+        dst[x] = av_clip((int)(src[x] + 0.5f), 0, maxval) << shift;
+}
+
+void ff_deep3d_render_soft_dsp_init(Deep3DSoftDSP *dsp, int cpu_flags)
+{
+    *dsp = (Deep3DSoftDSP){
+        .name = "c", .render = render_c, .upsample = upsample_c,
+        .load8 = load8_c, .load16 = load16_c, .store8 = store8_c, .store16 = store16_c,
+    };
+#if ARCH_X86
+    ff_deep3d_render_soft_dsp_init_x86(dsp, cpu_flags);
+#endif
+}
+
+static void render_rows(RowState *st, int n)
+{
+    Deep3DSoftKernel kn = {
+        .n = n, .w = st->w, .nb_disp = st->p->nb_disp,
+        .hrow = { st->hrow[0], st->hrow[1] }, .fy = st->fy,
+        .shift_int = st->shift_int, .shift_frac = st->shift_frac,
+        .mass = st->p->renormalize ? st->mass : NULL, .pt = st->pt,
+    };
+
+    for (int r = 0; r < n; r++) {
+        kn.lp[r]  = st->lp[r] + st->margin;
+        kn.out[r] = st->out[r];
+    }
+    st->dsp.render(&kn);
+}
+
+void ff_deep3d_render_soft_start(Deep3DSoftRows *st, const Deep3DRenderParams *p,
+                                 const Deep3DPlaneFormat *f, const float *probs,
+                                 int nb_planes, int w, int h, float *scratch)
+{
+    av_assert0(nb_planes * f->comps <= MAX_ROWS && p->nb_disp <= DEEP3D_RENDER_MAX_DISP);
+    row_state_init(st, p, w, scratch);
+    st->f         = *f;
+    st->probs     = probs;
+    st->nb_planes = nb_planes;
+    st->n         = nb_planes * f->comps;
+    st->h         = h;
+}
+
+void ff_deep3d_render_soft_row(Deep3DSoftRows *st, int y, const uint8_t *const *src,
+                               uint8_t *const *dst)
+{
+    const Deep3DPlaneFormat *f = &st->f;
+    int maxval = (1 << f->depth) - 1, w = st->w;
+
+    for (int i = 0; i < st->nb_planes; i++) {
+        const uint8_t *s = src[i];
+        for (int c = 0; c < f->comps; c++) {
+            float *lp = st->lp[i * f->comps + c] + st->margin;
+            if (f->comps == 1 && f->elem_size == 1) {
+                st->dsp.load8(lp, s, w);
+            } else if (f->comps == 1) {
+                st->dsp.load16(lp, (const uint16_t *)s, w, f->shift);
+            } else if (f->elem_size == 1) {
+                for (int x = 0; x < w; x++)
+                    lp[x] = s[x * f->comps + c];
+            } else {
+                const uint16_t *s16 = (const uint16_t *)s;
+                for (int x = 0; x < w; x++)
+                    lp[x] = s16[x * f->comps + c] >> f->shift;
+            }
+        }
+    }
+    pad_rows(st, st->n);
+    /* one set of probabilities serves every plane of this geometry (U and V) */
+    row_probs(st, st->probs, y, st->h);
+    render_rows(st, st->n);
+    for (int i = 0; i < st->nb_planes; i++) {
+        uint8_t *d = dst[i];
+        for (int c = 0; c < f->comps; c++) {
+            const float *out = st->out[i * f->comps + c];
+            if (f->comps == 1 && f->elem_size == 1) {
+                st->dsp.store8(d, out, w);
+            } else if (f->comps == 1) {
+                st->dsp.store16((uint16_t *)d, out, w, maxval, f->shift);
+            } else if (f->elem_size == 1) {
+                for (int x = 0; x < w; x++)
+                    d[x * f->comps + c] = av_clip_uint8((int)(out[x] + 0.5f));
+            } else {
+                uint16_t *d16 = (uint16_t *)d;
+                for (int x = 0; x < w; x++)
+                    d16[x * f->comps + c] = av_clip((int)(out[x] + 0.5f), 0, maxval) << f->shift;
+            }
+        }
     }
 }
 
@@ -205,44 +313,16 @@ void ff_deep3d_render_soft_rows(const Deep3DRenderParams *p, const Deep3DPlaneFo
                            int w, int h, int y0, int y1, float *scratch)
 {
     RowState st;
-    int maxval = (1 << f->depth) - 1;
-    int n = nb_planes * f->comps;
 
-    av_assert0(n <= MAX_ROWS && p->nb_disp <= DEEP3D_RENDER_MAX_DISP);
-    row_state_init(&st, p, w, scratch);
+    ff_deep3d_render_soft_start(&st, p, f, probs, nb_planes, w, h, scratch);
     for (int y = y0; y < y1; y++) {
+        const uint8_t *s[MAX_ROWS];
+        uint8_t *d[MAX_ROWS];
         for (int i = 0; i < nb_planes; i++) {
-            const uint8_t *s = src[i] + y * src_linesize[i];
-            for (int c = 0; c < f->comps; c++) {
-                float *lp = st.lp[i * f->comps + c] + st.margin;
-                if (f->elem_size == 1) {
-                    for (int x = 0; x < w; x++)
-                        lp[x] = s[x * f->comps + c];
-                } else {
-                    const uint16_t *s16 = (const uint16_t *)s;
-                    for (int x = 0; x < w; x++)
-                        lp[x] = s16[x * f->comps + c] >> f->shift;
-                }
-            }
+            s[i] = src[i] + (ptrdiff_t)y * src_linesize[i];
+            d[i] = dst[i] + (ptrdiff_t)y * dst_linesize[i];
         }
-        pad_rows(&st, n);
-        /* one set of probabilities serves every plane of this geometry (U and V) */
-        row_probs(&st, probs, y, h);
-        render_rows(&st, n);
-        for (int i = 0; i < nb_planes; i++) {
-            uint8_t *d = dst[i] + y * dst_linesize[i];
-            for (int c = 0; c < f->comps; c++) {
-                const float *out = st.out[i * f->comps + c];
-                if (f->elem_size == 1) {
-                    for (int x = 0; x < w; x++)
-                        d[x * f->comps + c] = av_clip_uint8((int)(out[x] + 0.5f));
-                } else {
-                    uint16_t *d16 = (uint16_t *)d;
-                    for (int x = 0; x < w; x++)
-                        d16[x * f->comps + c] = av_clip((int)(out[x] + 0.5f), 0, maxval) << f->shift;
-                }
-            }
-        }
+        ff_deep3d_render_soft_row(&st, y, s, d);
     }
 }
 

@@ -52,6 +52,94 @@ typedef struct Deep3DPlaneFormat {
     int depth;              ///< bits per sample
 } Deep3DPlaneFormat;
 
+/* Planes x components rendered with one set of probabilities. */
+#define DEEP3D_RENDER_MAX_ROWS 8
+
+/*
+ * The inner loops of the selection layer, in C (the compiler's vectorised
+ * clones, deep3d_simd.h) or with AVX2 / AVX-512 intrinsics
+ * (deep3d_render_soft_x86.c), picked at run time from av_get_cpu_flags().
+ * Every version performs the same float operations in the same order (no
+ * FMA), so all give bit-identical results.
+ */
+typedef struct Deep3DSoftKernel {
+    int n;                  ///< rows rendered with these probabilities
+    int w, nb_disp;
+    const float *hrow[2];   ///< D x w: probabilities of the low-res rows above and below
+    float fy;               ///< weight of hrow[1]
+    const int *shift_int;   ///< per disparity plane: floor(-s_k)
+    const float *shift_frac;///< and -s_k - floor(-s_k)
+    const float *lp[DEEP3D_RENDER_MAX_ROWS];  ///< left-eye rows (x = 0), padded by edge samples
+    float *out[DEEP3D_RENDER_MAX_ROWS];       ///< rendered rows
+    float *mass;            ///< renormalize: scratch for the mass of planes 1..D (else NULL)
+    float *pt;              ///< scratch of DEEP3D_RENDER_CHUNK floats (C version)
+} Deep3DSoftKernel;
+
+#define DEEP3D_RENDER_CHUNK 256
+
+typedef struct Deep3DSoftDSP {
+    const char *name;       ///< "c", "avx2", "avx512"
+    /** out[r][x] = sum_k pt_k(x) * (lp[r] shifted by s_k)(x), divided by the mass if set */
+    void (*render)(const Deep3DSoftKernel *k);
+    /**
+     * dst[k * w + x] = row_k[x0[x]] + fx[x] * (row_k[x1] - row_k[x0[x]]), x1 =
+     * min(x0[x] + 1, net_w - 1), for the nb rows row_k = src + k * stride of
+     * net_w probabilities: one low-res row of each plane, upsampled
+     */
+    void (*upsample)(float *dst, const float *src, ptrdiff_t stride, int nb,
+                     const int32_t *x0, const float *fx, int w, int net_w);
+    /** one-component rows to float and back (rounded, clipped to 0..maxval) */
+    void (*load8)(float *dst, const uint8_t *src, int w);
+    void (*load16)(float *dst, const uint16_t *src, int w, int shift);
+    void (*store8)(uint8_t *dst, const float *src, int w);
+    void (*store16)(uint16_t *dst, const float *src, int w, int maxval, int shift);
+} Deep3DSoftDSP;
+
+/** The fastest version for cpu_flags (av_get_cpu_flags()). */
+void ff_deep3d_render_soft_dsp_init(Deep3DSoftDSP *dsp, int cpu_flags);
+void ff_deep3d_render_soft_dsp_init_x86(Deep3DSoftDSP *dsp, int cpu_flags);
+
+/**
+ * State of one job rendering rows of one group of planes one at a time, in
+ * increasing order (the low-res probability rows are upsampled once and
+ * reused by the output rows between them). Lives in the scratch.
+ */
+typedef struct Deep3DSoftRows {
+    const Deep3DRenderParams *p;
+    Deep3DSoftDSP dsp;
+    Deep3DPlaneFormat f;
+    const float *probs;
+    int nb_planes, n;       ///< planes, and rows (planes x components)
+    int w, h, margin;
+    int32_t *x0;            ///< left probability column of each output column
+    float *fx;              ///< its weight of the right column
+    float *hrow[2];         ///< D x w: low-res rows hrow_y[i], upsampled horizontally
+    int hrow_y[2];          ///< which low-res rows they hold (-1: none)
+    float fy;               ///< weight of hrow[1] for the current output row
+    float *lp[DEEP3D_RENDER_MAX_ROWS];    ///< left-eye rows, padded (lp[i] + margin = x 0)
+    float *out[DEEP3D_RENDER_MAX_ROWS];   ///< rendered rows
+    float *mass;            ///< sum of planes 1..D per column (renormalize, depth)
+    float *pt;              ///< DEEP3D_RENDER_CHUNK probabilities of one plane
+    int shift_int[DEEP3D_RENDER_MAX_DISP];     ///< floor(-s_k)
+    float shift_frac[DEEP3D_RENDER_MAX_DISP];  ///< -s_k - floor(-s_k)
+} Deep3DSoftRows;
+
+/**
+ * Start rendering nb_planes planes of size w x h and format f (as
+ * ff_deep3d_render_soft_rows()) with scratch of
+ * ff_deep3d_render_soft_scratch_size() floats.
+ */
+void ff_deep3d_render_soft_start(Deep3DSoftRows *s, const Deep3DRenderParams *p,
+                                 const Deep3DPlaneFormat *f, const float *probs,
+                                 int nb_planes, int w, int h, float *scratch);
+
+/**
+ * Render row y of each plane: src[i] and dst[i] point at row y of plane i of
+ * the left eye and at where the rendered row goes.
+ */
+void ff_deep3d_render_soft_row(Deep3DSoftRows *s, int y, const uint8_t *const *src,
+                               uint8_t *const *dst);
+
 /** Floats of scratch one call needs for a plane of width w. */
 size_t ff_deep3d_render_soft_scratch_size(const Deep3DRenderParams *p, int w);
 
