@@ -682,8 +682,9 @@ static int subpixel_fits(const Deep3DLayer *l, SubPixel *sp)
     /* the right padding that gives hb outputs: hb = h + L + R - KK + 1 */
     sp->pad_r_h = sp->hb - l->in.h - sp->L + sp->KK - 1;
     sp->pad_r_w = sp->wb - l->in.w - sp->L + sp->KK - 1;
-    return sp->L >= 0 && sp->pad_r_h >= 0 && sp->pad_r_w >= 0 &&
-           (int64_t)l->out.c * s * s <= DEEP3D_MAX_CHANNELS * 256;
+    /* the sub-pixel weights hold (KK / T)^2 times the layer's (9 / 4 for the Deep3D shapes,
+     * k = 2s, p = s / 2), at most 4x: else the fallback */
+    return sp->L >= 0 && sp->pad_r_h >= 0 && sp->pad_r_w >= 0 && sp->KK <= 2 * sp->T;
 }
 
 /* The sub-pixel convolution's weights (s^2 Cout, Cin, KK, KK) from the layer's (Cin, Cout, k, k). */
