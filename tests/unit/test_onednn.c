@@ -19,6 +19,12 @@
  *   DEEP3D_ONEDNN_BF16_DISP_TOL on average and 8x that at the worst pixel (seen: 0.09 px mean, 1.14 px worst on the 384x160 original with random weights),
  *   and the probabilities within 0.1. The same bound decides precision=auto.
  *
+ * Also (each function says how): the buffer plan against separate buffers,
+ * the plan's check, the sub-pixel deconvolutions and their fallback, the
+ * weights held once (the engine, and the source that frees and re-reads
+ * them), precision=auto's choice, and ff_deep3d_disparity_diff() on a hand
+ * case.
+ *
  * Ends with "N passed, M failed".
  */
 
