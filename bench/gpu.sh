@@ -65,6 +65,9 @@ if [ "${1:-}" = prepare ]; then
     "$FFMPEG" -hide_banner -loglevel error -y -stream_loop "$loops" -i "$BUILD/dl/cityCC0.mpg" -an \
         -vf scale=1920:1080:flags=lanczos,setsar=1,format=yuv420p,setpts=N/30/TB -r 30 \
         -c:v libx264 -preset veryfast -crf 26 -g 60 "$CLIP"
+    # the ONNX block (3b): a tiny model for the smoke run; the ViT-S-size ones are made on the
+    # GPU machine when its Python has torch and onnx (too large to carry: 97 / 48 MiB)
+    /usr/bin/python3 "$TOP/tools/make_onnx_model.py" luma "$GPU_DIR/onnx-luma.onnx" --dynamic
     echo "carry: _build/ffmpeg-build/ffmpeg _build/gpu ($(du -sh "$FFMPEG" "$GPU_DIR" | awk '{ print $1 }' | tr '\n' ' '))"
     exit 0
 fi
@@ -190,8 +193,10 @@ note "GPU before the benchmark: ${busy:-?}% busy, ${apps:-?} compute processes"
 # filter's own GPU throughput line, and which device deep3d used.
 RESULTS=$OUT/bench.tsv
 STAGES=$OUT/stages.tsv
+AUTO=$OUT/auto.tsv
 printf 'run\tframes\tseconds\tfps\tgpu_mib\tfilter_fps\tdevice\tsteady_fps\n' > "$RESULTS"
 printf 'run\tstage\tmean_us\tp99_us\n' > "$STAGES"
+printf 'run\tpicked\tfp32_ms\tfp16_ms\n' > "$AUTO"
 bench() {
     local name=$1; shift
     local t0 t1 pid mem=0 m frames fps filter_fps device steady
@@ -220,6 +225,9 @@ bench() {
     fps=$(awk -v f="${frames:-0}" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", f / (b - a) }')
     filter_fps=$(sed -n 's/.*GPU: .*: \([0-9.]*\) fps$/\1/p' "$OUT/$name.log" | tail -n 1)
     steady=$(sed -n 's/.*GPU steady state: .*: \([0-9.]*\) fps$/\1/p' "$OUT/$name.log" | tail -n 1)
+    # precision=auto: what it measured at init and kept
+    sed -n 's/.*precision=auto: one forward pass of batch \([0-9]*\) takes \([0-9.]*\) ms in fp32, \([0-9.]*\) ms in fp16 .*: \(fp[0-9]*\)$/\4\t\2\t\3/p' \
+        "$OUT/$name.log" | head -n 1 | sed "s/^/$name\t/" >> "$AUTO"
     sed -n 's/.*GPU stage \([a-z]*\) *mean *\([0-9.]*\) us, p99 *\([0-9.]*\) us$/\1\t\2\t\3/p' \
         "$OUT/$name.log" | sed "s/^/$name\t/" >> "$STAGES"
     # a rebuilt graph (NVDEC reset, hwaccel change) measured something else: rejected
@@ -270,11 +278,55 @@ for p in fp32 fp16; do
         filter "filter-original-$p-b$b" "$FRAMES_ORIGINAL" "model=$OM:mode=sbs:precision=$p:batch=$b"
     done
 done
+# precision=auto measures both at init and keeps the faster: against both, same run
+filter filter-original-auto-b8 "$FRAMES_ORIGINAL" "model=$OM:mode=sbs:precision=auto:batch=8"
 # ablations of the temporal steps (default: smooth=8, scenecut=20)
 filter ablate-scenecut0 "$FRAMES_COMPACT" "model=$CM:mode=sbs:scenecut=0"
 filter ablate-smooth0-scenecut0 "$FRAMES_COMPACT" "model=$CM:mode=sbs:smooth=0:scenecut=0"
 # software decoding, deep3d with device=auto: the filter uploads and downloads each frame
 bench upload-compact -i "$clip" -an -frames:v "$FRAMES_ORIGINAL" -vf "deep3d=model=$CM:mode=sbs" -f null -
+
+# ---- 3b. ONNX depth models on CUDA frames (docs/onnx.md section 8) ----
+# Which ONNX Runtime the machine's Python has, and whether it has the CUDA provider (the
+# onnxruntime-gpu build); the filter uses its library unless $DEEP3D_ORT says otherwise.
+FRAMES_ONNX=${FRAMES_ONNX:-1000}
+ONNX_SIZE=${ONNX_SIZE:-364x196}
+ONNX_MD=$OUT/onnx.md
+if ort_info=$(timeout 60 python3 -c 'import onnxruntime as o, os; print(o.__version__); print(",".join(o.get_available_providers())); print(os.path.dirname(o.__file__))' 2>&1); then
+    ort_ver=$(echo "$ort_info" | sed -n 1p); ort_prov=$(echo "$ort_info" | sed -n 2p); ort_dir=$(echo "$ort_info" | sed -n 3p)
+else
+    ort_ver="none (python3 cannot import onnxruntime: $(echo "$ort_info" | tail -n 1))"; ort_prov=; ort_dir=
+fi
+ORT_GPU=${DEEP3D_ORT:-$(ls "$ort_dir"/capi/libonnxruntime.so.1.* 2>/dev/null | tail -n 1)}
+note "ONNX Runtime of python3: ${ort_ver:-none} (providers: ${ort_prov:-?}); library: ${ORT_GPU:-none}"
+HW_ONNX=(-init_hw_device cuda=gpu:0,primary_ctx=1 -filter_hw_device gpu)
+onnx_val() { awk -F'\t' -v r="$1" '$1 == r { print $8 }' "$RESULTS"; }
+{
+    echo "## ONNX depth models on CUDA frames"
+    echo
+    echo "- python3's onnxruntime: ${ort_ver:-not installed}; providers: ${ort_prov:-?}"
+} > "$ONNX_MD"
+if [ -n "$ORT_GPU" ] && [ -e "$GPU_DIR/onnx-luma.onnx" ]; then
+    # the tiny model on CUDA frames: runs with the CUDA provider, else the error says what is missing
+    timeout 60 "$FFMPEG" -hide_banner -nostdin -v verbose "${HW_ONNX[@]}" \
+        -lavfi "testsrc2=s=640x360:r=5:d=0.4,format=nv12,hwupload,deep3d=model=$GPU_DIR/onnx-luma.onnx:ort=$ORT_GPU:onnx_size=64x36,hwdownload,format=nv12" \
+        -f null - > "$OUT/onnx-smoke.log" 2>&1
+    onnx_smoke=$?
+    echo "- tiny model on CUDA frames: exit $onnx_smoke; $(grep -m1 -o 'device: cuda (.*\|has no CUDA execution provider.*\|its CUDA execution provider cannot be used.*' "$OUT/onnx-smoke.log" | cut -c1-300)" >> "$ONNX_MD"
+fi
+if [[ ${ort_prov:-} == *CUDAExecutionProvider* ]] && [ -n "$ORT_GPU" ]; then
+    for p in fp32 fp16; do
+        mf=$GPU_DIR/onnx-vits-$ONNX_SIZE-$p.onnx
+        [ -e "$mf" ] || timeout 120 python3 "$TOP/bench/make_onnx_bench_model.py" "$mf" "$ONNX_SIZE" \
+            $([ $p = fp16 ] && echo --fp16) > "$OUT/onnx-make-$p.log" 2>&1 ||
+            note "ONNX $p model: cannot make it here (torch and onnx in python3? see onnx-make-$p.log)"
+        [ -e "$mf" ] && bench "onnx-vits-$p" "${HW_ONNX[@]}" -i "$clip" -an \
+            -lavfi "$(ongpu "$FRAMES_ONNX"),deep3d=model=$mf:ort=$ORT_GPU:mode=sbs" -f null -
+    done
+    echo "- ViT-S-size random model (bench/make_onnx_bench_model.py) at $ONNX_SIZE, 1080p CUDA frames in and out, mode=sbs: steady fps fp32 $(onnx_val onnx-vits-fp32), fp16 $(onnx_val onnx-vits-fp16) (target: >= 300 fps fp16); rows onnx-vits-* of the benchmark table" >> "$ONNX_MD"
+else
+    echo "- no CUDA execution provider here: the ONNX GPU runs are skipped (install onnxruntime-gpu)" >> "$ONNX_MD"
+fi
 
 # ---- 4. summary ----
 val() { awk -F'\t' -v r="$1" -v c="$2" '$1 == r { print $c }' "$RESULTS"; }
@@ -330,6 +382,22 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a /
         done
     done
     echo "| compact auto / fp32, batch 1 | $(ratio "$(val filter-compact-auto-b1 8)" "$(val filter-compact-fp32-b1 8)") |"
+    echo
+    echo "## fp16 (channels padded to 8) against fp32, and precision=auto's choice"
+    echo
+    echo "auto builds both precisions at init, times a few forward passes of each on buffers of"
+    echo "the real sizes (CUDA events) and keeps the faster; a tie keeps fp32. auto / best below"
+    echo "100% by more than the run-to-run noise means it kept the slower one."
+    echo
+    echo "| model, batch | fp32 steady fps | fp16 steady fps | fp16 / fp32 | auto kept (init: fp32 ms, fp16 ms per pass) | auto steady fps | auto / best |"
+    echo "| --- | --- | --- | --- | --- | --- | --- |"
+    for row in "compact 1" "compact 8" "original 8"; do
+        set -- $row
+        f32=$(val "filter-$1-fp32-b$2" 8) f16=$(val "filter-$1-fp16-b$2" 8) fa=$(val "filter-$1-auto-b$2" 8)
+        pick=$(awk -F'\t' -v r="filter-$1-auto-b$2" '$1 == r { printf "%s (%s, %s)", $2, $3, $4 }' "$AUTO")
+        best=$(awk -v a="$f32" -v b="$f16" 'BEGIN { print (a + 0 > b + 0) ? a : b }')
+        echo "| $1, batch $2 | $f32 | $f16 | $(ratio "$f16" "$f32") | ${pick:--} | $fa | $(ratio "$fa" "$best") |"
+    done
     echo "| scenecut=0 / default (compact auto b1) | $(ratio "$(val ablate-scenecut0 8)" "$(val filter-compact-auto-b1 8)") |"
     echo "| smooth=0:scenecut=0 / default | $(ratio "$(val ablate-smooth0-scenecut0 8)" "$(val filter-compact-auto-b1 8)") |"
     echo "| pipeline compact / NVDEC only (wall fps) | $(ratio "$(val pipeline-compact 4)" "$(val nvdec-only 4)") |"
@@ -344,6 +412,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a /
     echo "| < 1 GiB GPU memory at batch 8 (original) | fp32 $(val filter-original-fp32-b8 5) MiB, fp16 $(val filter-original-fp16-b8 5) MiB |"
     echo
     echo "Not measured: the NVENC leg (Hopper has no NVENC), batch 8 in the decoding pipeline."
+    [ -e "$ONNX_MD" ] && { echo; cat "$ONNX_MD"; }
     echo "Logs: $OUT (fate-hw/, *.log, bench.tsv)."
 } > "$SUMMARY"
 log "summary: $SUMMARY"

@@ -12,8 +12,11 @@ residual 3x3 units each, 2x bilinear upsampling), then 3x3 64->32, upsampling to
 input size, 3x3 32->32, ReLU, 1x1 32->1, ReLU. 24.3 M parameters at 364x196 (Depth
 Anything V2 Small: 24.8 M; the difference is in details of the head).
 
-Usage: make_onnx_bench_model.py OUT.onnx WxH   (W and H multiples of 14)
-Debian's python3-torch 1.13 (CPU), opset 14, fixed input size.
+Usage: make_onnx_bench_model.py OUT.onnx WxH [--fp16]   (W and H multiples of 14)
+Debian's python3-torch 1.13 (CPU), opset 14, fixed input size. --fp16: the float32 export
+rewritten to float16 (tensors, input, output, casts and constants; the float inputs of
+Resize, its scales and roi, stay float32 as ONNX requires), the GPU benchmark's model
+(torch 1.13 cannot trace the network in half on the CPU).
 """
 
 from __future__ import annotations
@@ -118,7 +121,43 @@ class DepthNet(nn.Module):
         return F.relu(self.head3(F.relu(self.head2(p))))[:, 0]
 
 
+def to_fp16(path: str) -> None:
+    """Rewrite the float32 ONNX file at path to float16, in place."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, numpy_helper
+
+    m = onnx.load(path)
+    g = m.graph
+    keep = set()                # float tensors that must stay float32: Resize's roi and scales
+    for n in g.node:
+        if n.op_type == "Resize":
+            keep.update(n.input[1:3])
+    keep.discard("")            # an absent optional input, not a tensor's name
+
+    def half_tensor(t):
+        if t.data_type == TensorProto.FLOAT and t.name not in keep:
+            t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float16), t.name))
+
+    for t in g.initializer:
+        half_tensor(t)
+    for n in g.node:
+        for a in n.attribute:
+            if a.type == onnx.AttributeProto.TENSOR and not (n.op_type == "Constant" and n.output[0] in keep):
+                half_tensor(a.t)
+            if n.op_type == "Cast" and a.name == "to" and a.i == TensorProto.FLOAT and n.output[0] not in keep:
+                a.i = TensorProto.FLOAT16
+    for v in list(g.input) + list(g.output):
+        if v.type.tensor_type.elem_type == TensorProto.FLOAT:
+            v.type.tensor_type.elem_type = TensorProto.FLOAT16
+    del g.value_info[:]
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+
+
 def main(argv: list[str]) -> int:
+    fp16 = "--fp16" in argv
+    argv = [a for a in argv if a != "--fp16"]
     out, size = argv[0], argv[1]
     w, h = (int(v) for v in size.split("x"))
     if w % PATCH or h % PATCH:
@@ -130,7 +169,9 @@ def main(argv: list[str]) -> int:
     with torch.no_grad():
         torch.onnx.export(net, x, out, input_names=["image"], output_names=["depth"], opset_version=14,
                           do_constant_folding=True)
-    print(f"{out}: {n / 1e6:.2f} M parameters, input 1x3x{h}x{w}")
+    if fp16:
+        to_fp16(out)
+    print(f"{out}: {n / 1e6:.2f} M parameters, input 1x3x{h}x{w}{' float16' if fp16 else ''}")
     return 0
 
 

@@ -17,10 +17,14 @@ OBJS-$(CONFIG_DEEP3D_FILTER)                 += deep3d_cuda.o deep3d_cuda_net.o 
                                                 deep3d_upload.o deep3d_source_deep3d_cuda.o deep3d_cuda_mem.o \
                                                 deep3d_cuda_driver.o deep3d_cuda_timers.o \
                                                 deep3d_cuda.ptx.o deep3d_cuda_net.ptx.o \
+                                                deep3d_source_onnx_cuda.o deep3d_onnx.ptx.o \
                                                 cuda/load_helper.o
 endif
 endif
-$(SUBDIR)deep3d_cuda.ptx $(SUBDIR)deep3d_cuda_net.ptx: $(SRC_PATH)/libavfilter/deep3d_cuda.cuh
+$(SUBDIR)deep3d_cuda.ptx $(SUBDIR)deep3d_cuda_net.ptx $(SUBDIR)deep3d_onnx.ptx: $(SRC_PATH)/libavfilter/deep3d_cuda.cuh
+# the ONNX source's kernels: its own module, on the input kernel's resampling
+$(SUBDIR)deep3d_onnx.ptx: $(SRC_PATH)/libavfilter/deep3d_input.cuh
+$(SUBDIR)deep3d_cuda_net.ptx: $(SRC_PATH)/libavfilter/deep3d_cuda_deconv.h
 # the frame kernels: one header per concern (cuda/), one module
 $(SUBDIR)deep3d_cuda.ptx: $(addprefix $(SRC_PATH)/libavfilter/deep3d_, anaglyph.cuh input.cuh \
                           pack.cuh render_hard.cuh render_soft.cuh temporal.cuh)

@@ -181,7 +181,7 @@ int ff_deep3d_cuda_driver_present(void)
 
 int ff_deep3d_cuda_probe(void *log_ctx, const Deep3DSource *src, const char *cudnn_path)
 {
-    Deep3DSourceDeviceConfig cfg = { .cudnn_path = cudnn_path };
+    Deep3DSourceDeviceConfig cfg = { .source = src, .cudnn_path = cudnn_path };
 
     if (!src->ops->device) {
         av_log(log_ctx, AV_LOG_ERROR, "The %s depth source has no GPU engine.\n", src->ops->name);
@@ -400,7 +400,7 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(in_fc->sw_format);
     const Deep3DModel *m = cfg->source->geometry;
     Deep3DSourceDeviceConfig dcfg = {
-        .cudnn_path = cfg->cudnn_path, .precision = cfg->precision,
+        .source = cfg->source, .cudnn_path = cfg->cudnn_path, .precision = cfg->precision,
         .batch = FFMAX(cfg->batch, 1),
     };
     AVCUDADeviceContext *hwctx;
@@ -580,6 +580,21 @@ static int run_input(Deep3DCuda *c, const AVFrame *in)
     return CHECK_CU(c->cu->cuLaunchKernel(c->input, FFALIGN(nw, BLOCK_X) / BLOCK_X,
                                           FFALIGN(nh, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y, 1,
                                           0, c->hwctx->stream, args, NULL));
+}
+
+/* A source with its own input (an ONNX model's size and normalisation) reads the frame itself. */
+static int run_source_input(Deep3DCuda *c, const AVFrame *in, int slot)
+{
+    int v = c->uv_comps == 2 ? 1 : 2;
+    Deep3DSourceFrame f = {
+        .data  = { (uint64_t)(uintptr_t)in->data[0], (uint64_t)(uintptr_t)in->data[1],
+                   (uint64_t)(uintptr_t)in->data[v] },
+        .pitch = { in->linesize[0], in->linesize[1], in->linesize[v] },
+        .w = c->pack.in_w, .h = c->pack.in_h, .cw = c->chroma_w, .ch = c->chroma_h,
+        .uv_comps = c->uv_comps, .shift = c->shift, .elem_size = c->elem_size,
+        .colour = &c->colour,
+    };
+    return c->source->ops->device->input(c->source, &f, slot);
 }
 
 static int run_select(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *src_p, int src_pitch,
@@ -897,7 +912,8 @@ static int run_batch(Deep3DCuda *c, AVFrame *const *in, int nb)
 
     for (int i = 0; i < nb; i++) {
         use_slot(c, i);
-        if ((ret = run_input(c, in[i])) < 0)
+        if ((ret = run_input(c, in[i])) < 0 ||
+            (c->source->ops->device->input && (ret = run_source_input(c, in[i], i)) < 0))
             return ret;
     }
     use_slot(c, 0);

@@ -29,6 +29,8 @@
 #include "libavutil/log.h"
 #include "libavutil/mem.h"
 
+#include "deep3d_cuda_deconv.h"
+#include "deep3d_cuda_driver.h"
 #include "deep3d_cuda_mem.h"
 #include "deep3d_cuda_net.h"
 #include "deep3d_half.h"
@@ -64,7 +66,7 @@ typedef struct Conv {
     size_t workspace;
     size_t find_workspace;      ///< the most any usable algorithm wants (for the timed search)
     CUdeviceptr w;
-    /* fp32 convolutions with bias and ReLU: one cudnnConvolutionBiasActivationForward */
+    /* convolutions with bias and ReLU: one cudnnConvolutionBiasActivationForward */
     int fused;
     cudnnTensorDescriptor_t bias_desc;
 } Conv;
@@ -79,10 +81,11 @@ struct Deep3DCudaNet {
     cudnnActivationDescriptor_t relu;   ///< for the fused calls; NULL: none fused
     int nb_fused, nb_timed;
     CUmodule module;
-    CUfunction bias_act, pool_bn, softmax;
-    CUfunction to_half, bias_act_h, pool_bn_h, softmax_h;
+    CUfunction bias_act, pool_bn, softmax, deconv_sum;
+    CUfunction to_half, bias_act_h, pool_bn_h, softmax_h, deconv_sum_h;
 
-    int half;                       ///< fp16: half NHWC activations and filters
+    int half;                       ///< fp16: half NHWC activations and filters, channels
+                                    ///< padded to a multiple of 8
     int batch;                      ///< frames per forward pass: n of every tensor
     size_t elem;                    ///< bytes of one activation
     char precision[160];            ///< what runs and why, for the log
@@ -90,8 +93,14 @@ struct Deep3DCudaNet {
     CUdeviceptr weights;            ///< one block holding every parameter
     CUdeviceptr buf[DEEP3D_MAX_BUFFERS]; ///< the list's buffers, whole batch; fp16: input and
                                          ///< output are the half input and the last logits
+    size_t elems[DEEP3D_MAX_BUFFERS];   ///< per frame, fp16 channels padded
     CUdeviceptr workspace;
     size_t workspace_size, device_bytes;
+
+    /* the transposed convolutions whose sum is rectified: one kernel of ours */
+    int sum_layer;                  ///< the RELU of their sum, which runs it; -1: none
+    int nb_branches;
+    CUdeviceptr deconv_desc;        ///< deep3d_cuda_deconv.h's array
 
     /* per layer */
     Conv conv[DEEP3D_MAX_LAYERS];   ///< CONV, FC, DECONV
@@ -100,6 +109,9 @@ struct Deep3DCudaNet {
     int pending_c[DEEP3D_MAX_LAYERS], pending_hw[DEEP3D_MAX_LAYERS]; ///< their bias_act shape
     CUdeviceptr bn_scale[DEEP3D_MAX_LAYERS];        ///< POOL with BatchNorm: gamma * inv_std
     CUdeviceptr bn_mean[DEEP3D_MAX_LAYERS], bn_beta[DEEP3D_MAX_LAYERS];
+    int branch[DEEP3D_MAX_LAYERS];  ///< a DECONV run by the sum kernel
+    CUdeviceptr own[DEEP3D_MAX_LAYERS]; ///< the output of a branch's source: its own buffer,
+                                        ///< as all branches are read at once
 };
 
 /* ---- device memory ---- */
@@ -116,91 +128,132 @@ static void dev_free(Deep3DCudaNet *net, CUdeviceptr *p)
 
 /* ---- weights: counted, then copied into one device block ---- */
 
+/* fp16: channel counts padded to a multiple of 8, so tensor-core kernels apply. */
+static int chans(const Deep3DCudaNet *net, int c)
+{
+    return net->half ? FFALIGN(c, 8) : c;
+}
+
 /*
- * fp32: every parameter as the model stores it. fp16: the filters (what
- * cuDNN reads) in half, KRSC (NHWC filters: input channels innermost),
- * rounded to nearest even; biases and BatchNorm stay float for our kernels.
+ * fp32: every parameter as the model stores it. fp16: the filters cuDNN
+ * reads in half, KRSC (NHWC filters: input channels innermost), rounded to
+ * nearest even, both channel counts padded with zero filters; biases,
+ * BatchNorm and the weights of our transposed-convolution kernel stay
+ * float, vectors zero-padded to the padded channel count, so the padded
+ * channels of every activation stay zero.
  */
 typedef struct Upload {
-    uint8_t *host;          ///< staging buffer; NULL while counting
+    uint8_t *host;          ///< staging buffer (zeroed); NULL while counting
     size_t used;            ///< bytes placed so far
     CUdeviceptr base;
     int half;
-    char bad[32];           ///< fp16: the first filter with a value beyond the half range
-    float bad_value;
 } Upload;
 
-/*
- * The CHW index of a channel-major map of n = c * hw values, moved to HWC:
- * pred5's outputs are the (K, h5, w5) map in C order, which the fp16
- * network keeps channels-innermost.
- */
-static size_t to_hwc(size_t i, size_t n, int hw)
-{
-    return hw > 1 ? i % hw * (n / hw) + i / hw : i;
-}
-
-/* n float parameters; hw > 1 (fp16 only): reordered CHW to HWC as above. */
-static CUdeviceptr put(Upload *u, const float *src, size_t n, int hw)
+/* n float parameters, then zeros up to n_pad. */
+static CUdeviceptr put(Upload *u, const float *src, size_t n, size_t n_pad)
 {
     CUdeviceptr at = u->base + u->used;
-    if (u->host) {
-        float *dst = (float *)(u->host + u->used);
-        for (size_t i = 0; i < n; i++)
-            dst[to_hwc(i, n, u->half ? hw : 1)] = src[i];
-    }
-    u->used += FFALIGN(n * sizeof(float), ALIGN_BYTES);
+    if (u->host)
+        memcpy(u->host + u->used, src, n * sizeof(float));
+    u->used += FFALIGN(FFMAX(n, n_pad) * sizeof(float), ALIGN_BYTES);
     return at;
+}
+
+/* n parameters rounded to half, then zeros up to n_pad. */
+static CUdeviceptr put_half(Upload *u, const float *src, size_t n, size_t n_pad)
+{
+    CUdeviceptr at = u->base + u->used;
+    if (u->host)
+        for (size_t i = 0; i < n; i++)
+            ((uint16_t *)(u->host + u->used))[i] = ff_deep3d_float_to_half(src[i]);
+    u->used += FFALIGN(FFMAX(n, n_pad) * sizeof(uint16_t), ALIGN_BYTES);
+    return at;
+}
+
+/*
+ * Convolutions and FC layers with bias and ReLU, not accumulating into a sum,
+ * run as one cudnnConvolutionBiasActivationForward where this cuDNN has it.
+ */
+static int fusable(const Deep3DCudaNet *net, const Deep3DLayer *l)
+{
+    const Deep3DCudnn *dnn = net->dnn;
+    return (l->op == DEEP3D_OP_CONV || l->op == DEEP3D_OP_FC) && l->relu && !l->accumulate &&
+           dnn->cudnnConvolutionBiasActivationForward && dnn->cudnnCreateActivationDescriptor &&
+           dnn->cudnnSetActivationDescriptor && dnn->cudnnDestroyActivationDescriptor;
 }
 
 /*
  * A filter of k x c x r x s (KCRS, the model's order). fp16: converted to
- * half and reordered to KRSC, the output channels moved as put() does when
- * k_hw > 1; every value is checked against the half range, also while
- * counting, so that the precision can be decided before anything is built.
+ * half, reordered to KRSC and padded to kp x r x s x cp.
  */
-static CUdeviceptr put_filter(Upload *u, const char *name, const float *src,
-                              int k, int c, int r, int s, int k_hw)
+static CUdeviceptr put_filter(Upload *u, const float *src, int k, int c, int r, int s,
+                              int kp, int cp)
 {
-    size_t rs = (size_t)r * s, n = (size_t)k * c * rs;
+    size_t rs = (size_t)r * s;
     CUdeviceptr at;
 
     if (!u->half)
-        return put(u, src, n, 1);
+        return put(u, src, (size_t)k * c * rs, 0);
     at = u->base + u->used;
-    for (size_t i = 0; i < n && !u->bad[0]; i++) {
-        if (!(fabsf(src[i]) <= DEEP3D_HALF_MAX)) {
-            av_strlcpy(u->bad, name, sizeof(u->bad));
-            u->bad_value = src[i];
-        }
-    }
     if (u->host) {
         uint16_t *dst = (uint16_t *)(u->host + u->used);
-        for (int ko = 0; ko < k; ko++) {
-            size_t kn = to_hwc(ko, k, k_hw);
+        for (int ko = 0; ko < k; ko++)
             for (int ci = 0; ci < c; ci++)
                 for (size_t p = 0; p < rs; p++)
-                    dst[(kn * rs + p) * c + ci] =
+                    dst[((size_t)ko * rs + p) * cp + ci] =
                         ff_deep3d_float_to_half(src[((size_t)ko * c + ci) * rs + p]);
-        }
     }
-    u->used += FFALIGN(n * sizeof(uint16_t), ALIGN_BYTES);
+    u->used += FFALIGN((size_t)kp * cp * rs * sizeof(uint16_t), ALIGN_BYTES);
     return at;
+}
+
+/*
+ * The first filter that cuDNN would read in half (convolutions, FC layers,
+ * the transposed convolution it runs), or bias of a layer with ReLU (fused
+ * in half), with a value beyond the half range: it would become infinite.
+ * Our transposed-convolution kernel reads float.
+ */
+static int half_range_bad(const Deep3DLayers *layers, const int *branch, char *name,
+                          size_t name_size, float *value)
+{
+    for (int i = 0; i < layers->nb_layers; i++) {
+        const Deep3DLayer *l = &layers->layer[i];
+        size_t n;
+
+        if ((l->op != DEEP3D_OP_CONV && l->op != DEEP3D_OP_FC && l->op != DEEP3D_OP_DECONV) ||
+            branch[i])
+            continue;
+        n = l->op == DEEP3D_OP_FC ? ff_deep3d_shape_elems(l->in) * ff_deep3d_shape_elems(l->out) :
+            (size_t)l->in.c * l->out.c * l->k * l->k;
+        for (size_t j = 0; j < n; j++)
+            if (!(fabsf(l->w[j]) <= DEEP3D_HALF_MAX)) {
+                av_strlcpy(name, l->name, name_size);
+                *value = l->w[j];
+                return 1;
+            }
+        n = l->op == DEEP3D_OP_FC ? ff_deep3d_shape_elems(l->out) : l->out.c;
+        for (size_t j = 0; l->relu && !l->accumulate && j < n; j++)
+            if (!(fabsf(l->b[j]) <= DEEP3D_HALF_MAX)) {
+                snprintf(name, name_size, "%s bias", l->name);
+                *value = l->b[j];
+                return 1;
+            }
+    }
+    return 0;
 }
 
 /*
  * The bias of a layer the engine cannot add right away: cuDNN's convolutions
  * have none. A layer with ReLU gets it added (with the ReLU) by bias_act
  * right after; otherwise it is owed to the buffer and added where that is
- * next read: the biases of the deconvolutions that accumulate into one sum
- * are added once, summed (as the ReLU of the sum), and the last
+ * next read: the biases of the transposed convolutions whose sum is
+ * rectified are added once, summed, by the fused sum kernel, and the last
  * convolution's bias inside the softmax.
  */
 typedef struct Owed {
     const float *b[DEEP3D_MAX_LAYERS];
     int nb;
-    int c, hw;                      ///< the bias_act shape of the buffer's writer: c biases
-    int map_hw;                     ///< put()'s reordering of them
+    int c, hw;                      ///< the buffer's writer: c biases (real), hw values each
 } Owed;
 
 /* c channels of hw values: an FC layer's output is one vector, a map otherwise */
@@ -210,19 +263,19 @@ static void bias_shape(const Deep3DLayer *l, int *c, int *hw)
     *hw = l->op == DEEP3D_OP_FC ? 1 : l->out.h * l->out.w;
 }
 
-/* What o owes, as one vector (one bias as it is, several summed from zero); then nothing. */
-static CUdeviceptr put_owed(Upload *u, Owed *o, float *tmp)
+/* What o owes, as one vector (one bias as it is, several summed from zero), padded; then nothing. */
+static CUdeviceptr put_owed(const Deep3DCudaNet *net, Upload *u, Owed *o, float *tmp)
 {
     if (o->nb == 1) {
         o->nb = 0;
-        return put(u, o->b[0], o->c, o->map_hw);
+        return put(u, o->b[0], o->c, chans(net, o->c));
     }
     memset(tmp, 0, o->c * sizeof(*tmp));
     for (int i = 0; i < o->nb; i++)
         for (int ch = 0; ch < o->c; ch++)
             tmp[ch] += o->b[i][ch];
     o->nb = 0;
-    return put(u, tmp, o->c, o->map_hw);
+    return put(u, tmp, o->c, chans(net, o->c));
 }
 
 /* Give every parameter its place, layer by layer; tmp holds derived vectors. */
@@ -234,32 +287,38 @@ static void place_weights(Deep3DCudaNet *net, Upload *u, float *tmp)
     for (int i = 0; i < layers->nb_layers; i++) {
         const Deep3DLayer *l = &layers->layer[i];
         Owed *src = &owed[l->src], *dst = &owed[l->dst];
-        /* pred5's outputs are the (K, h5, w5) map in C order: HWC in fp16 */
-        int map_hw = l->op == DEEP3D_OP_FC ? l->out.h * l->out.w : 1;
+        int c, hw;
 
         net->pending[i]    = 0;
-        net->pending_c[i]  = src->c;
+        net->pending_c[i]  = chans(net, src->c);
         net->pending_hw[i] = src->hw;
         if (src->nb)
-            net->pending[i] = put_owed(u, src, tmp);
+            net->pending[i] = put_owed(net, u, src, tmp);
         else if (l->op == DEEP3D_OP_RELU || l->op == DEEP3D_OP_SOFTMAX) {
             /* nothing owed: a zero bias */
             memset(tmp, 0, l->out.c * sizeof(*tmp));
-            net->pending[i] = put(u, tmp, l->out.c, 1);
+            net->pending[i] = put(u, tmp, l->out.c, chans(net, l->out.c));
         }
 
+        bias_shape(l, &c, &hw);
         switch (l->op) {
         case DEEP3D_OP_CONV:
-            net->conv[i].w = put_filter(u, l->name, l->w, l->out.c, l->in.c, l->k, l->k, 1);
+            net->conv[i].w = put_filter(u, l->w, l->out.c, l->in.c, l->k, l->k,
+                                        chans(net, l->out.c), chans(net, l->in.c));
             break;
         case DEEP3D_OP_DECONV:
-            /* the model's (ci, co, k, k) is the filter of the convolution it transposes */
-            net->conv[i].w = put_filter(u, l->name, l->w, l->in.c, l->out.c, l->k, l->k, 1);
+            /* the model's (ci, co, k, k): as it is for our sum kernel; for cuDNN, the
+             * filter of the convolution it transposes */
+            net->conv[i].w = net->branch[i] ?
+                put(u, l->w, (size_t)l->in.c * l->out.c * l->k * l->k, 0) :
+                put_filter(u, l->w, l->in.c, l->out.c, l->k, l->k,
+                           chans(net, l->in.c), chans(net, l->out.c));
             break;
         case DEEP3D_OP_FC:
-            /* a convolution whose kernel covers the whole input map */
-            net->conv[i].w = put_filter(u, l->name, l->w, ff_deep3d_shape_elems(l->out), l->in.c,
-                                        l->in.h, l->in.w, map_hw);
+            /* a convolution whose kernel covers the whole input map; its output, a
+             * vector in C order (pred5's: the (K, h5, w5) map), padded as channels */
+            net->conv[i].w = put_filter(u, l->w, c, l->in.c, l->in.h, l->in.w,
+                                        chans(net, c), chans(net, l->in.c));
             break;
         case DEEP3D_OP_POOL:
             /* overwritten: nothing owed there any more */
@@ -270,9 +329,9 @@ static void place_weights(Deep3DCudaNet *net, Upload *u, float *tmp)
             /* BatchNorm with the stored inverse std: scale computed as the CPU path does */
             for (int ch = 0; ch < l->in.c; ch++)
                 tmp[ch] = l->bn_gamma[ch] * l->bn_inv_std[ch];
-            net->bn_scale[i] = put(u, tmp, l->in.c, 1);
-            net->bn_mean[i]  = put(u, l->bn_mean, l->in.c, 1);
-            net->bn_beta[i]  = put(u, l->bn_beta, l->in.c, 1);
+            net->bn_scale[i] = put(u, tmp, l->in.c, chans(net, l->in.c));
+            net->bn_mean[i]  = put(u, l->bn_mean, l->in.c, chans(net, l->in.c));
+            net->bn_beta[i]  = put(u, l->bn_beta, l->in.c, chans(net, l->in.c));
             continue;
         default:
             continue;
@@ -280,9 +339,14 @@ static void place_weights(Deep3DCudaNet *net, Upload *u, float *tmp)
         if (!l->accumulate)
             dst->nb = 0;
         dst->b[dst->nb++] = l->b;
-        bias_shape(l, &dst->c, &dst->hw);
-        dst->map_hw  = map_hw;
-        net->bias[i] = l->relu ? put_owed(u, dst, tmp) : 0;
+        dst->c  = c;
+        dst->hw = hw;
+        if (net->half && fusable(net, l)) {
+            /* cuDNN's half configuration of the fused call takes a half bias */
+            dst->nb = 0;
+            net->bias[i] = put_half(u, l->b, c, chans(net, c));
+        } else
+            net->bias[i] = l->relu ? put_owed(net, u, dst, tmp) : 0;
     }
 }
 
@@ -299,30 +363,22 @@ static float *alloc_tmp(const Deep3DLayers *layers)
     return av_malloc_array(tmp_len, sizeof(float));
 }
 
-/* The counting pass alone: the size, and in fp16 whether every filter fits half. */
-static int count_weights(Deep3DCudaNet *net, Upload *u)
+/* The counting pass alone: the size of the weight block. */
+static void count_weights(Deep3DCudaNet *net, Upload *u, float *tmp)
 {
-    float *tmp = alloc_tmp(&net->layers);
-
-    if (!tmp)
-        return AVERROR(ENOMEM);
     *u = (Upload){ .half = net->half };
     place_weights(net, u, tmp);
-    av_free(tmp);
-    return 0;
 }
 
 static int upload_weights(Deep3DCudaNet *net)
 {
     Upload u;
-    float *tmp;
+    float *tmp = alloc_tmp(&net->layers);
     int ret;
 
-    if ((ret = count_weights(net, &u)) < 0)
-        return ret;
-    tmp = alloc_tmp(&net->layers);
     if (!tmp)
         return AVERROR(ENOMEM);
+    count_weights(net, &u, tmp);
     ret = dev_alloc(net, &net->weights, u.used, "the weights");
     if (ret < 0)
         goto end;
@@ -556,7 +612,7 @@ static int conv_run(Deep3DCudaNet *net, const Conv *cv, CUdeviceptr x, CUdevicep
                                              net->workspace_size, &beta, cv->out, PTR(y)));
 }
 
-/* y = ReLU(conv(x) + bias) in one call (fp32; cv->fused) */
+/* y = ReLU(conv(x) + bias) in one call (cv->fused) */
 static int conv_bias_relu(Deep3DCudaNet *net, const Conv *cv, CUdeviceptr x, CUdeviceptr y,
                           CUdeviceptr bias)
 {
@@ -571,7 +627,7 @@ static int conv_bias_relu(Deep3DCudaNet *net, const Conv *cv, CUdeviceptr x, CUd
                                                            PTR(bias), net->relu, cv->out, PTR(y)));
 }
 
-/* ---- our kernels ---- */
+/* ---- our kernels: one launch for the whole batch ---- */
 
 static int launch(Deep3DCudaNet *net, CUfunction f, size_t n, void **args)
 {
@@ -579,21 +635,12 @@ static int launch(Deep3DCudaNet *net, CUfunction f, size_t n, void **args)
                                             net->hwctx->stream, args, NULL));
 }
 
-/*
- * Our kernels work on one frame's tensor: with a batch they run once per
- * slot (n is the outermost dimension in NCHW and NHWC alike, so slot i
- * starts i frame sizes in); only cuDNN sees the whole batch.
- */
+/* x += bias, ReLU if relu: every frame of c (fp16: padded) channels of hw values. */
 static int bias_act(Deep3DCudaNet *net, CUdeviceptr x, CUdeviceptr bias, int c, int hw, int relu)
 {
-    for (int i = 0; i < net->batch; i++) {
-        CUdeviceptr xi = x + (size_t)i * c * hw * net->elem;
-        void *args[] = { &xi, &bias, &c, &hw, &relu };
-        int ret = launch(net, net->half ? net->bias_act_h : net->bias_act, (size_t)c * hw, args);
-        if (ret < 0)
-            return ret;
-    }
-    return 0;
+    int n = net->batch;
+    void *args[] = { &x, &bias, &c, &hw, &n, &relu };
+    return launch(net, net->half ? net->bias_act_h : net->bias_act, (size_t)n * c * hw, args);
 }
 
 /* ---- the network: the layer list, in order ---- */
@@ -601,40 +648,39 @@ static int bias_act(Deep3DCudaNet *net, CUdeviceptr x, CUdeviceptr bias, int c, 
 static int pool_bn(Deep3DCudaNet *net, int i, CUdeviceptr x, CUdeviceptr y)
 {
     const Deep3DLayer *l = &net->layers.layer[i];
-    int c = l->in.c, h = l->in.h, w = l->in.w;
-    size_t in_b  = ff_deep3d_shape_elems(l->in) * net->elem;
-    size_t out_b = ff_deep3d_shape_elems(l->out) * net->elem;
+    int c = chans(net, l->in.c), h = l->in.h, w = l->in.w, n = net->batch;
     CUdeviceptr bn = l->side >= 0 ? net->buf[l->side] : 0;
+    void *args[] = { &x, &y, &bn, &net->bn_scale[i], &net->bn_mean[i], &net->bn_beta[i],
+                     &c, &h, &w, &n };
 
-    for (int n = 0; n < net->batch; n++) {
-        CUdeviceptr xi = x + n * in_b, yi = y + n * out_b, bni = bn ? bn + n * out_b : 0;
-        void *args[] = { &xi, &yi, &bni, &net->bn_scale[i], &net->bn_mean[i], &net->bn_beta[i],
-                         &c, &h, &w };
-        int ret = launch(net, net->half ? net->pool_bn_h : net->pool_bn,
-                         ff_deep3d_shape_elems(l->out), args);
-        if (ret < 0)
-            return ret;
-    }
-    return 0;
+    return launch(net, net->half ? net->pool_bn_h : net->pool_bn,
+                  (size_t)n * c * (h / 2) * (w / 2), args);
 }
 
 /* The softmax of the logits x, with the bias they still owe, into the float probabilities. */
 static int bias_softmax(Deep3DCudaNet *net, int i, CUdeviceptr x, CUdeviceptr probs)
 {
     const Deep3DLayer *l = &net->layers.layer[i];
-    int k = l->out.c, hw = l->out.h * l->out.w;
+    int k = l->out.c, kp = chans(net, k), hw = l->out.h * l->out.w, n = net->batch;
+    void *args[]   = { &probs, &net->pending[i], &k, &hw, &n };
+    void *args_h[] = { &x, &net->pending[i], &probs, &k, &kp, &hw, &n };
 
-    for (int n = 0; n < net->batch; n++) {
-        CUdeviceptr pi = probs + (size_t)n * k * hw * sizeof(float);
-        CUdeviceptr li = x + (size_t)n * k * hw * net->elem;
-        void *args[]   = { &pi, &net->pending[i], &k, &hw };
-        void *args_h[] = { &li, &net->pending[i], &pi, &k, &hw };
-        int ret = launch(net, net->half ? net->softmax_h : net->softmax, hw,
-                         net->half ? args_h : args);
-        if (ret < 0)
-            return ret;
-    }
-    return 0;
+    return launch(net, net->half ? net->softmax_h : net->softmax, (size_t)n * hw,
+                  net->half ? args_h : args);
+}
+
+/* Layer i (RELU of the sum): ReLU(summed biases + every branch's transposed convolution). */
+static int deconv_sum(Deep3DCudaNet *net, int i, CUdeviceptr y)
+{
+    const Deep3DLayer *l = &net->layers.layer[i];
+    int k = l->out.c, kp = chans(net, k), oh = l->out.h, ow = l->out.w, n = net->batch;
+    void *args[]   = { &net->deconv_desc, &net->nb_branches, &net->pending[i], &y,
+                       &k, &oh, &ow, &n };
+    void *args_h[] = { &net->deconv_desc, &net->nb_branches, &net->pending[i], &y,
+                       &k, &kp, &oh, &ow, &n };
+
+    return launch(net, net->half ? net->deconv_sum_h : net->deconv_sum,
+                  (size_t)n * kp * oh * ow, net->half ? args_h : args);
 }
 
 /* Add the biases still owed by the source of layer i (RELU and SOFTMAX add them themselves). */
@@ -649,14 +695,11 @@ int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdevicept
     int ret;
 
     if (net->half) {
-        int three = 3, hw = net->layers.buffer_elems[DEEP3D_BUF_INPUT] / 3;
-        for (int i = 0; i < net->batch; i++) {
-            CUdeviceptr src = input + (size_t)i * 3 * hw * sizeof(float);
-            CUdeviceptr dst = net->buf[DEEP3D_BUF_INPUT] + (size_t)i * 3 * hw * net->elem;
-            void *args[] = { &src, &dst, &three, &hw };
-            if ((ret = launch(net, net->to_half, (size_t)3 * hw, args)) < 0)
-                return ret;
-        }
+        int three = 3, eight = chans(net, 3), n = net->batch;
+        int hw = net->layers.buffer_elems[DEEP3D_BUF_INPUT] / 3;
+        void *args[] = { &input, &net->buf[DEEP3D_BUF_INPUT], &three, &eight, &hw, &n };
+        if ((ret = launch(net, net->to_half, (size_t)n * eight * hw, args)) < 0)
+            return ret;
     } else {
         net->buf[DEEP3D_BUF_INPUT]  = input;
         net->buf[DEEP3D_BUF_OUTPUT] = probs;
@@ -664,13 +707,18 @@ int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdevicept
 
     for (int i = 0; i < net->layers.nb_layers; i++) {
         const Deep3DLayer *l = &net->layers.layer[i];
-        CUdeviceptr x = net->buf[l->src], y = net->buf[l->dst];
+        CUdeviceptr x = net->buf[l->src];
+        /* a branch's input: the copy of its own that the sum kernel reads */
+        CUdeviceptr y = net->own[i] ? net->own[i] : net->buf[l->dst];
         int c, hw;
 
         switch (l->op) {
         case DEEP3D_OP_CONV:
         case DEEP3D_OP_FC:
         case DEEP3D_OP_DECONV:
+            /* a branch runs in the sum kernel (its source owes nothing: checked at init) */
+            if (net->branch[i])
+                break;
             bias_shape(l, &c, &hw);
             if ((ret = add_pending(net, i, x)) < 0)
                 return ret;
@@ -680,7 +728,8 @@ int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdevicept
                 break;
             }
             if ((ret = conv_run(net, &net->conv[i], x, y, l->accumulate ? 1.0f : 0.0f)) < 0 ||
-                (net->bias[i] && (ret = bias_act(net, y, net->bias[i], c, hw, 1)) < 0))
+                (net->bias[i] &&
+                 (ret = bias_act(net, y, net->bias[i], chans(net, c), hw, 1)) < 0))
                 return ret;
             break;
         case DEEP3D_OP_POOL:
@@ -688,7 +737,9 @@ int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdevicept
                 return ret;
             break;
         case DEEP3D_OP_RELU:
-            if ((ret = bias_act(net, y, net->pending[i], l->out.c, l->out.h * l->out.w, 1)) < 0)
+            ret = i == net->sum_layer ? deconv_sum(net, i, y) :
+                  bias_act(net, y, net->pending[i], chans(net, l->out.c), l->out.h * l->out.w, 1);
+            if (ret < 0)
                 return ret;
             break;
         case DEEP3D_OP_SOFTMAX:
@@ -701,28 +752,26 @@ int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdevicept
 }
 
 /*
- * fp32 convolutions followed by their bias and ReLU (not accumulating into a
- * sum) become one cudnnConvolutionBiasActivationForward where this cuDNN has
- * it. The result is the same float sums: the convolution, plus the bias,
- * then the ReLU. fp16 keeps our kernel: cuDNN's half configuration of the
- * fused call takes a half bias, which would round the biases.
+ * Convolutions followed by their bias and ReLU (fusable()) become one
+ * cudnnConvolutionBiasActivationForward. fp32: the same float sums, the
+ * convolution, plus the bias, then the ReLU. fp16: cuDNN's half
+ * configuration, whose bias is half (rounded at load: an error of at most
+ * 2^-12 of the bias, below the rounding of the half output itself); the
+ * sums stay float, the output is rounded once. Saves a kernel and a pass
+ * over the activation per layer.
  */
 static int fuse(Deep3DCudaNet *net)
 {
-    const Deep3DCudnn *dnn = net->dnn;
+    cudnnTensorFormat_t fmt = net->half ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
+    cudnnDataType_t type    = net->half ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
     int ret;
 
-    if (net->half || !dnn->cudnnConvolutionBiasActivationForward ||
-        !dnn->cudnnCreateActivationDescriptor || !dnn->cudnnSetActivationDescriptor ||
-        !dnn->cudnnDestroyActivationDescriptor)
-        return 0;
     for (int i = 0; i < net->layers.nb_layers; i++) {
         const Deep3DLayer *l = &net->layers.layer[i];
         Conv *cv = &net->conv[i];
         int c, hw;
 
-        if ((l->op != DEEP3D_OP_CONV && l->op != DEEP3D_OP_FC) || !l->relu || !net->bias[i] ||
-            l->accumulate)
+        if (!fusable(net, l) || !net->bias[i])
             continue;
         if (!net->relu &&
             ((ret = CHECK_DNN(cudnnCreateActivationDescriptor(&net->relu))) < 0 ||
@@ -731,8 +780,8 @@ static int fuse(Deep3DCudaNet *net)
             return ret;
         bias_shape(l, &c, &hw);
         if ((ret = CHECK_DNN(cudnnCreateTensorDescriptor(&cv->bias_desc))) < 0 ||
-            (ret = CHECK_DNN(cudnnSetTensor4dDescriptor(cv->bias_desc, CUDNN_TENSOR_NCHW,
-                                                        CUDNN_DATA_FLOAT, 1, c, 1, 1))) < 0)
+            (ret = CHECK_DNN(cudnnSetTensor4dDescriptor(cv->bias_desc, fmt, type, 1,
+                                                        chans(net, c), 1, 1))) < 0)
             return ret;
         cv->fused = 1;
         net->nb_fused++;
@@ -773,12 +822,14 @@ static int time_algorithms(Deep3DCudaNet *net)
         Conv *cv = &net->conv[i];
         CUdeviceptr x, y;
 
-        if (l->op != DEEP3D_OP_CONV && l->op != DEEP3D_OP_FC && l->op != DEEP3D_OP_DECONV)
+        if ((l->op != DEEP3D_OP_CONV && l->op != DEEP3D_OP_FC && l->op != DEEP3D_OP_DECONV) ||
+            net->branch[i])
             continue;
         x = !net->half && l->src == DEEP3D_BUF_INPUT  ? stand_in[0] :
             !net->half && l->src == DEEP3D_BUF_OUTPUT ? stand_in[1] : net->buf[l->src];
         y = !net->half && l->dst == DEEP3D_BUF_INPUT  ? stand_in[0] :
-            !net->half && l->dst == DEEP3D_BUF_OUTPUT ? stand_in[1] : net->buf[l->dst];
+            !net->half && l->dst == DEEP3D_BUF_OUTPUT ? stand_in[1] :
+            net->own[i] ? net->own[i] : net->buf[l->dst];
         if ((ret = time_algorithm(net, cv, x, y, ws, find_size)) < 0)
             goto end;
         net->workspace_size = FFMAX(net->workspace_size, cv->workspace);
@@ -797,27 +848,139 @@ end:
     return ret;
 }
 
+/*
+ * The transposed convolutions without ReLU whose sum a RELU layer rectifies
+ * (the branches of docs/model-format.md section 4) run in one kernel of
+ * ours at that RELU. Each reads its input from the layer right before it,
+ * a convolution or FC layer, which then writes to a buffer of its own: the
+ * branches share one buffer in the list, as the CPU engine runs each
+ * at once.
+ */
+static int plan_branches(Deep3DCudaNet *net)
+{
+    const Deep3DLayers *layers = &net->layers;
+
+    net->sum_layer = -1;
+    for (int i = 0; i < layers->nb_layers; i++) {
+        const Deep3DLayer *r = &layers->layer[i];
+        int nb = 0;
+
+        if (r->op != DEEP3D_OP_RELU)
+            continue;
+        for (int j = 1; j < i; j++) {
+            const Deep3DLayer *l = &layers->layer[j], *w = &layers->layer[j - 1];
+            if (l->op != DEEP3D_OP_DECONV || l->relu || l->dst != r->src)
+                continue;
+            if ((w->op != DEEP3D_OP_CONV && w->op != DEEP3D_OP_FC) || w->dst != l->src ||
+                l->out.c != r->out.c || l->out.h != r->out.h || l->out.w != r->out.w ||
+                l->in.c != r->out.c || nb >= DEEP3D_DECONV_MAX_BRANCHES || net->sum_layer >= 0) {
+                av_log(net->log_ctx, AV_LOG_ERROR, "%s: not a branch the GPU sum kernel "
+                       "takes.\n", l->name);
+                return AVERROR_BUG;
+            }
+            net->branch[j] = 1;
+            nb++;
+        }
+        if (nb) {
+            net->sum_layer   = i;
+            net->nb_branches = nb;
+        }
+    }
+    return 0;
+}
+
+/* Per-frame elements of a tensor; fp16: channels padded, an FC output's vector as channels. */
+static size_t tensor_elems(const Deep3DCudaNet *net, Deep3DShape s, int vector)
+{
+    return vector ? (size_t)chans(net, ff_deep3d_shape_elems(s)) :
+                    (size_t)chans(net, s.c) * s.h * s.w;
+}
+
+/* The branches' inputs, strides and weights for the sum kernel, on the device. */
+static int upload_branches(Deep3DCudaNet *net)
+{
+    const Deep3DLayers *layers = &net->layers;
+    long long desc[DEEP3D_DECONV_MAX_BRANCHES * DEEP3D_DECONV_FIELDS] = { 0 };
+    int b = 0, ret;
+
+    if (net->sum_layer < 0)
+        return 0;
+    for (int j = 0; j < layers->nb_layers; j++) {
+        const Deep3DLayer *l = &layers->layer[j], *w = &layers->layer[j - 1];
+        long long *d = desc + b * DEEP3D_DECONV_FIELDS;
+        int hw = l->in.h * l->in.w, cp = chans(net, l->in.c);
+
+        if (!net->branch[j])
+            continue;
+        if (net->pending[j]) {
+            av_log(net->log_ctx, AV_LOG_ERROR, "%s: its input owes a bias.\n", l->name);
+            return AVERROR_BUG;
+        }
+        d[DEEP3D_DECONV_IN] = (long long)net->own[j - 1];
+        d[DEEP3D_DECONV_W]  = (long long)net->conv[j].w;
+        d[DEEP3D_DECONV_C]  = l->in.c;
+        d[DEEP3D_DECONV_IH] = l->in.h;
+        d[DEEP3D_DECONV_IW] = l->in.w;
+        d[DEEP3D_DECONV_K]  = l->k;
+        d[DEEP3D_DECONV_S]  = l->stride;
+        d[DEEP3D_DECONV_P]  = l->pad;
+        d[DEEP3D_DECONV_SN] = tensor_elems(net, w->out, w->op == DEEP3D_OP_FC);
+        if (w->op == DEEP3D_OP_FC || !net->half) {
+            /* C order: an FC layer's vector, or NCHW */
+            d[DEEP3D_DECONV_SC] = hw;
+            d[DEEP3D_DECONV_SY] = l->in.w;
+            d[DEEP3D_DECONV_SX] = 1;
+        } else {
+            d[DEEP3D_DECONV_SC] = 1;
+            d[DEEP3D_DECONV_SY] = (long long)l->in.w * cp;
+            d[DEEP3D_DECONV_SX] = cp;
+        }
+        b++;
+    }
+    if ((ret = dev_alloc(net, &net->deconv_desc, sizeof(desc), "the branch table")) < 0)
+        return ret;
+    return CHECK_CU(net->cu->cuMemcpyHtoD(net->deconv_desc, desc, sizeof(desc)));
+}
+
 static int build(Deep3DCudaNet *net)
 {
     const Deep3DLayers *layers = &net->layers;
-    /* every activation holds the whole batch */
-    size_t es = net->elem * net->batch;
-    int ret;
+    int used[DEEP3D_MAX_BUFFERS] = { 0 }, ret;
 
+    if ((ret = plan_branches(net)) < 0)
+        return ret;
     for (int i = 0; i < layers->nb_layers; i++) {
         const Deep3DLayer *l = &layers->layer[i];
         Conv *cv = &net->conv[i];
+        int fc = l->op == DEEP3D_OP_FC;
+
+        /* every buffer holds the largest tensor it takes; a branch's source writes its own */
+        net->elems[l->src] = FFMAX(net->elems[l->src], tensor_elems(net, l->in, 0));
+        if (!(i + 1 < layers->nb_layers && net->branch[i + 1])) {
+            net->elems[l->dst] = FFMAX(net->elems[l->dst], tensor_elems(net, l->out, fc));
+            used[l->dst] = 1;
+        }
+        if (l->side >= 0) {
+            net->elems[l->side] = FFMAX(net->elems[l->side], tensor_elems(net, l->out, 0));
+            used[l->side] = 1;
+        }
+        if (!net->branch[i])
+            used[l->src] = 1;
+
         switch (l->op) {
         case DEEP3D_OP_CONV:
         case DEEP3D_OP_DECONV:
+            if (net->branch[i])
+                continue;
             ret = conv_init(net, cv, l->name, l->op == DEEP3D_OP_DECONV,
-                            l->in.c, l->in.h, l->in.w, l->out.c, l->out.h, l->out.w,
+                            chans(net, l->in.c), l->in.h, l->in.w,
+                            chans(net, l->out.c), l->out.h, l->out.w,
                             l->k, l->k, l->stride, l->pad);
             break;
         case DEEP3D_OP_FC:
             /* FC layers as convolutions whose kernel covers the whole input map */
-            ret = conv_init(net, cv, l->name, 0, l->in.c, l->in.h, l->in.w,
-                            ff_deep3d_shape_elems(l->out), 1, 1, l->in.h, l->in.w, 1, 0);
+            ret = conv_init(net, cv, l->name, 0, chans(net, l->in.c), l->in.h, l->in.w,
+                            tensor_elems(net, l->out, 1), 1, 1, l->in.h, l->in.w, 1, 0);
             break;
         default:
             continue;
@@ -828,58 +991,43 @@ static int build(Deep3DCudaNet *net)
 
     if ((ret = upload_weights(net)) < 0)
         return ret;
-    for (int i = DEEP3D_BUF_INTERNAL; i < layers->nb_buffers; i++)
-        if ((ret = dev_alloc(net, &net->buf[i], layers->buffer_elems[i] * es, "activations")) < 0)
+    /* every activation holds the whole batch; fp16: the network's input and last
+     * logits in half too, the float ones are the caller's */
+    for (int i = net->half ? 0 : DEEP3D_BUF_INTERNAL; i < layers->nb_buffers; i++)
+        if (used[i] &&
+            (ret = dev_alloc(net, &net->buf[i], net->elems[i] * net->elem * net->batch,
+                             "activations")) < 0)
             return ret;
-    /* fp16: the network's input and last logits in half; float ones are the caller's */
-    if (net->half &&
-        ((ret = dev_alloc(net, &net->buf[DEEP3D_BUF_INPUT],
-                          layers->buffer_elems[DEEP3D_BUF_INPUT] * es, "activations")) < 0 ||
-         (ret = dev_alloc(net, &net->buf[DEEP3D_BUF_OUTPUT],
-                          layers->buffer_elems[DEEP3D_BUF_OUTPUT] * es, "activations")) < 0))
-        return ret;
-    if ((ret = fuse(net)) < 0 || (ret = time_algorithms(net)) < 0)
+    for (int i = 0; i + 1 < layers->nb_layers; i++) {
+        const Deep3DLayer *l = &layers->layer[i];
+        if (net->branch[i + 1] &&
+            (ret = dev_alloc(net, &net->own[i], tensor_elems(net, l->out, l->op == DEEP3D_OP_FC) *
+                             net->elem * net->batch, "activations")) < 0)
+            return ret;
+    }
+    if ((ret = upload_branches(net)) < 0 || (ret = fuse(net)) < 0 ||
+        (ret = time_algorithms(net)) < 0)
         return ret;
     return dev_alloc(net, &net->workspace, net->workspace_size, "the cuDNN workspace");
 }
 
-/* auto: fp16 where there are tensor cores (compute capability 7.0 and later), else fp32. */
-static void choose_precision(Deep3DCudaNet *net, int precision)
+/* One network of the given precision; the context must be current. */
+static int net_create(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DModel *m,
+                      AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn, int half, int batch)
 {
-    CudaFunctions *cu = net->cu;
-    CUdevice dev = net->hwctx->internal->cuda_device;
-    int major = 0, minor = 0;
-
-    if (precision == DEEP3D_PRECISION_FP32 || precision == DEEP3D_PRECISION_FP16) {
-        net->half = precision == DEEP3D_PRECISION_FP16;
-        snprintf(net->precision, sizeof(net->precision), "%s (requested)",
-                 net->half ? "fp16 NHWC" : "fp32");
-        return;
-    }
-    if (precision == DEEP3D_PRECISION_BF16) {
-        net->half = 0;
-        snprintf(net->precision, sizeof(net->precision), "fp32 (precision=bf16 is the CPU "
-                 "engine's; the GPU runs fp16 or fp32)");
-        return;
-    }
-    if (!cu->cuDeviceGetAttribute ||
-        cu->cuDeviceGetAttribute(&major, (CUdevice_attribute)CU_ATTR_CC_MAJOR, dev) != CUDA_SUCCESS ||
-        cu->cuDeviceGetAttribute(&minor, (CUdevice_attribute)CU_ATTR_CC_MINOR, dev) != CUDA_SUCCESS) {
-        net->half = 0;
-        snprintf(net->precision, sizeof(net->precision), "fp32 (auto: the compute capability "
-                 "could not be read, so tensor cores are not assumed)");
-        return;
-    }
-    net->half = major >= 7;
-    snprintf(net->precision, sizeof(net->precision), "%s (auto: compute capability %d.%d, %s)",
-             net->half ? "fp16 NHWC" : "fp32", major, minor,
-             net->half ? "tensor cores" : "no tensor cores");
-}
-
-int ff_deep3d_cuda_net_init(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DModel *m,
-                            AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn, int precision,
-                            int batch)
-{
+    static const struct { size_t off; const char *name; } kernels[] = {
+#define KERNEL(field, name) { offsetof(Deep3DCudaNet, field), name }
+        KERNEL(bias_act,     "deep3d_bias_act"),
+        KERNEL(pool_bn,      "deep3d_pool_bn"),
+        KERNEL(softmax,      "deep3d_bias_softmax"),
+        KERNEL(deconv_sum,   "deep3d_deconv_sum"),
+        KERNEL(to_half,      "deep3d_to_half"),
+        KERNEL(bias_act_h,   "deep3d_bias_act_h"),
+        KERNEL(pool_bn_h,    "deep3d_pool_bn_h"),
+        KERNEL(softmax_h,    "deep3d_bias_softmax_h"),
+        KERNEL(deconv_sum_h, "deep3d_deconv_sum_h"),
+#undef KERNEL
+    };
     Deep3DCudaNet *net;
     int ret;
 
@@ -892,6 +1040,8 @@ int ff_deep3d_cuda_net_init(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DMod
     net->cu      = hwctx->internal->cuda_dl;
     net->dnn     = dnn;
     net->batch   = FFMAX(batch, 1);
+    net->half    = half;
+    net->elem    = half ? sizeof(uint16_t) : sizeof(float);
 
     if ((ret = ff_deep3d_layers_build(&net->layers, m)) < 0) {
         av_log(log_ctx, AV_LOG_ERROR, "The model does not fit the layer list.\n");
@@ -911,55 +1061,193 @@ int ff_deep3d_cuda_net_init(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DMod
                               ff_deep3d_cuda_net_ptx_len);
     if (ret < 0)
         goto fail;
-    if ((ret = CHECK_CU(net->cu->cuModuleGetFunction(&net->bias_act, net->module,
-                                                     "deep3d_bias_act"))) < 0 ||
-        (ret = CHECK_CU(net->cu->cuModuleGetFunction(&net->pool_bn, net->module,
-                                                     "deep3d_pool_bn"))) < 0 ||
-        (ret = CHECK_CU(net->cu->cuModuleGetFunction(&net->softmax, net->module,
-                                                     "deep3d_bias_softmax"))) < 0 ||
-        (ret = CHECK_CU(net->cu->cuModuleGetFunction(&net->to_half, net->module,
-                                                     "deep3d_to_half"))) < 0 ||
-        (ret = CHECK_CU(net->cu->cuModuleGetFunction(&net->bias_act_h, net->module,
-                                                     "deep3d_bias_act_h"))) < 0 ||
-        (ret = CHECK_CU(net->cu->cuModuleGetFunction(&net->pool_bn_h, net->module,
-                                                     "deep3d_pool_bn_h"))) < 0 ||
-        (ret = CHECK_CU(net->cu->cuModuleGetFunction(&net->softmax_h, net->module,
-                                                     "deep3d_bias_softmax_h"))) < 0)
-        goto fail;
-
-    choose_precision(net, precision);
-    if (net->half) {
-        /* a filter beyond the half range would become infinite: refuse it */
-        Upload u;
-        if ((ret = count_weights(net, &u)) < 0)
+    for (int i = 0; i < FF_ARRAY_ELEMS(kernels); i++)
+        if ((ret = CHECK_CU(net->cu->cuModuleGetFunction((CUfunction *)((uint8_t *)net +
+                                                                         kernels[i].off),
+                                                         net->module, kernels[i].name))) < 0)
             goto fail;
-        if (u.bad[0] && precision == DEEP3D_PRECISION_FP16) {
-            av_log(log_ctx, AV_LOG_ERROR, "precision=fp16: %s holds %g, beyond the half range "
-                   "(+-%g); use precision=fp32 for this model.\n", u.bad, u.bad_value,
-                   DEEP3D_HALF_MAX);
-            ret = AVERROR(ERANGE);
-            goto fail;
-        }
-        if (u.bad[0]) {
-            net->half = 0;
-            snprintf(net->precision, sizeof(net->precision), "fp32 (auto: %s holds %g, beyond "
-                     "the half range)", u.bad, u.bad_value);
-        }
-    }
-    net->elem = net->half ? sizeof(uint16_t) : sizeof(float);
-
-    ret = build(net);
-    if (ret < 0)
+    if ((ret = build(net)) < 0)
         goto fail;
-    av_log(log_ctx, AV_LOG_VERBOSE, "GPU network: %s, batch %d, %zu MiB of device memory "
-           "(workspace %zu MiB); algorithms of %d convolutions timed, %d with bias and ReLU "
-           "fused\n", net->precision, net->batch, net->device_bytes >> 20,
-           net->workspace_size >> 20, net->nb_timed, net->nb_fused);
     *pnet = net;
     return 0;
 fail:
     ff_deep3d_cuda_net_free(&net);
     return ret;
+}
+
+int ff_deep3d_cuda_net_pick_half(float ms_fp32, float ms_fp16)
+{
+    /* a tie keeps fp32: the output closer to the CPU path's */
+    return ms_fp16 < ms_fp32;
+}
+
+#define AUTO_ROUNDS 3
+#define AUTO_ITERS  4
+
+/*
+ * The time of one forward pass of each network, the least of AUTO_ROUNDS
+ * rounds of AUTO_ITERS passes (the least disturbed), on stand-in input and
+ * output buffers of the real sizes, after one untimed pass each; the two
+ * alternate which goes first. The context must be current.
+ */
+static int measure(Deep3DCudaNet *const net[2], float ms[2])
+{
+    Deep3DCudaNet *n0 = net[0];
+    CudaFunctions *cu = n0->cu;
+    CUstream s = n0->hwctx->stream;
+    Deep3DCudaDriver drv = { 0 };
+    CUevent ev[3] = { 0 };
+    CUdeviceptr in = 0, out = 0;
+    size_t in_bytes  = n0->layers.buffer_elems[DEEP3D_BUF_INPUT] * sizeof(float) * n0->batch;
+    size_t out_bytes = n0->layers.buffer_elems[DEEP3D_BUF_OUTPUT] * sizeof(float) * n0->batch;
+    int ret;
+
+    ms[0] = ms[1] = INFINITY;
+    if ((ret = ff_deep3d_cuda_driver_load(&drv, n0->log_ctx)) < 0)
+        return ret;
+    for (int i = 0; i < 3; i++)
+        if ((ret = FF_CUDA_CHECK_DL(n0->log_ctx, cu, cu->cuEventCreate(&ev[i], 0))) < 0)
+            goto end;
+    if ((ret = ff_deep3d_cuda_alloc(n0->log_ctx, cu, &in, in_bytes, "the precision test", NULL)) < 0 ||
+        (ret = ff_deep3d_cuda_alloc(n0->log_ctx, cu, &out, out_bytes, "the precision test", NULL)) < 0 ||
+        (ret = FF_CUDA_CHECK_DL(n0->log_ctx, cu, cu->cuMemsetD8Async(in, 0, in_bytes, s))) < 0)
+        goto end;
+    for (int k = 0; k < 2; k++)
+        if ((ret = ff_deep3d_cuda_net_forward(net[k], in, out)) < 0)
+            goto end;
+    for (int r = 0; r < AUTO_ROUNDS; r++) {
+        float t[2];
+        if ((ret = FF_CUDA_CHECK_DL(n0->log_ctx, cu, cu->cuEventRecord(ev[0], s))) < 0)
+            goto end;
+        for (int k = 0; k < 2; k++) {
+            Deep3DCudaNet *nk = net[(k + r) & 1];
+            for (int it = 0; it < AUTO_ITERS; it++)
+                if ((ret = ff_deep3d_cuda_net_forward(nk, in, out)) < 0)
+                    goto end;
+            if ((ret = FF_CUDA_CHECK_DL(n0->log_ctx, cu, cu->cuEventRecord(ev[k + 1], s))) < 0)
+                goto end;
+        }
+        if ((ret = FF_CUDA_CHECK_DL(n0->log_ctx, cu, cu->cuEventSynchronize(ev[2]))) < 0 ||
+            (ret = FF_CUDA_CHECK_DL(n0->log_ctx, cu, drv.cuEventElapsedTime(&t[0], ev[0], ev[1]))) < 0 ||
+            (ret = FF_CUDA_CHECK_DL(n0->log_ctx, cu, drv.cuEventElapsedTime(&t[1], ev[1], ev[2]))) < 0)
+            goto end;
+        for (int k = 0; k < 2; k++)
+            ms[(k + r) & 1] = FFMIN(ms[(k + r) & 1], t[k] / AUTO_ITERS);
+    }
+end:
+    /* the stream is idle before the buffers go */
+    if (in || out)
+        FF_CUDA_CHECK_DL(n0->log_ctx, cu, cu->cuStreamSynchronize(s));
+    ff_deep3d_cuda_free_mem(n0->log_ctx, cu, &in);
+    ff_deep3d_cuda_free_mem(n0->log_ctx, cu, &out);
+    for (int i = 0; i < 3; i++)
+        if (ev[i])
+            cu->cuEventDestroy(ev[i]);
+    ff_deep3d_cuda_driver_unload(&drv);
+    return ret;
+}
+
+/* precision=auto on a GPU with tensor cores: both built, timed, the slower freed. */
+static int init_measured(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DModel *m,
+                         AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn, int batch,
+                         int major, int minor)
+{
+    Deep3DCudaNet *net[2] = { NULL };
+    float ms[2];
+    int ret, half;
+
+    if ((ret = net_create(&net[0], log_ctx, m, hwctx, dnn, 0, batch)) < 0)
+        goto end;
+    if ((ret = net_create(&net[1], log_ctx, m, hwctx, dnn, 1, batch)) < 0 ||
+        (ret = measure(net, ms)) < 0) {
+        /* fp16 could not be built or timed here (no algorithm, memory): fp32, which could */
+        av_log(log_ctx, AV_LOG_WARNING, "precision=auto: fp16 could not be built or timed "
+               "(%s); fp32 runs.\n", av_err2str(ret));
+        snprintf(net[0]->precision, sizeof(net[0]->precision), "fp32 (auto: compute capability "
+                 "%d.%d, fp16 failed: %s)", major, minor, av_err2str(ret));
+        *pnet  = net[0];
+        net[0] = NULL;
+        ret    = 0;
+        goto end;
+    }
+    half = ff_deep3d_cuda_net_pick_half(ms[0], ms[1]);
+    av_log(log_ctx, AV_LOG_VERBOSE, "precision=auto: one forward pass of batch %d takes "
+           "%.4f ms in fp32, %.4f ms in fp16 (least of %d rounds of %d): %s\n", net[0]->batch,
+           ms[0], ms[1], AUTO_ROUNDS, AUTO_ITERS, half ? "fp16" : "fp32");
+    snprintf(net[half]->precision, sizeof(net[half]->precision), "%s (auto: compute capability "
+             "%d.%d, measured %.3f ms fp16 vs %.3f ms fp32 per batch)",
+             half ? "fp16 NHWC" : "fp32", major, minor, ms[1], ms[0]);
+    *pnet = net[half];
+    net[half] = NULL;
+end:
+    ff_deep3d_cuda_net_free(&net[0]);
+    ff_deep3d_cuda_net_free(&net[1]);
+    return ret;
+}
+
+int ff_deep3d_cuda_net_init(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DModel *m,
+                            AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn, int precision,
+                            int batch)
+{
+    CudaFunctions *cu = hwctx->internal->cuda_dl;
+    CUdevice dev = hwctx->internal->cuda_device;
+    Deep3DCudaNet *probe;
+    char why[160] = "", bad[32] = "";
+    float bad_value = 0;
+    int ret, half = precision == DEEP3D_PRECISION_FP16, major = 0, minor = 0;
+
+    *pnet = NULL;
+    /* the branches' filters are float in fp16 too: the layer list and branches decide */
+    probe = av_mallocz(sizeof(*probe));
+    if (!probe)
+        return AVERROR(ENOMEM);
+    probe->log_ctx = log_ctx;
+    if ((ret = ff_deep3d_layers_build(&probe->layers, m)) < 0)
+        av_log(log_ctx, AV_LOG_ERROR, "The model does not fit the layer list.\n");
+    if (ret < 0 || (ret = plan_branches(probe)) < 0) {
+        av_free(probe);
+        return ret;
+    }
+    half_range_bad(&probe->layers, probe->branch, bad, sizeof(bad), &bad_value);
+    av_free(probe);
+
+    if (precision == DEEP3D_PRECISION_FP16 && bad[0]) {
+        /* a filter beyond the half range would become infinite: refuse it */
+        av_log(log_ctx, AV_LOG_ERROR, "precision=fp16: %s holds %g, beyond the half range "
+               "(+-%g); use precision=fp32 for this model.\n", bad, bad_value, DEEP3D_HALF_MAX);
+        return AVERROR(ERANGE);
+    }
+    if (precision == DEEP3D_PRECISION_FP32 || precision == DEEP3D_PRECISION_FP16)
+        snprintf(why, sizeof(why), "%s (requested)", half ? "fp16 NHWC" : "fp32");
+    else if (precision == DEEP3D_PRECISION_BF16)
+        snprintf(why, sizeof(why), "fp32 (precision=bf16 is the CPU engine's; the GPU runs "
+                 "fp16 or fp32)");
+    else if (!cu->cuDeviceGetAttribute ||
+             cu->cuDeviceGetAttribute(&major, (CUdevice_attribute)CU_ATTR_CC_MAJOR, dev) != CUDA_SUCCESS ||
+             cu->cuDeviceGetAttribute(&minor, (CUdevice_attribute)CU_ATTR_CC_MINOR, dev) != CUDA_SUCCESS)
+        snprintf(why, sizeof(why), "fp32 (auto: the compute capability could not be read, so "
+                 "tensor cores are not assumed)");
+    else if (major < 7)
+        snprintf(why, sizeof(why), "fp32 (auto: compute capability %d.%d, no tensor cores)",
+                 major, minor);
+    else if (bad[0])
+        snprintf(why, sizeof(why), "fp32 (auto: %s holds %g, beyond the half range)", bad,
+                 bad_value);
+    else
+        ret = init_measured(pnet, log_ctx, m, hwctx, dnn, batch, major, minor);
+    if (why[0])
+        ret = net_create(pnet, log_ctx, m, hwctx, dnn, half, batch);
+    if (ret < 0)
+        return ret;
+    if (why[0])
+        av_strlcpy((*pnet)->precision, why, sizeof((*pnet)->precision));
+    av_log(log_ctx, AV_LOG_VERBOSE, "GPU network: %s, batch %d, %zu MiB of device memory "
+           "(workspace %zu MiB); algorithms of %d cuDNN calls timed, %d with bias and ReLU "
+           "fused; %d transposed convolutions summed in one kernel%s\n", (*pnet)->precision,
+           (*pnet)->batch, (*pnet)->device_bytes >> 20, (*pnet)->workspace_size >> 20,
+           (*pnet)->nb_timed, (*pnet)->nb_fused, (*pnet)->nb_branches,
+           (*pnet)->half ? "; channels padded to multiples of 8" : "");
+    return 0;
 }
 
 size_t ff_deep3d_cuda_net_device_bytes(const Deep3DCudaNet *net)
@@ -989,6 +1277,9 @@ void ff_deep3d_cuda_net_free(Deep3DCudaNet **pnet)
     /* fp32: the input and output buffers are the caller's */
     for (int i = net->half ? 0 : DEEP3D_BUF_INTERNAL; i < DEEP3D_MAX_BUFFERS; i++)
         dev_free(net, &net->buf[i]);
+    for (int i = 0; i < DEEP3D_MAX_LAYERS; i++)
+        dev_free(net, &net->own[i]);
+    dev_free(net, &net->deconv_desc);
     dev_free(net, &net->workspace);
     if (net->module)
         CHECK_CU(net->cu->cuModuleUnload(net->module));

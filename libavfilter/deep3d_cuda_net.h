@@ -33,14 +33,18 @@
 /*
  * The network of docs/model-format.md section 4, batch N, on the filter's
  * CUDA context and stream. Convolutions, the FC layers (as convolutions whose
- * kernel covers pool5) and the transposed convolutions
- * (cudnnConvolutionBackwardData) run in cuDNN with algorithms and one
- * workspace chosen at init; bias, ReLU, pooling with BatchNorm and the
- * softmax are our kernels (cuda/deep3d_cuda_net.cu).
+ * kernel covers pool5) and the last transposed convolution
+ * (cudnnConvolutionBackwardData) run in cuDNN with algorithms timed at init
+ * and one workspace; bias, ReLU, pooling with BatchNorm, the branches'
+ * transposed convolutions with their sum, biases and ReLU (one kernel), and
+ * the softmax are our kernels (cuda/deep3d_cuda_net.cu), one launch each
+ * for the whole batch.
  *
  * fp32: float NCHW; tensor-core math (TF32) is not allowed, the output must
  * match the CPU path. fp16: half NHWC activations and filters (converted on
- * the host at init, round to nearest even), float accumulation in cuDNN,
+ * the host at init, round to nearest even) with every channel count padded
+ * to a multiple of 8 (zero filters and biases: the padded channels stay
+ * zero), so that cuDNN's tensor-core kernels apply; float accumulation,
  * tensor-core algorithms allowed; our kernels compute in float. The input
  * and the probabilities are float NCHW in both.
  */
@@ -49,12 +53,14 @@ typedef struct Deep3DCudaNet Deep3DCudaNet;
 
 /**
  * Upload the weights of m, allocate every activation (batch frames deep) and
- * the workspace, and
- * choose the algorithms. The CUDA context of hwctx must be current. m must
- * outlive the network; dnn too. precision is an enum Deep3DPrecision; auto
- * is fp16 on a GPU of compute capability 7.0 or later (tensor cores), else
- * fp32, and fp32 when a filter holds a value beyond the half range (which
- * precision=fp16 refuses with AVERROR(ERANGE)).
+ * the workspace, and choose the algorithms. The CUDA context of hwctx must
+ * be current. m must outlive the network; dnn too. precision is an enum
+ * Deep3DPrecision. auto on a GPU of compute capability 7.0 or later (tensor
+ * cores) builds both precisions, times a few forward passes of each on
+ * buffers of the real sizes, keeps the faster (ff_deep3d_cuda_net_pick_half)
+ * and frees the other, logging both times at verbose level; below 7.0 it is
+ * fp32. fp32 too when a filter cuDNN reads holds a value beyond the half
+ * range (which precision=fp16 refuses with AVERROR(ERANGE)).
  */
 int ff_deep3d_cuda_net_init(Deep3DCudaNet **net, void *log_ctx, const Deep3DModel *m,
                             AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn, int precision,
@@ -69,6 +75,12 @@ int ff_deep3d_cuda_net_init(Deep3DCudaNet **net, void *log_ctx, const Deep3DMode
  * Nothing is synchronised.
  */
 int ff_deep3d_cuda_net_forward(Deep3DCudaNet *net, CUdeviceptr input, CUdeviceptr probs);
+
+/**
+ * precision=auto's choice from the measured times of one forward pass:
+ * 1 (fp16) only when it is faster; a tie keeps fp32.
+ */
+int ff_deep3d_cuda_net_pick_half(float ms_fp32, float ms_fp16);
 
 /** What runs and why, e.g. "fp16 NHWC (auto: compute capability 8.6, tensor cores)". */
 const char *ff_deep3d_cuda_net_precision(const Deep3DCudaNet *net);

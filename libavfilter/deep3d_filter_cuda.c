@@ -72,7 +72,8 @@ int ff_deep3d_filter_probe_cuda(AVFilterContext *ctx)
     int ret = ff_deep3d_cuda_probe(ctx, s->source, s->cudnn_path);
 
     if (ret < 0)
-        av_log(ctx, AV_LOG_ERROR, "device=cuda: the GPU path needs cuDNN 9.\n");
+        av_log(ctx, AV_LOG_ERROR, "device=cuda: the GPU path needs %s.\n",
+               s->source->ops->device ? s->source->ops->device->runtime : "a depth source with a GPU engine");
     return ret;
 #else
     av_log(ctx, AV_LOG_ERROR, "device=cuda: this build has no CUDA path (it needs "

@@ -64,11 +64,25 @@ struct AVCUDADeviceContext;
 
 /** What a source's GPU engine runs on (the GPU path's device, deep3d_cuda.c). */
 typedef struct Deep3DSourceDeviceConfig {
+    const Deep3DSource *source; ///< the source whose engine this is (probe: its options)
     struct AVCUDADeviceContext *hwctx;  ///< its context is current during the calls below
     const char *cudnn_path;     ///< cuDNN library file or directory; NULL: the default
     int precision;              ///< enum Deep3DPrecision
     int batch;                  ///< frames per run()
 } Deep3DSourceDeviceConfig;
+
+struct Deep3DColour;
+
+/** A CUDA frame as a source's own input conversion reads it (device addresses). */
+typedef struct Deep3DSourceFrame {
+    uint64_t data[3];           ///< Y, U, V planes; V == U for interleaved chroma (nv12, p010)
+    int pitch[3];               ///< bytes
+    int w, h, cw, ch;           ///< luma and chroma plane sizes
+    int uv_comps;               ///< 2: interleaved chroma
+    int shift;                  ///< 16-bit containers: the value this many bits up (p010: 6)
+    int elem_size;              ///< bytes per sample: 1 or 2
+    const struct Deep3DColour *colour;  ///< the frame's YUV -> RGB coefficients
+} Deep3DSourceFrame;
 
 /**
  * A source's engine on the GPU (optional): it takes the pictures the GPU
@@ -77,11 +91,16 @@ typedef struct Deep3DSourceDeviceConfig {
  * synchronised or copied to the host.
  */
 typedef struct Deep3DSourceDeviceOps {
+    /** What the engine needs besides CUDA, for the log ("cuDNN 9"). */
+    const char *runtime;
     /** Whether the engine's runtime can be loaded (before any device is opened):
      *  AVERROR(ENOSYS) with a message saying why not. */
     int (*probe)(void *log_ctx, const Deep3DSourceDeviceConfig *cfg);
     /** Load the runtime (cuDNN, ...), upload the weights, allocate for cfg->batch frames. */
     int (*init)(Deep3DSource *src, void *log_ctx, const Deep3DSourceDeviceConfig *cfg);
+    /** Optional: convert frame into the engine's own input for slot (0 .. batch - 1),
+     *  queued before run(); for a model whose input differs from the geometry's picture. */
+    int (*input)(Deep3DSource *src, const Deep3DSourceFrame *frame, int slot);
     /** image: nb x 3 x in_h x in_w floats, probs: nb x nb_prob x in_h x in_w (device addresses). */
     int (*run)(Deep3DSource *src, uint64_t image, uint64_t probs, int nb);
     /** The runtime and the arithmetic, e.g. "cuDNN 9.19.0, fp16 NHWC (auto: ...)". */
@@ -130,6 +149,7 @@ struct Deep3DSource {
 };
 
 extern const Deep3DSourceOps ff_deep3d_source_deep3d;
+extern const Deep3DSourceDeviceOps ff_deep3d_source_deep3d_device, ff_deep3d_source_onnx_device;
 
 /**
  * The Deep3D source's model weights, read again if the CPU engine freed them

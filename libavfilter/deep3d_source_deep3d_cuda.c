@@ -93,6 +93,7 @@ static void gpu_uninit(Deep3DSource *src)
 }
 
 const Deep3DSourceDeviceOps ff_deep3d_source_deep3d_device = {
+    .runtime      = "cuDNN 9",
     .probe        = gpu_probe,
     .init         = gpu_init,
     .run          = gpu_run,

@@ -42,38 +42,17 @@
 #include "libavutil/mem.h"
 #include "libavutil/time.h"
 
+#include "deep3d_cuda.h"
 #include "deep3d_depthmap.h"
 #include "deep3d_input.h"
 #include "deep3d_ort.h"
+#include "deep3d_half.h"
 #include "deep3d_source_onnx.h"
+#include "deep3d_source_onnx_priv.h"
 
 const float ff_deep3d_onnx_imagenet_mean[3] = { 0.485f, 0.456f, 0.406f };
 const float ff_deep3d_onnx_imagenet_std[3]  = { 0.229f, 0.224f, 0.225f };
 
-typedef struct Deep3DSourceOnnx {
-    Deep3DOrt *ort;
-    const OrtApi *api;
-    OrtEnv *env;
-    OrtSessionOptions *options;
-    OrtSession *session;
-    OrtMemoryInfo *mem;
-    char *in_name, *out_name;
-    int64_t in_shape[4], out_shape[4];
-    int out_rank;
-    float *in_buf, *out_buf;    ///< the tensors' data
-    OrtValue *in_val, *out_val;
-
-    Deep3DModel in_conv;        ///< the input tensor's convention, for deep3d_input.c
-    float in_scale[3];          ///< 1 / std
-    Deep3DModel geometry;       ///< the depth map's size and the disparity planes
-    Deep3DInput *input;         ///< frame -> input tensor
-    Deep3DInput *image_input;   ///< frame -> src->image at the depth map's size
-    Deep3DDepthMap *depthmap;
-
-    const char *path;
-    int threads;
-    int64_t nb_frames, t_input, t_ort, t_map;
-} Deep3DSourceOnnx;
 
 /* ---- file kinds ---- */
 
@@ -211,11 +190,12 @@ static int check_input(Deep3DSourceOnnx *o, void *log_ctx, const Deep3DOnnxOptio
 
     if ((ret = tensor_info(o, log_ctx, 0, &rank, dims, &type)) < 0)
         return ret;
-    if (type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
+    if (type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT && type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16) {
         av_log(log_ctx, AV_LOG_ERROR, "ONNX model %s: its input is %s; the contract wants "
-               "float32.\n", o->path, elem_type_name(type));
+               "float32 or float16.\n", o->path, elem_type_name(type));
         return AVERROR_INVALIDDATA;
     }
+    o->in_type = type;
     if (rank != 4 || (dims[0] > 1) || dims[0] == 0 || (dims[1] >= 0 && dims[1] != 3)) {
         char buf[128] = "";
         for (int i = 0; i < rank; i++)
@@ -256,12 +236,38 @@ static int check_output_type(Deep3DSourceOnnx *o, void *log_ctx)
 
     if ((ret = tensor_info(o, log_ctx, 1, &rank, dims, &type)) < 0)
         return ret;
-    if (type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
+    if (type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT && type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16) {
         av_log(log_ctx, AV_LOG_ERROR, "ONNX model %s: its output is %s; the contract wants "
-               "float32.\n", o->path, elem_type_name(type));
+               "float32 or float16.\n", o->path, elem_type_name(type));
         return AVERROR_INVALIDDATA;
     }
+    o->out_type = type;
     return 0;
+}
+
+/* fp16 models: in_buf rounded into the input tensor. */
+static void to_half_input(Deep3DSourceOnnx *o)
+{
+    size_t n = (size_t)3 * o->in_shape[2] * o->in_shape[3];
+
+    if (o->in_half)
+        for (size_t i = 0; i < n; i++)
+            o->in_half[i] = ff_deep3d_float_to_half(o->in_buf[i]);
+}
+
+/* fp16 models: the output tensor widened into out_buf. */
+static void from_half_output(Deep3DSourceOnnx *o)
+{
+    size_t n = (size_t)o->geometry.in_w * o->geometry.in_h;
+
+    if (o->out_half)
+        for (size_t i = 0; i < n; i++)
+            o->out_buf[i] = ff_deep3d_half_to_float(o->out_half[i]);
+}
+
+size_t ff_deep3d_onnx_elem_size(ONNXTensorElementDataType type)
+{
+    return type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 ? 2 : 4;
 }
 
 /* Run the model on a mid-grey picture: it must run, give a depth map of a
@@ -274,13 +280,14 @@ static int probe(Deep3DSourceOnnx *o, void *log_ctx)
     OrtTensorTypeAndShapeInfo *info = NULL;
     int64_t dims[4];
     const char *in_name = o->in_name, *out_name = o->out_name;
-    float *data = NULL;
+    void *data = NULL;
     int ret, w, h;
     char shape[128] = "";
 
     for (int c = 0; c < 3; c++)
         for (size_t i = 0; i < plane; i++)
             o->in_buf[c * plane + i] = 0.5f * o->in_scale[c] - o->in_conv.input_mean[c];
+    to_half_input(o);
     ret = ff_deep3d_ort_check(o->ort, log_ctx,
                               api->Run(o->session, NULL, &in_name, (const OrtValue *const *)&o->in_val,
                                        1, &out_name, 1, &out),
@@ -314,11 +321,13 @@ static int probe(Deep3DSourceOnnx *o, void *log_ctx)
         ret = AVERROR_INVALIDDATA;
         goto end;
     }
-    if ((ret = ff_deep3d_ort_check(o->ort, log_ctx, api->GetTensorMutableData(out, (void **)&data),
+    if ((ret = ff_deep3d_ort_check(o->ort, log_ctx, api->GetTensorMutableData(out, &data),
                                    "ONNX model: its output")) < 0)
         goto end;
     for (size_t i = 0; i < (size_t)w * h; i++)
-        count += !isfinite(data[i]);
+        count += !isfinite(o->out_type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 ?
+                           ff_deep3d_half_to_float(((const uint16_t *)data)[i]) :
+                           ((const float *)data)[i]);
     if (count) {
         av_log(log_ctx, AV_LOG_ERROR, "ONNX model %s: on a grey picture %zu of its %d output "
                "values are not finite (NaN or infinite).\n", o->path, count, w * h);
@@ -395,20 +404,29 @@ static int onnx_open(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfig 
 
     o->in_conv.in_w = o->in_shape[3];
     o->in_conv.in_h = o->in_shape[2];
-    in_size = (size_t)3 * o->in_conv.in_w * o->in_conv.in_h * sizeof(float);
-    if (!(o->in_buf = av_malloc(in_size)))
+    in_size = (size_t)3 * o->in_conv.in_w * o->in_conv.in_h;
+    if (!(o->in_buf = av_malloc_array(in_size, sizeof(float))))
+        return AVERROR(ENOMEM);
+    /* fp16 inputs and outputs: the tensors hold half, the source works in float and
+     * converts (rounding to nearest even, widening exactly) */
+    if (o->in_type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 &&
+        !(o->in_half = av_malloc_array(in_size, sizeof(uint16_t))))
         return AVERROR(ENOMEM);
     ORT_CHECK(CreateCpuMemoryInfo(OrtArenaAllocator, OrtMemTypeDefault, &o->mem), "ONNX Runtime");
-    ORT_CHECK(CreateTensorWithDataAsOrtValue(o->mem, o->in_buf, in_size, o->in_shape, 4,
-                                             ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, &o->in_val),
+    ORT_CHECK(CreateTensorWithDataAsOrtValue(o->mem, o->in_half ? (void *)o->in_half : (void *)o->in_buf,
+                                             in_size * ff_deep3d_onnx_elem_size(o->in_type),
+                                             o->in_shape, 4, o->in_type, &o->in_val),
               "ONNX Runtime: the input tensor");
     if ((ret = probe(o, log_ctx)) < 0)
         return ret;
     if (!(o->out_buf = av_malloc_array((size_t)g->in_w * g->in_h, sizeof(float))))
         return AVERROR(ENOMEM);
-    ORT_CHECK(CreateTensorWithDataAsOrtValue(o->mem, o->out_buf, (size_t)g->in_w * g->in_h * sizeof(float),
-                                             o->out_shape, o->out_rank,
-                                             ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, &o->out_val),
+    if (o->out_type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 &&
+        !(o->out_half = av_malloc_array((size_t)g->in_w * g->in_h, sizeof(uint16_t))))
+        return AVERROR(ENOMEM);
+    ORT_CHECK(CreateTensorWithDataAsOrtValue(o->mem, o->out_half ? (void *)o->out_half : (void *)o->out_buf,
+                                             (size_t)g->in_w * g->in_h * ff_deep3d_onnx_elem_size(o->out_type),
+                                             o->out_shape, o->out_rank, o->out_type, &o->out_val),
               "ONNX Runtime: the output tensor");
 
     g->disp_min    = DEEP3D_DEPTHMAP_DISP_MIN;
@@ -476,6 +494,7 @@ static int onnx_run(Deep3DSource *src, void *log_ctx, const AVFrame *frame)
         (ret = ff_deep3d_input_convert(o->image_input, log_ctx, frame, src->image, src->execute,
                                        src->opaque)) < 0)
         return ret;
+    to_half_input(o);
     t1 = av_gettime_relative();
     ret = ff_deep3d_ort_check(o->ort, log_ctx,
                               o->api->Run(o->session, NULL, &in_name,
@@ -485,6 +504,7 @@ static int onnx_run(Deep3DSource *src, void *log_ctx, const AVFrame *frame)
     if (ret < 0)
         return ret;
     t2 = av_gettime_relative();
+    from_half_output(o);
     ret = ff_deep3d_depthmap_to_probs(o->depthmap, g, o->out_buf, src->probs, NULL, NULL, &bad);
     if (ret == AVERROR_INVALIDDATA)
         av_log(log_ctx, AV_LOG_ERROR, "ONNX model %s: its depth map for frame %"PRId64" has a "
@@ -504,9 +524,16 @@ static void onnx_describe(const Deep3DSource *src, char *buf, size_t size)
 {
     const Deep3DSourceOnnx *o = src->priv;
 
-    snprintf(buf, size, "ONNX model %s (input %dx%d, depth %dx%d) on ONNX Runtime %s, CPU, "
-             "%d threads", o->path, o->in_conv.in_w, o->in_conv.in_h, o->geometry.in_w,
-             o->geometry.in_h, o->ort ? o->ort->version : "?", o->threads);
+    if (src->device_priv) {     /* its GPU engine runs it: the device line names the runtime */
+        snprintf(buf, size, "ONNX model %s (input %dx%d %s, depth %dx%d %s) on the GPU", o->path,
+                 o->in_conv.in_w, o->in_conv.in_h, elem_type_name(o->in_type), o->geometry.in_w,
+                 o->geometry.in_h, elem_type_name(o->out_type));
+        return;
+    }
+    snprintf(buf, size, "ONNX model %s (input %dx%d %s, depth %dx%d %s) on ONNX Runtime %s, CPU, "
+             "%d threads", o->path, o->in_conv.in_w, o->in_conv.in_h,
+             elem_type_name(o->in_type), o->geometry.in_w, o->geometry.in_h,
+             elem_type_name(o->out_type), o->ort ? o->ort->version : "?", o->threads);
 }
 
 static void onnx_close(Deep3DSource *src)
@@ -534,6 +561,8 @@ static void onnx_close(Deep3DSource *src)
     }
     av_freep(&o->in_buf);
     av_freep(&o->out_buf);
+    av_freep(&o->in_half);
+    av_freep(&o->out_half);
     av_freep(&o->in_name);
     av_freep(&o->out_name);
     ff_deep3d_ort_free(&o->ort);
@@ -550,6 +579,10 @@ void ff_deep3d_source_onnx_buffers(const Deep3DSource *src, const float **input,
     *depth = o->out_buf;
 }
 
+#if DEEP3D_HAVE_CUDA
+extern const Deep3DSourceDeviceOps ff_deep3d_source_onnx_device;
+#endif
+
 const Deep3DSourceOps ff_deep3d_source_onnx = {
     .name      = "onnx",
     .priv_size = sizeof(Deep3DSourceOnnx),
@@ -558,4 +591,7 @@ const Deep3DSourceOps ff_deep3d_source_onnx = {
     .run       = onnx_run,
     .describe  = onnx_describe,
     .close     = onnx_close,
+#if DEEP3D_HAVE_CUDA
+    .device    = &ff_deep3d_source_onnx_device,
+#endif
 };

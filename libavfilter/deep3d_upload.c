@@ -16,6 +16,7 @@
  * Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA
  */
 
+#include "libavutil/dict.h"
 #include "libavutil/error.h"
 #include "libavutil/hwcontext.h"
 #include "libavutil/pixdesc.h"
@@ -31,6 +32,7 @@ int ff_deep3d_upload_init(Deep3DUpload *u, AVFilterContext *ctx, void *log_ctx,
     AVFilterLink *inlink = ctx->inputs[0];
     int level = quiet ? AV_LOG_VERBOSE : AV_LOG_ERROR;
     AVBufferRef *device = NULL;
+    AVDictionary *opts = NULL;
     AVHWFramesContext *fc;
     int ret;
 
@@ -54,10 +56,16 @@ int ff_deep3d_upload_init(Deep3DUpload *u, AVFilterContext *ctx, void *log_ctx,
         }
         /* before opening a device: cuDNN is the likelier absence */
         if (quiet && (ret = ff_deep3d_cuda_probe(log_ctx, src, cudnn_path)) < 0) {
-            snprintf(why, why_size, "no cuDNN 9");
+            snprintf(why, why_size, "no %s", src->ops->device ? src->ops->device->runtime :
+                     "GPU engine for this model");
             return ret;
         }
-        ret = av_hwdevice_ctx_create(&device, AV_HWDEVICE_TYPE_CUDA, NULL, NULL, 0);
+        /* the device's primary context: the one the CUDA runtime (ONNX Runtime's CUDA
+         * execution provider) works in, so it can share our stream and buffers */
+        if ((ret = av_dict_set(&opts, "primary_ctx", "1", 0)) < 0)
+            return ret;
+        ret = av_hwdevice_ctx_create(&device, AV_HWDEVICE_TYPE_CUDA, NULL, opts, 0);
+        av_dict_free(&opts);
         if (ret < 0) {
             snprintf(why, why_size, "no CUDA device (%s)", av_err2str(ret));
             av_log(ctx, level, "Cannot open a CUDA device: %s.\n", av_err2str(ret));

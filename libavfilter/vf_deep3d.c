@@ -142,11 +142,6 @@ static int open_source(AVFilterContext *ctx)
         }
         return ff_deep3d_source_open(&s->source, &ff_deep3d_source_deep3d, ctx, &cfg);
     }
-    if (s->device == DEEP3D_DEVICE_CUDA) {
-        av_log(ctx, AV_LOG_ERROR, "device=cuda: ONNX models run on the CPU for now "
-               "(device=cpu or auto).\n");
-        return AVERROR(ENOSYS);
-    }
     if ((ret = parse_rgb(ctx, "onnx_mean", s->onnx_mean, ff_deep3d_onnx_imagenet_mean, 0, onnx.mean)) < 0 ||
         (ret = parse_rgb(ctx, "onnx_std", s->onnx_std, ff_deep3d_onnx_imagenet_std, 1, onnx.std)) < 0)
         return ret;
@@ -275,15 +270,6 @@ static int config_output(AVFilterLink *outlink)
     if (s->nb_configs++ && ff_deep3d_temporal_on(s))
         av_log(ctx, AV_LOG_VERBOSE, "temporal state reset: new input %dx%d %s\n",
                inlink->w, inlink->h, av_get_pix_fmt_name(inlink->format));
-    if (s->onnx) {
-        /* the ONNX source has no GPU path yet (docs/onnx.md section 7) */
-        if (inlink->format == AV_PIX_FMT_CUDA) {
-            av_log(ctx, AV_LOG_ERROR, "CUDA frames: ONNX models run on the CPU path for now; "
-                   "add hwdownload before deep3d.\n");
-            return AVERROR(ENOSYS);
-        }
-        return config_cpu(outlink, "auto: ONNX models run on the CPU for now");
-    }
     if (inlink->format == AV_PIX_FMT_CUDA)
         return ff_deep3d_filter_config_cuda(outlink);
     if (s->device != DEEP3D_DEVICE_CPU) {
@@ -482,7 +468,7 @@ static const AVOption deep3d_options[] = {
     { "swap", "exchange the eyes", OFFSET(swap), AV_OPT_TYPE_BOOL, { .i64 = 0 }, 0, 1, FLAGS },
     { "device", "where the network runs", OFFSET(device), AV_OPT_TYPE_INT,
         { .i64 = DEEP3D_DEVICE_AUTO }, 0, DEEP3D_DEVICE_CUDA, FLAGS, .unit = "device" },
-    { "auto", "the GPU when a CUDA device and cuDNN 9 can be had (software frames uploaded), else the CPU", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_AUTO }, 0, 0, FLAGS, .unit = "device" },
+    { "auto", "the GPU when a CUDA device and cuDNN 9 (ONNX models: onnxruntime-gpu) can be had (software frames uploaded), else the CPU", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_AUTO }, 0, 0, FLAGS, .unit = "device" },
     { "cpu",  "the CPU (software frames only)",            0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_CPU  }, 0, 0, FLAGS, .unit = "device" },
     { "cuda", "the GPU (cuDNN 9; software frames uploaded); fails if it cannot run", 0, AV_OPT_TYPE_CONST, { .i64 = DEEP3D_DEVICE_CUDA }, 0, 0, FLAGS, .unit = "device" },
     { "cudnn", "cuDNN 9 library file or directory for the GPU path (default: $DEEP3D_CUDNN, then the system's)",

@@ -51,7 +51,8 @@ CC=${CC:-cc}
 for t in "$TOP"/tests/unit/test_*.c; do
     name=$(basename "$t" .c)
     log=$LOGDIR/$name.log
-    if ! "$CC" -O1 -g -std=c17 -Wall $SAN_FLAGS -I"$OUT" -I"$SRC" -o "$LOGDIR/$name" "$t" "${LINK[@]}" $LDFLAGS $EXTRA \
+    # (-I deps/include: ffnvcodec, for the tests of the CUDA engine)
+    if ! "$CC" -O1 -g -std=c17 -Wall $SAN_FLAGS -I"$OUT" -I"$SRC" -I"$BUILD/deps/include" -o "$LOGDIR/$name" "$t" "${LINK[@]}" $LDFLAGS $EXTRA \
             > "$log" 2>&1; then
         echo "check: $name failed to build:"; tail -n 20 "$log"
         failed=$((failed + 1)); failures+=("$name")

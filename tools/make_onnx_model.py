@@ -11,6 +11,7 @@ Good models (input "image" float32 [1, 3, H, W], normalised RGB):
   luma       depth [1, H, W] = 0.299 x0 + 0.587 x1 + 0.114 x2 (the normalised channels)
   luma4      the same as [1, 1, H, W]
   luma-half  [1, 1, H/2, W/2]: the 2x2 mean of luma (a depth map smaller than the input)
+  luma-fp16  luma with a float16 input and output (a half-precision export)
   rowramp    [1, H, W]: the row index (0 at the top; the bottom is nearest), whatever the picture
 Bad models:
   bad-rank        input [3, H, W]
@@ -22,6 +23,8 @@ Bad models:
   bad-no-output   a graph without outputs
   bad-nan         output 0/0 (NaN)
   bad-inf         output 1/0 (+inf)
+  nan-dark        sqrt of the mean normalised channel: finite on the grey picture of the
+                  first run, NaN on pixels darker than the mean (an error on such frames)
   bad-corrupt     an ONNX header followed by bytes that are not protobuf
   bad-truncated   the first half of the luma model
 Written with Debian's python3-onnx 1.12 at opset 13 and IR version 7 (what ONNX Runtime
@@ -93,6 +96,16 @@ def build(kind: str, w: int, h: int, dynamic: bool) -> bytes:
         data = _model(nodes, inputs, [helper.make_tensor_value_info("depth", out_elem, out_shape)],
                       inits).SerializeToString()
         return data[: len(data) // 2] if kind == "bad-truncated" else data
+    if kind == "luma-fp16":
+        # float16 in and out (a half-precision export): the luma in float between two Casts
+        nodes, inits = _luma_nodes("l4")
+        nodes[0].input[0] = "imf"
+        nodes.insert(0, helper.make_node("Cast", ["image"], ["imf"], to=f))
+        sq, sq_init = _squeeze1("l4", "l3")
+        nodes += sq + [helper.make_node("Cast", ["l3"], ["depth"], to=TensorProto.FLOAT16)]
+        return _model(nodes, [_image(hd, wd, elem=TensorProto.FLOAT16)],
+                      [helper.make_tensor_value_info("depth", TensorProto.FLOAT16, [1, hd, wd])],
+                      inits + sq_init).SerializeToString()
     if kind == "luma-half":
         nodes, inits = _luma_nodes("l4")
         nodes.append(helper.make_node("AveragePool", ["l4"], ["depth"], kernel_shape=[2, 2], strides=[2, 2]))
@@ -140,6 +153,10 @@ def build(kind: str, w: int, h: int, dynamic: bool) -> bytes:
         else:
             nodes.append(helper.make_node("Reciprocal", ["zero"], ["depth"]))
         return _model(nodes, [_image(h, w)], [helper.make_tensor_value_info("depth", f, [1, h, w])]).SerializeToString()
+    if kind == "nan-dark":
+        nodes = [helper.make_node("ReduceMean", ["image"], ["m"], axes=[1], keepdims=0),
+                 helper.make_node("Sqrt", ["m"], ["depth"])]
+        return _model(nodes, [_image(hd, wd)], [helper.make_tensor_value_info("depth", f, [1, hd, wd])]).SerializeToString()
     if kind == "bad-corrupt":
         # starts like a ModelProto (ir_version 7), then a length-delimited field that runs past the end
         return bytes([0x08, 0x07, 0x3a, 0xff, 0xff, 0x03]) + bytes(range(200))

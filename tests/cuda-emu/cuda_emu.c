@@ -86,6 +86,28 @@ CUresult cuDeviceComputeCapability(int *major, int *minor, CUdevice dev)
     return CUDA_SUCCESS;
 }
 
+/* The primary context is an object of its own, so a check that a context is the
+ * primary one (the ONNX source's, deep3d_source_onnx_cuda.c) can fail here too. */
+static int primary_object;
+#define PRIMARY ((void *)&primary_object)
+
+CUresult cuDevicePrimaryCtxRetain(CUcontext *ctx, CUdevice dev) { *ctx = PRIMARY; return CUDA_SUCCESS; }
+CUresult cuDevicePrimaryCtxRelease_v2(CUdevice dev) { return CUDA_SUCCESS; }
+CUresult cuDevicePrimaryCtxRelease(CUdevice dev) { return CUDA_SUCCESS; }
+CUresult cuDevicePrimaryCtxSetFlags_v2(CUdevice dev, unsigned flags) { return CUDA_SUCCESS; }
+CUresult cuDevicePrimaryCtxSetFlags(CUdevice dev, unsigned flags) { return CUDA_SUCCESS; }
+CUresult cuDevicePrimaryCtxGetState(CUdevice dev, unsigned *flags, int *active)
+{
+    *flags  = 0;
+    *active = 0;
+    return CUDA_SUCCESS;
+}
+
+/* Device memory is host memory here: what the ONNX source's GPU engine looks for
+ * (dlsym) to run ONNX Runtime's CPU execution provider on the device buffers. */
+int d3emu_device_memory_is_host(void);
+int d3emu_device_memory_is_host(void) { return 1; }
+
 CUresult cuCtxCreate_v2(CUcontext *ctx, unsigned flags, CUdevice dev) { *ctx = DUMMY; return CUDA_SUCCESS; }
 CUresult cuCtxGetCurrent(CUcontext *ctx) { *ctx = DUMMY; return CUDA_SUCCESS; }
 CUresult cuCtxPushCurrent_v2(CUcontext ctx) { return CUDA_SUCCESS; }
@@ -276,10 +298,6 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
 #define STUB(name) CUresult name(void); CUresult name(void) { return CUDA_SUCCESS; }
 STUB(cuCtxSetLimit)
 STUB(cuMemAllocManaged)
-STUB(cuDevicePrimaryCtxRetain)
-STUB(cuDevicePrimaryCtxRelease)
-STUB(cuDevicePrimaryCtxSetFlags)
-STUB(cuDevicePrimaryCtxGetState)
 STUB(cuDevicePrimaryCtxReset)
 STUB(cuStreamQuery)
 STUB(cuStreamAddCallback)

@@ -16,8 +16,11 @@
  * 2, then 0; an algorithm whose workspace exceeds the one given fails there
  * with an allocation status, as cuDNN reports it. They check the buffers and
  * overwrite the output, as cuDNN may. The fused convolution + bias + ReLU
- * (cudnnConvolutionBiasActivationForward) takes float data only here (its
- * half configuration wants a half bias, which deep3d does not use).
+ * (cudnnConvolutionBiasActivationForward) takes cuDNN's float configuration
+ * (float data, float bias) and its half one (half data, half bias, float
+ * sums): the sum, + alpha2 z, + the bias, the ReLU, rounded once on store.
+ * With $D3EMU_NO_HALF set, half tensors are refused (CUDNN_STATUS_NOT_SUPPORTED),
+ * as by a cuDNN or GPU without them.
  */
 
 #include <stdint.h>
@@ -71,10 +74,16 @@ static int format_ok(cudnnTensorFormat_t format, cudnnDataType_t type)
            (type == CUDNN_DATA_FLOAT || type == CUDNN_DATA_HALF);
 }
 
+/* $D3EMU_NO_HALF set: a cuDNN or GPU without half support (tensors refused). */
+static int half_refused(cudnnDataType_t type)
+{
+    return type == CUDNN_DATA_HALF && getenv("D3EMU_NO_HALF");
+}
+
 cudnnStatus_t cudnnSetTensor4dDescriptor(cudnnTensorDescriptor_t d, cudnnTensorFormat_t format,
                                          cudnnDataType_t type, int n, int c, int h, int w)
 {
-    if (!format_ok(format, type) || n < 1 || c < 1 || h < 1 || w < 1)
+    if (!format_ok(format, type) || n < 1 || c < 1 || h < 1 || w < 1 || half_refused(type))
         return 3000;
     *d = (struct cudnnTensorStruct){ n, c, h, w, type, format == CUDNN_TENSOR_NHWC };
     return 0;
@@ -160,18 +169,28 @@ static int shapes_ok(const cudnnConvolutionDescriptor_t c, const cudnnTensorDesc
            n == y->n && k == y->c && h == y->h && wd == y->w;
 }
 
-/* Two results: a tensor-core one first, which fp32 must skip, then FMA. */
-#define PERF_RESULTS(perf, returned, requested, conv)                               \
-    do {                                                                            \
-        memset(perf, 0, sizeof(*perf) * (requested < 2 ? requested : 2));           \
-        perf[0].algo = TENSOR_ALGO;                                                 \
-        perf[0].mathType = CUDNN_TENSOR_OP_MATH;                                    \
-        if (requested > 1) {                                                        \
-            perf[1].algo = 0;                                                       \
-            perf[1].mathType = (conv)->math;                                        \
-        }                                                                           \
-        *returned = requested < 2 ? requested : 2;                                  \
-    } while (0)
+/*
+ * The heuristic queries, forward and backward data alike (the perf structs
+ * share one layout: deep3d_cudnn.c's _Static_assert): two results, a
+ * tensor-core one first, which fp32 must skip, then FMA.
+ */
+static void heuristic(const cudnnConvolutionDescriptor_t c, int requested, int *returned,
+                      cudnnConvolutionFwdAlgoPerf_t *perf)
+{
+    int n = requested < 2 ? requested : 2;
+
+    *returned = 0;
+    if (n < 1)
+        return;
+    memset(perf, 0, sizeof(*perf) * n);
+    perf[0].algo     = TENSOR_ALGO;
+    perf[0].mathType = CUDNN_TENSOR_OP_MATH;
+    if (n > 1) {
+        perf[1].algo     = 0;
+        perf[1].mathType = c->math;
+    }
+    *returned = n;
+}
 
 cudnnStatus_t cudnnGetConvolutionForwardAlgorithm_v7(cudnnHandle_t h, const cudnnTensorDescriptor_t x,
                                                      const cudnnFilterDescriptor_t w,
@@ -181,7 +200,7 @@ cudnnStatus_t cudnnGetConvolutionForwardAlgorithm_v7(cudnnHandle_t h, const cudn
 {
     if (!shapes_ok(c, x, w, y))
         return 2000;
-    PERF_RESULTS(perf, returned, requested, c);
+    heuristic(c, requested, returned, (cudnnConvolutionFwdAlgoPerf_t *)perf);
     return 0;
 }
 
@@ -193,8 +212,17 @@ cudnnStatus_t cudnnGetConvolutionBackwardDataAlgorithm_v7(cudnnHandle_t h, const
 {
     if (!shapes_ok(c, dx, w, dy))
         return 2000;
-    PERF_RESULTS(perf, returned, requested, c);
+    heuristic(c, requested, returned, (cudnnConvolutionFwdAlgoPerf_t *)perf);
     return 0;
+}
+
+/* Every algorithm's workspace, forward and backward data alike (x: the larger side). */
+static cudnnStatus_t workspace_size(const cudnnConvolutionDescriptor_t c,
+                                    const cudnnTensorDescriptor_t x, const cudnnFilterDescriptor_t w,
+                                    const cudnnTensorDescriptor_t y, size_t *size)
+{
+    *size = EMU_WORKSPACE;
+    return shapes_ok(c, x, w, y) ? 0 : 2000;
 }
 
 cudnnStatus_t cudnnGetConvolutionForwardWorkspaceSize(cudnnHandle_t h, const cudnnTensorDescriptor_t x,
@@ -203,8 +231,7 @@ cudnnStatus_t cudnnGetConvolutionForwardWorkspaceSize(cudnnHandle_t h, const cud
                                                       const cudnnTensorDescriptor_t y,
                                                       cudnnConvolutionFwdAlgo_t algo, size_t *size)
 {
-    *size = EMU_WORKSPACE;
-    return shapes_ok(c, x, w, y) ? 0 : 2000;
+    return workspace_size(c, x, w, y, size);
 }
 
 cudnnStatus_t cudnnGetConvolutionBackwardDataWorkspaceSize(cudnnHandle_t h, const cudnnFilterDescriptor_t w,
@@ -213,8 +240,8 @@ cudnnStatus_t cudnnGetConvolutionBackwardDataWorkspaceSize(cudnnHandle_t h, cons
                                                            const cudnnTensorDescriptor_t dx,
                                                            cudnnConvolutionBwdDataAlgo_t algo, size_t *size)
 {
-    *size = EMU_WORKSPACE;
-    return shapes_ok(c, dx, w, dy) ? 0 : 2000;
+    /* the forward convolution of dx gives dy */
+    return workspace_size(c, dx, w, dy, size);
 }
 
 /* The workspace must be the promised size of device memory: touch all of it. */
@@ -224,6 +251,26 @@ static int workspace_ok(void *ws, size_t size)
         return 0;
     memset(ws, 0, size);
     return 1;
+}
+
+/* The float sum of output (n, k, oy, ox) of conv(x, w): cross-correlation, zero padding. */
+static float conv_sum(const cudnnConvolutionDescriptor_t c, const cudnnTensorDescriptor_t xd,
+                      const void *xv, const cudnnFilterDescriptor_t wd, const void *wv,
+                      int n, int k, int oy, int ox)
+{
+    float acc = 0.0f;
+
+    for (int ch = 0; ch < xd->c; ch++)
+        for (int ky = 0; ky < wd->h; ky++)
+            for (int kx = 0; kx < wd->w; kx++) {
+                int iy = oy * c->u - c->pad_h + ky * c->dil_h;
+                int ix = ox * c->v - c->pad_w + kx * c->dil_w;
+                if (iy < 0 || iy >= xd->h || ix < 0 || ix >= xd->w)
+                    continue;
+                acc += load(xv, xd->type, AT_T(xd, n, ch, iy, ix)) *
+                       load(wv, wd->type, AT_F(wd, k, ch, ky, kx));
+            }
+    return acc;
 }
 
 cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t h, const void *alpha_p,
@@ -245,17 +292,7 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t h, const void *alpha_p,
             for (int oy = 0; oy < yd->h; oy++)
                 for (int ox = 0; ox < yd->w; ox++) {
                     size_t out = AT_T(yd, n, k, oy, ox);
-                    float acc = 0.0f;
-                    for (int ch = 0; ch < xd->c; ch++)
-                        for (int ky = 0; ky < wd->h; ky++)
-                            for (int kx = 0; kx < wd->w; kx++) {
-                                int iy = oy * c->u - c->pad_h + ky * c->dil_h;
-                                int ix = ox * c->v - c->pad_w + kx * c->dil_w;
-                                if (iy < 0 || iy >= xd->h || ix < 0 || ix >= xd->w)
-                                    continue;
-                                acc += load(xv, xd->type, AT_T(xd, n, ch, iy, ix)) *
-                                       load(wv, wd->type, AT_F(wd, k, ch, ky, kx));
-                            }
+                    float acc = conv_sum(c, xd, xv, wd, wv, n, k, oy, ox);
                     store(yv, yd->type, out, alpha * acc +
                           (beta != 0.0f ? beta * load(yv, yd->type, out) : 0.0f));
                 }
@@ -307,29 +344,36 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t h, const void *alpha_p,
 
 /* ---- timed searches ---- */
 
-/* Three results as if timed, fastest first; those needing more workspace than
- * given fail with CUDNN_STATUS_INTERNAL_ERROR_DEVICE_ALLOCATION_FAILED. */
-#define FIND_RESULTS(perf, returned, requested, conv, ws_size)                      \
-    do {                                                                            \
-        static const int algos[3] = { TENSOR_ALGO, 2, 0 };                          \
-        static const float times[3] = { 0.05f, 0.10f, 0.20f };                      \
-        int n = requested < 3 ? requested : 3;                                      \
-        memset(perf, 0, sizeof(*perf) * n);                                         \
-        for (int i = 0; i < n; i++) {                                               \
-            perf[i].algo     = algos[i];                                            \
-            perf[i].time     = times[i];                                            \
-            perf[i].memory   = EMU_WORKSPACE;                                       \
-            perf[i].mathType = algos[i] == TENSOR_ALGO ? CUDNN_TENSOR_OP_MATH : (conv)->math; \
-            perf[i].status   = ws_size >= EMU_WORKSPACE ? CUDNN_STATUS_SUCCESS :    \
-                               CUDNN_STATUS_INTERNAL_ERROR_DEVICE_ALLOCATION_FAILED; \
-        }                                                                           \
-        *returned = n;                                                              \
-    } while (0)
-
-/* The output overwritten (NaN): whoever reads it as a result after a search is wrong. */
-static void scribble(void *p, const cudnnTensorDescriptor_t d)
+/*
+ * A timed search of conv(x, w) = y, where out (y forward, x backward data)
+ * is written: three results as if timed, fastest first; those needing more
+ * workspace than given fail with
+ * CUDNN_STATUS_INTERNAL_ERROR_DEVICE_ALLOCATION_FAILED. The output is
+ * overwritten (NaN): whoever reads it as a result after a search is wrong.
+ */
+static cudnnStatus_t find(const cudnnConvolutionDescriptor_t c, const cudnnTensorDescriptor_t x,
+                          const cudnnFilterDescriptor_t w, const cudnnTensorDescriptor_t y,
+                          const cudnnTensorDescriptor_t od, void *out, int requested, int *returned,
+                          cudnnConvolutionFwdAlgoPerf_t *perf, void *ws, size_t ws_size)
 {
-    memset(p, 0xff, (size_t)d->n * d->c * d->h * d->w * (d->type == CUDNN_DATA_HALF ? 2 : 4));
+    static const int algos[3] = { TENSOR_ALGO, 2, 0 };
+    static const float times[3] = { 0.05f, 0.10f, 0.20f };
+    int n = requested < 3 ? requested : 3;
+
+    if (!shapes_ok(c, x, w, y) || !out || (ws_size && !ws) || requested < 1)
+        return 2000;
+    memset(perf, 0, sizeof(*perf) * n);
+    for (int i = 0; i < n; i++) {
+        perf[i].algo     = algos[i];
+        perf[i].time     = times[i];
+        perf[i].memory   = EMU_WORKSPACE;
+        perf[i].mathType = algos[i] == TENSOR_ALGO ? CUDNN_TENSOR_OP_MATH : c->math;
+        perf[i].status   = ws_size >= EMU_WORKSPACE ? CUDNN_STATUS_SUCCESS :
+                           CUDNN_STATUS_INTERNAL_ERROR_DEVICE_ALLOCATION_FAILED;
+    }
+    *returned = n;
+    memset(out, 0xff, (size_t)od->n * od->c * od->h * od->w * (od->type == CUDNN_DATA_HALF ? 2 : 4));
+    return 0;
 }
 
 cudnnStatus_t cudnnFindConvolutionForwardAlgorithmEx(cudnnHandle_t h, const cudnnTensorDescriptor_t x,
@@ -340,11 +384,9 @@ cudnnStatus_t cudnnFindConvolutionForwardAlgorithmEx(cudnnHandle_t h, const cudn
                                                      cudnnConvolutionFwdAlgoPerf_t *perf, void *ws,
                                                      size_t ws_size)
 {
-    if (!shapes_ok(c, x, w, y) || !xv || !wv || !yv || (ws_size && !ws) || requested < 1)
+    if (!xv || !wv)
         return 2000;
-    FIND_RESULTS(perf, returned, requested, c, ws_size);
-    scribble(yv, y);
-    return 0;
+    return find(c, x, w, y, y, yv, requested, returned, perf, ws, ws_size);
 }
 
 cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithmEx(cudnnHandle_t h, const cudnnFilterDescriptor_t w,
@@ -355,11 +397,11 @@ cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithmEx(cudnnHandle_t h, const
                                                           cudnnConvolutionBwdDataAlgoPerf_t *perf,
                                                           void *ws, size_t ws_size)
 {
-    if (!shapes_ok(c, dx, w, dy) || !wv || !dyv || !dxv || (ws_size && !ws) || requested < 1)
+    if (!dyv || !wv)
         return 2000;
-    FIND_RESULTS(perf, returned, requested, c, ws_size);
-    scribble(dxv, dx);
-    return 0;
+    /* the same results: the perf structs share one layout (deep3d_cudnn.c's _Static_assert) */
+    return find(c, dx, w, dy, dx, dxv, requested, returned, (cudnnConvolutionFwdAlgoPerf_t *)perf,
+                ws, ws_size);
 }
 
 /* ---- convolution + bias + activation ---- */
@@ -388,36 +430,25 @@ cudnnStatus_t cudnnConvolutionBiasActivationForward(cudnnHandle_t h, const void 
                                                     const cudnnTensorDescriptor_t yd, void *yv)
 {
     const float alpha1 = *(const float *)alpha1_p, alpha2 = *(const float *)alpha2_p;
-    const float *bias = bv;
 
     if (!shapes_ok(c, xd, wd, yd) || !workspace_ok(ws, ws_size) || !act || !act->set)
         return 2000;
-    if (!types_ok(c, algo, xd, wd, yd) || xd->type != CUDNN_DATA_FLOAT)
+    if (!types_ok(c, algo, xd, wd, yd))
         return 3000;
-    /* z of y's shape; bias 1 x K x 1 x 1, float */
+    /* z of y's shape; bias 1 x K x 1 x 1 of y's type */
     if (zd->n != yd->n || zd->c != yd->c || zd->h != yd->h || zd->w != yd->w ||
         zd->type != yd->type || bd->n != 1 || bd->c != yd->c || bd->h != 1 || bd->w != 1 ||
-        bd->type != CUDNN_DATA_FLOAT || !bias || !zv)
+        bd->type != yd->type || !bv || !zv)
         return 2000;
     for (int n = 0; n < yd->n; n++)
         for (int k = 0; k < yd->c; k++)
             for (int oy = 0; oy < yd->h; oy++)
                 for (int ox = 0; ox < yd->w; ox++) {
                     size_t out = AT_T(yd, n, k, oy, ox);
-                    float acc = 0.0f, v;
-                    for (int ch = 0; ch < xd->c; ch++)
-                        for (int ky = 0; ky < wd->h; ky++)
-                            for (int kx = 0; kx < wd->w; kx++) {
-                                int iy = oy * c->u - c->pad_h + ky * c->dil_h;
-                                int ix = ox * c->v - c->pad_w + kx * c->dil_w;
-                                if (iy < 0 || iy >= xd->h || ix < 0 || ix >= xd->w)
-                                    continue;
-                                acc += load(xv, xd->type, AT_T(xd, n, ch, iy, ix)) *
-                                       load(wv, wd->type, AT_F(wd, k, ch, ky, kx));
-                            }
+                    float acc = conv_sum(c, xd, xv, wd, wv, n, k, oy, ox), v;
                     /* as a convolution, then the bias, then the ReLU, each rounded to float */
                     v = alpha1 * acc + (alpha2 != 0.0f ? alpha2 * load(zv, zd->type, AT_T(zd, n, k, oy, ox)) : 0.0f);
-                    v = v + bias[k];
+                    v = v + load(bv, bd->type, k);
                     store(yv, yd->type, out, v < 0.0f ? 0.0f : v);
                 }
     return 0;

@@ -21,6 +21,9 @@ extern thread_local d3emu_dim3 d3emu_block_idx, d3emu_block_dim, d3emu_thread_id
 #define max(a, b) ((a) > (b) ? (a) : (b))
 #define min(a, b) ((a) < (b) ? (a) : (b))
 
+/* kernels run one thread at a time: the builtin is atomic anyway */
+#define atomicAdd(a, b) __atomic_fetch_add(a, b, __ATOMIC_SEQ_CST)
+
 /* glibc declares __expf itself: the GPU intrinsic becomes expf */
 #define __expf(x) expf(x)
 

@@ -14,6 +14,7 @@ thread_local d3emu_dim3 d3emu_block_idx, d3emu_block_dim, d3emu_thread_idx;
 
 #include "deep3d_cuda.cu"
 #include "deep3d_cuda_net.cu"
+#include "deep3d_onnx.cu"
 
 template<typename... A, std::size_t... I>
 static void invoke(void (*k)(A...), void **args, std::index_sequence<I...>)
@@ -46,7 +47,10 @@ static const Kernel kernels[] = {
     KERNEL(deep3d_dilate),   KERNEL(deep3d_hard_8),   KERNEL(deep3d_hard_16),
     KERNEL(deep3d_bias_act), KERNEL(deep3d_pool_bn), KERNEL(deep3d_bias_softmax),
     KERNEL(deep3d_to_half),  KERNEL(deep3d_bias_act_h), KERNEL(deep3d_pool_bn_h),
-    KERNEL(deep3d_bias_softmax_h),
+    KERNEL(deep3d_bias_softmax_h), KERNEL(deep3d_deconv_sum), KERNEL(deep3d_deconv_sum_h),
+    KERNEL(deep3d_onnx_input_8), KERNEL(deep3d_onnx_input_16), KERNEL(deep3d_onnx_widen),
+    KERNEL(deep3d_onnx_reset), KERNEL(deep3d_onnx_hist), KERNEL(deep3d_onnx_hist_sum),
+    KERNEL(deep3d_onnx_select), KERNEL(deep3d_onnx_probs),
 };
 
 extern "C" const void *d3emu_kernel(const char *name)

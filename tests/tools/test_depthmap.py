@@ -95,7 +95,7 @@ class TestMakeOnnxModel(unittest.TestCase):
 
     def test_good_models_pass_the_checker(self) -> None:
         import onnx
-        for kind in ("luma", "luma4", "luma-half", "rowramp"):
+        for kind in ("luma", "luma4", "luma-half", "luma-fp16", "rowramp", "nan-dark"):
             with self.subTest(kind=kind):
                 onnx.checker.check_model(onnx.load_from_string(self.mk.build(kind, 32, 24, False)))
 

@@ -106,7 +106,7 @@ ff_err "onnx_size on a fixed-size model" "fixed at 32x24" "model=$WORK/luma.onnx
 ff_err "onnx_std with a zero" "onnx_std: three numbers R|G|B are needed, each above 0" "model=$WORK/luma-dyn.onnx:ort=$ORT_LIB:onnx_std=0.2|0|0.2"
 ff_err "onnx_mean with two values" "onnx_mean: three numbers R|G|B are needed" "model=$WORK/luma-dyn.onnx:ort=$ORT_LIB:onnx_mean=0.5|0.5"
 ff_err "onnx_mean with a word" "onnx_mean: three numbers R|G|B are needed" "model=$WORK/luma-dyn.onnx:ort=$ORT_LIB:onnx_mean=0.5|x|0.5"
-ff_err "device=cuda with an ONNX model" "ONNX models run on the CPU" \
+ff_err "device=cuda with an ONNX model and a CPU-only runtime" "has no CUDA execution provider" \
        "model=$WORK/luma-dyn.onnx:ort=$ORT_LIB:device=cuda"
 ff_err "ONNX options with a safetensors model" "ONNX" \
        "model=$TOP/tests/data/deep3d-tiny-fcn.safetensors:onnx_size=64x48"
@@ -122,8 +122,8 @@ else
 fi
 
 # 5. CUDA frames (the host CUDA emulator of tests/cuda-emu, as test_cuda uses): an ONNX model
-#    is refused at configuration with the way out (hwdownload); device=auto with software
-#    frames runs it on the CPU.
+#    runs on the GPU path (test_onnx_gpu compares it with the CPU path), which needs the
+#    device's primary context; device=auto with software frames uploads them to it.
 EMU=$BUILD/check/cuda-emu
 if [ ! -e "$EMU/libcuda.so.1" ] && command -v c++ > /dev/null; then
     "$TOP/tests/cuda-emu/build.sh" "$EMU" "$BUILD/deps/include" \
@@ -135,8 +135,8 @@ if [ -e "$EMU/libcuda.so.1" ]; then
           -init_hw_device cuda=gpu -filter_hw_device gpu \
           -lavfi "testsrc2=s=64x48:r=5:d=0.2,format=nv12,hwupload_cuda,deep3d=model=$WORK/luma-dyn.onnx:ort=$ORT_LIB" \
           -f null - 2>&1)
-    if [ $? -ne 0 ] && echo "$log" | grep -q "ONNX models run on the CPU path for now; add hwdownload"; then
-        ok "ffmpeg: CUDA frames with an ONNX model are refused at configuration, saying to add hwdownload"
+    if [ $? -ne 0 ] && echo "$log" | grep -q "primary_ctx=1"; then
+        ok "ffmpeg: CUDA frames with an ONNX model outside the primary context are refused, saying primary_ctx=1"
     else
         not_ok "ffmpeg: CUDA frames with an ONNX model: $(echo "$log" | head -c 400)"
     fi
@@ -144,8 +144,8 @@ if [ -e "$EMU/libcuda.so.1" ]; then
           "$FFMPEG" -nostdin -hide_banner -v info \
           -lavfi "testsrc2=s=64x48:r=5:d=0.2,format=nv12,deep3d=model=$WORK/luma-dyn.onnx:ort=$ORT_LIB:onnx_size=28x14" \
           -f null - 2>&1)
-    if [ $? -eq 0 ] && echo "$log" | grep -q "device: cpu (auto: ONNX models run on the CPU"; then
-        ok "ffmpeg: device=auto with an ONNX model and a GPU: the CPU, saying why"
+    if [ $? -eq 0 ] && echo "$log" | grep -q "device: cuda (.*ONNX model.*auto: software frames uploaded"; then
+        ok "ffmpeg: device=auto with an ONNX model and a GPU: uploaded to the GPU path"
     else
         not_ok "ffmpeg: device=auto with an ONNX model and a GPU: $(echo "$log" | grep -i 'device\|error' | head -n 3)"
     fi
