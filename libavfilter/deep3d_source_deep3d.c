@@ -235,10 +235,6 @@ static void deep3d_close(Deep3DSource *src)
     av_freep(&d->path);
 }
 
-#if DEEP3D_HAVE_CUDA
-extern const Deep3DSourceDeviceOps ff_deep3d_source_deep3d_device;
-#endif
-
 const Deep3DSourceOps ff_deep3d_source_deep3d = {
     .name      = "deep3d",
     .priv_size = sizeof(Deep3DSourceDeep3D),
