@@ -156,9 +156,9 @@ fi
 g="$SRC,format=nv12,hwupload,deep3d=model=$WORK/luma.onnx:ort=$ORT_LIB:onnx_size=64x36:batch=2"
 auto=$(emu "$FFMPEG" -nostdin -hide_banner -v verbose "${GPU_DEV[@]}" -lavfi "$g,hwdownload,format=nv12" -f framemd5 - 2>&1)
 off=$(emu "$FFMPEG" -nostdin -hide_banner -v error "${GPU_DEV[@]}" -lavfi "$g:cuda_graph=off,hwdownload,format=nv12" -f framemd5 - 2>&1)
-if echo "$auto" | grep -q "cuda_graph: the onnx depth source's GPU engine cannot be captured" &&
-   [ "$(echo "$auto" | grep '^0,')" = "$(echo "$off" | grep '^0,')" ] && [ -n "$(echo "$off" | grep '^0,')" ] &&
-   ! echo "$auto" | grep -q 'batches launched as CUDA graphs'; then
+if grep -q "cuda_graph: the onnx depth source's GPU engine cannot be captured" <<< "$auto" &&
+   [ "$(grep '^0,' <<< "$auto")" = "$(grep '^0,' <<< "$off")" ] && [ -n "$(grep '^0,' <<< "$off")" ] &&
+   ! grep -q 'batches launched as CUDA graphs' <<< "$auto"; then
     ok "cuda_graph=auto with the ONNX engine: plain launches, said at verbose, the frames of off"
 else
     not_ok "cuda_graph=auto with the ONNX engine: $(echo "$auto" | grep -i 'graph\|error' | head -n 3)"
