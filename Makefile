@@ -58,6 +58,7 @@ demo: build
 
 bench: build
 	@bench/run.sh
+	@bench/onednn_layers.sh
 	@bench/onnx.sh
 	@bench/render_speed.sh
 	@bench/stages.sh

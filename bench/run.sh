@@ -13,7 +13,9 @@
 # SGEMM peak, measured in the same run. Each figure is the median of RUNS runs.
 # Every row is run by each CPU engine of ENGINES (default: blas onednn, and
 # onednn-bf16 where the CPU has avx512_bf16), interleaved run by run so that
-# the engines see the same load; MODELS picks models (default: all three).
+# the engines see the same load; auto is the filter's defaults (cpu_engine=auto,
+# precision=auto: on avx512_bf16 machines the bf16 trial at init decides);
+# MODELS picks models (default: all three).
 # Results: bench/results/cpu-<host>-<date>.md and the table on stdout.
 set -euo pipefail
 
@@ -26,6 +28,7 @@ MODELS=${MODELS:-original compact builtin}
 if [ -z "${ENGINES:-}" ]; then
     ENGINES="blas onednn"
     grep -q -w avx512_bf16 /proc/cpuinfo && ENGINES="$ENGINES onednn-bf16"
+    ENGINES="$ENGINES auto"
 fi
 FRAMES_540=${FRAMES_540:-40}
 FRAMES_1080=${FRAMES_1080:-20}
@@ -69,7 +72,7 @@ out=$TOP/bench/results/cpu-$host-$(date -u +%Y-%m-%d-%H%M).md
     echo
     echo "- the filter's defaults apply (temporal smoothing smooth=8 is on: the temporal column)"
     echo
-    echo "- engines: $ENGINES (cpu_engine=, and precision=bf16 for onednn-bf16); oneDNN $(dpkg-query -W -f='${Version}' libdnnl2 2>/dev/null || echo '?') (Debian, loaded at run time)"
+    echo "- engines: $ENGINES (cpu_engine=, and precision=bf16 for onednn-bf16; auto: the defaults, cpu_engine=auto:precision=auto); oneDNN $(dpkg-query -W -f='${Version}' libdnnl2 2>/dev/null || echo '?') (Debian, loaded at run time)"
     echo
     echo "| model | engine | GFLOP/frame | input | fps | input ms | network ms | temporal ms | selection ms | packing ms | network GFLOP/s | % of SGEMM peak | peak RSS MiB |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
@@ -80,6 +83,7 @@ engine_opts() { # engine_opts ENGINE: the filter options of a column
         blas) echo "cpu_engine=blas";;
         onednn) echo "cpu_engine=onednn:precision=fp32";;
         onednn-bf16) echo "cpu_engine=onednn:precision=bf16";;
+        auto) echo "cpu_engine=auto:precision=auto";;
         *) echo "bench: unknown engine $1" >&2; exit 1;;
     esac
 }

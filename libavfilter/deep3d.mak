@@ -1,7 +1,7 @@
 # deep3d's objects, included by libavfilter/Makefile (patches/0001-register-deep3d.patch):
 # a file added here needs no change to the patch.
 OBJS-$(CONFIG_DEEP3D_FILTER)                 += vf_deep3d.o deep3d_input.o deep3d_json.o \
-                                                deep3d_model.o deep3d_layers.o deep3d_net.o deep3d_net_onednn.o deep3d_pack.o \
+                                                deep3d_model.o deep3d_layers.o deep3d_net.o deep3d_net_onednn.o deep3d_cpu_precision.o deep3d_pack.o \
                                                 deep3d_render_soft.o deep3d_render_soft_x86.o deep3d_anaglyph.o \
                                                 deep3d_temporal.o deep3d_render_hard.o \
                                                 deep3d_source.o deep3d_source_deep3d.o \

@@ -910,12 +910,13 @@ static int upload_branches(Deep3DCudaNet *net)
     if (net->sum_layer < 0)
         return 0;
     for (int j = 0; j < layers->nb_layers; j++) {
-        const Deep3DLayer *l = &layers->layer[j], *w = &layers->layer[j - 1];
+        const Deep3DLayer *l = &layers->layer[j], *w;
         long long *d = desc + b * DEEP3D_DECONV_FIELDS;
         int hw = l->in.h * l->in.w, cp = chans(net, l->in.c);
 
         if (!net->branch[j])
             continue;
+        w = &layers->layer[j - 1]; /* a branch is never the first layer (checked at setup) */
         if (net->pending[j]) {
             av_log(net->log_ctx, AV_LOG_ERROR, "%s: its input owes a bias.\n", l->name);
             return AVERROR_BUG;

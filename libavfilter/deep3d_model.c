@@ -576,6 +576,19 @@ end:
     return ret;
 }
 
+void ff_deep3d_model_free_weights(Deep3DModel *m)
+{
+    av_freep(&m->storage);
+    for (int s = 0; s < DEEP3D_STAGES; s++) {
+        for (int i = 0; i < DEEP3D_MAX_CONVS; i++)
+            m->conv_w[s][i] = m->conv_b[s][i] = NULL;
+        m->bn_gamma[s] = m->bn_beta[s] = m->bn_mean[s] = m->bn_inv_std[s] = NULL;
+        m->pred_w[s] = m->pred_b[s] = m->deconv_w[s] = m->deconv_b[s] = NULL;
+    }
+    m->fc6_w = m->fc6_b = m->fc7_w = m->fc7_b = m->pred5_w = m->pred5_b = NULL;
+    m->up_w = m->up_b = m->final_w = m->final_b = NULL;
+}
+
 void ff_deep3d_model_free(Deep3DModel **model)
 {
     if (!*model)

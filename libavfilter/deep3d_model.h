@@ -64,7 +64,7 @@ typedef struct Deep3DModel {
     const float *up_w, *up_b;               ///< deconv_predup
     const float *final_w, *final_b;         ///< convolution0
 
-    float *storage;                         ///< owns every weight above
+    float *storage;                         ///< owns every weight above; NULL once freed
     size_t nb_params;
 } Deep3DModel;
 
@@ -77,6 +77,12 @@ int ff_deep3d_model_parse(Deep3DModel **model, void *log_ctx, const uint8_t *buf
 
 /** Read a model file and parse it. */
 int ff_deep3d_model_load(Deep3DModel **model, void *log_ctx, const char *path);
+
+/**
+ * Free the weights, keeping the hyperparameters (an engine that holds its own
+ * copy, so the process holds them once); every weight pointer becomes NULL.
+ */
+void ff_deep3d_model_free_weights(Deep3DModel *m);
 
 void ff_deep3d_model_free(Deep3DModel **model);
 

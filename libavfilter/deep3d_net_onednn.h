@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 
+#include "deep3d_layers.h"
 #include "deep3d_model.h"
 #include "deep3d_net.h"
 
@@ -60,12 +61,47 @@ int ff_deep3d_onednn_probe(char *why, size_t size);
 /** Whether oneDNN runs bf16 natively here (avx512_bf16 or AMX); 0 if it cannot load. */
 int ff_deep3d_onednn_has_bf16(void);
 
+/** Flags of ff_deep3d_onednn_init(); 0 in the filter. */
+enum {
+    /** every activation in a buffer of its own (the plan's reference) */
+    DEEP3D_ONEDNN_PLAN_SEPARATE = 1 << 0,
+    /** a test of the plan's check: put two live activations on the same bytes (init fails) */
+    DEEP3D_ONEDNN_PLAN_FAULT    = 1 << 1,
+    /** transposed convolutions on the fallback, not as sub-pixel convolutions */
+    DEEP3D_ONEDNN_NO_SUBPIXEL   = 1 << 2,
+};
+
 /**
  * Create the primitives for model m, for nb_threads threads; bf16: bf16
  * activations and weights with fp32 accumulation (the output stays fp32).
+ * The engine copies what it needs: m's weights may be freed once this
+ * returns. Activations share one arena, planned by their lifetimes.
  */
 int ff_deep3d_onednn_init(Deep3DNetOneDNN **net, void *log_ctx, const Deep3DModel *m,
-                          int nb_threads, int bf16);
+                          int nb_threads, int bf16, unsigned flags);
+
+/** What an engine holds, for tests and the log. */
+typedef struct Deep3DOneDNNStats {
+    size_t act_bytes;           ///< the activations' arena
+    size_t act_bytes_separate;  ///< the activations, each in a buffer of its own
+    size_t weight_bytes;        ///< weights, biases and the batch norms' parameters
+    int nb_primitives;
+    int nb_subpixel;            ///< transposed convolutions run as sub-pixel convolutions
+    int nb_host_deconv;         ///< and on the fallback (deep3d_net.c's phases)
+} Deep3DOneDNNStats;
+
+void ff_deep3d_onednn_stats(const Deep3DNetOneDNN *net, Deep3DOneDNNStats *st);
+
+/** The layer list the engine runs (NULL without oneDNN). */
+const Deep3DLayers *ff_deep3d_onednn_layers(const Deep3DNetOneDNN *net);
+
+/**
+ * Benchmarks: with layer_us (one double per layer of the list, zeroed by the
+ * caller), each forward pass waits after every step and adds its
+ * microseconds to its layer (input reorders count to the layer that needs
+ * them); NULL stops.
+ */
+void ff_deep3d_onednn_profile(Deep3DNetOneDNN *net, double *layer_us);
 
 /**
  * The forward pass: input and probs as ff_deep3d_net_forward(). The softmax

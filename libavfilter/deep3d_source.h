@@ -158,6 +158,12 @@ struct Deep3DSource {
 extern const Deep3DSourceOps ff_deep3d_source_deep3d;
 extern const Deep3DSourceDeviceOps ff_deep3d_source_deep3d_device, ff_deep3d_source_onnx_device;
 
+/**
+ * The Deep3D source's model weights, read again if the CPU engine freed them
+ * (it holds its own copy): call before an engine reads src->geometry's weights.
+ */
+int ff_deep3d_source_deep3d_weights(Deep3DSource *src, void *log_ctx);
+
 /** Allocate src with ops and open it; *src is NULL on failure. */
 int ff_deep3d_source_open(Deep3DSource **src, const Deep3DSourceOps *ops, void *log_ctx,
                           const Deep3DSourceConfig *cfg);

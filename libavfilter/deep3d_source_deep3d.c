@@ -24,12 +24,14 @@
  * reference, on the slice jobs), chosen by cpu_engine.
  */
 
+#include "libavutil/avstring.h"
 #include "libavutil/common.h"
 #include "libavutil/error.h"
 #include "libavutil/log.h"
 #include "libavutil/mem.h"
 #include "libavutil/time.h"
 
+#include "deep3d_cpu_precision.h"
 #include "deep3d_cuda.h"
 #include "deep3d_default_model.h"
 #include "deep3d_input.h"
@@ -41,25 +43,51 @@
 typedef struct Deep3DSourceDeep3D {
     Deep3DModel *model;
     int builtin;
+    char *path;                 ///< the model file, to read the weights again (NULL: built-in)
     Deep3DNet *net;             ///< the OpenBLAS engine, or
     Deep3DNetOneDNN *dnn;       ///< the oneDNN engine
     Deep3DInput *input;
-    char engine[384];           ///< what runs the network and why, for the log
+    char engine[512];           ///< what runs the network and why, for the log
 } Deep3DSourceDeep3D;
+
+static int load_model(Deep3DModel **m, void *log_ctx, const char *path)
+{
+    return path ? ff_deep3d_model_load(m, log_ctx, path) :
+                  ff_deep3d_model_parse(m, log_ctx, ff_deep3d_default_model, ff_deep3d_default_model_size);
+}
+
+int ff_deep3d_source_deep3d_weights(Deep3DSource *src, void *log_ctx)
+{
+    Deep3DSourceDeep3D *d = src->priv;
+    Deep3DModel *fresh;
+    int ret;
+
+    if (d->model->storage)
+        return 0;
+    if ((ret = load_model(&fresh, log_ctx, d->path)) < 0)
+        return ret;
+    if (fresh->nb_params != d->model->nb_params || fresh->in_w != d->model->in_w ||
+        fresh->in_h != d->model->in_h || fresh->nb_prob != d->model->nb_prob) {
+        av_log(log_ctx, AV_LOG_ERROR, "The model file changed since it was opened.\n");
+        ff_deep3d_model_free(&fresh);
+        return AVERROR(EINVAL);
+    }
+    /* in place: src->geometry points here */
+    *d->model = *fresh;
+    fresh->storage = NULL;
+    ff_deep3d_model_free(&fresh);
+    return 0;
+}
 
 static int deep3d_open(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfig *cfg)
 {
     Deep3DSourceDeep3D *d = src->priv;
     int ret;
 
-    if (cfg->model_path) {
-        ret = ff_deep3d_model_load(&d->model, log_ctx, cfg->model_path);
-    } else {
-        d->builtin = 1;
-        ret = ff_deep3d_model_parse(&d->model, log_ctx, ff_deep3d_default_model,
-                                    ff_deep3d_default_model_size);
-    }
-    if (ret < 0)
+    d->builtin = !cfg->model_path;
+    if (cfg->model_path && !(d->path = av_strdup(cfg->model_path)))
+        return AVERROR(ENOMEM);
+    if ((ret = load_model(&d->model, log_ctx, cfg->model_path)) < 0)
         return ret;
     /* absurd hyperparameters fail here, not at the first frame's allocation */
     ret = ff_deep3d_net_check(log_ctx, d->model);
@@ -100,16 +128,18 @@ static int init_onednn(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfi
                "(oneDNN finds neither); use precision=auto or fp32.\n");
         return AVERROR(EINVAL);
     }
-    snprintf(why, size, "%s", bf16 ? "requested" :
-             cfg->precision == DEEP3D_PRECISION_FP16 ? "precision=fp16 is the GPU's" :
-             cfg->precision == DEEP3D_PRECISION_FP32 ? "requested" : "auto: fp32, bf16 is chosen only when asked for");
-    return ff_deep3d_onednn_init(&d->dnn, log_ctx, d->model, src->nb_jobs, bf16);
+    if (cfg->precision == DEEP3D_PRECISION_AUTO)
+        return ff_deep3d_cpu_precision_auto(&d->dnn, log_ctx, d->model, src->nb_jobs, src->execute,
+                                            src->opaque, why, size);
+    snprintf(why, size, "%s", cfg->precision == DEEP3D_PRECISION_FP16 ? "precision=fp16 is the GPU's" :
+             "requested");
+    return ff_deep3d_onednn_init(&d->dnn, log_ctx, d->model, src->nb_jobs, bf16, 0);
 }
 
 static int init_engine(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfig *cfg)
 {
     Deep3DSourceDeep3D *d = src->priv;
-    char why[256], prec[128], desc[128];
+    char why[256], prec[256], desc[128];
     int ret;
 
     /* auto: oneDNN where it runs (faster in every row of docs/results.md), else OpenBLAS */
@@ -117,6 +147,9 @@ static int init_engine(Deep3DSource *src, void *log_ctx, const Deep3DSourceConfi
         if ((ret = init_onednn(src, log_ctx, cfg, prec, sizeof(prec))) < 0)
             return ret;
         ff_deep3d_onednn_describe(d->dnn, desc, sizeof(desc));
+        /* the engine holds its own copy: the weights are held once (read again if needed) */
+        ff_deep3d_model_free_weights(d->model);
+        av_log(log_ctx, AV_LOG_VERBOSE, "model weights freed: the oneDNN engine holds its own copy\n");
         snprintf(d->engine, sizeof(d->engine), "%s (%s; precision: %s)", desc,
                  cfg->cpu_engine == DEEP3D_CPU_ENGINE_AUTO ? "auto" : "requested", prec);
     }
@@ -148,7 +181,8 @@ static int deep3d_configure(Deep3DSource *src, void *log_ctx, const Deep3DSource
     int ret;
 
     deep3d_free_engine(src);
-    if ((ret = init_engine(src, log_ctx, cfg)) < 0 ||
+    if ((ret = ff_deep3d_source_deep3d_weights(src, log_ctx)) < 0 ||
+        (ret = init_engine(src, log_ctx, cfg)) < 0 ||
         (ret = ff_deep3d_input_init(&d->input, m, src->nb_jobs)) < 0)
         return ret;
     src->image = av_malloc_array((size_t)3 * m->in_w * m->in_h, sizeof(float));
@@ -198,11 +232,8 @@ static void deep3d_close(Deep3DSource *src)
         return;
     deep3d_free_engine(src);
     ff_deep3d_model_free(&d->model);
+    av_freep(&d->path);
 }
-
-#if DEEP3D_HAVE_CUDA
-extern const Deep3DSourceDeviceOps ff_deep3d_source_deep3d_device;
-#endif
 
 const Deep3DSourceOps ff_deep3d_source_deep3d = {
     .name      = "deep3d",

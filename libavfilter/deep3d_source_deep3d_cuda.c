@@ -51,7 +51,8 @@ static int gpu_init(Deep3DSource *src, void *log_ctx, const Deep3DSourceDeviceCo
 
     if (!(g = src->device_priv = av_mallocz(sizeof(*g))))
         return AVERROR(ENOMEM);
-    if ((ret = ff_deep3d_cudnn_load(&g->dnn, log_ctx, cfg->cudnn_path)) < 0)
+    if ((ret = ff_deep3d_cudnn_load(&g->dnn, log_ctx, cfg->cudnn_path)) < 0 ||
+        (ret = ff_deep3d_source_deep3d_weights(src, log_ctx)) < 0)
         return ret;
     return ff_deep3d_cuda_net_init(&g->net, log_ctx, src->geometry, cfg->hwctx, cfg->stream, g->dnn,
                                    cfg->precision, cfg->batch);

@@ -579,10 +579,6 @@ void ff_deep3d_source_onnx_buffers(const Deep3DSource *src, const float **input,
     *depth = o->out_buf;
 }
 
-#if DEEP3D_HAVE_CUDA
-extern const Deep3DSourceDeviceOps ff_deep3d_source_onnx_device;
-#endif
-
 const Deep3DSourceOps ff_deep3d_source_onnx = {
     .name      = "onnx",
     .priv_size = sizeof(Deep3DSourceOnnx),

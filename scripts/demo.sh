@@ -41,8 +41,8 @@ frame=$("$BIN/ffprobe" -v error -select_streams v:0 -read_intervals %+#1 \
     -show_entries frame_side_data=side_data_type -of default=noprint_wrappers=1 "$SBS")
 echo "$stream" | sed 's/^/  stream: /'
 echo "$frame" | grep -i stereo | sort -u | sed 's/^/  first decoded frame (H.264 frame-packing SEI): /' || true
-if ! echo "$stream" | grep -q 'TAG:stereo_mode=left_right' ||
-   ! echo "$frame" | grep -q 'Stereo 3D'; then
+if ! echo "$stream" | grep 'TAG:stereo_mode=left_right' >/dev/null ||
+   ! echo "$frame" | grep 'Stereo 3D' >/dev/null; then
     echo "demo: FAILED: the stereo layout is missing from $SBS" >&2
     exit 1
 fi

@@ -308,9 +308,10 @@ PY
     done
     # with CUDA graphs (the default): from the second batch of a size on, timed whole
     log=$(vlog verbose "testsrc2=s=96x64:r=5:d=1.4,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda,hwdownload,format=nv12")
-    if echo "$log" | grep -qF 'GPU time per frame, CUDA events, 7 frames (batch 1' &&
-       echo "$log" | grep -qF 'GPU stages: 6 batches ran as CUDA graphs, timed as a whole' &&
-       echo "$log" | grep -qE 'GPU stage total +mean +[0-9]+\.[0-9] us' &&
+    # (here-strings: no grep -q at the end of a pipe under pipefail)
+    if grep -qF 'GPU time per frame, CUDA events, 7 frames (batch 1' <<< "$log" &&
+       grep -qF 'GPU stages: 6 batches ran as CUDA graphs, timed as a whole' <<< "$log" &&
+       grep -qE 'GPU stage total +mean +[0-9]+\.[0-9] us' <<< "$log" &&
        [ "$(echo "$log" | grep -cE 'GPU stage [a-z]+ +mean')" = 1 ]; then
         ok "GPU stage timers with CUDA graphs: 7 frames in the total (the only stage line), 6 graph batches timed whole"
     else

@@ -90,7 +90,7 @@ ff_err() { # ff_err WHAT EXPECTED_TEXT FILTER_OPTIONS [ENV...]: ffmpeg must fail
     local what=$1 expect=$2 opts=$3 log; shift 3
     log=$(env "$@" "$FFMPEG" -nostdin -hide_banner -v error -lavfi "testsrc2=s=64x48:r=5:d=0.2,deep3d=$opts" \
           -f null - 2>&1)
-    if [ $? -ne 0 ] && echo "$log" | grep -q -- "$expect"; then
+    if [ $? -ne 0 ] && echo "$log" | grep -- "$expect" >/dev/null; then
         ok "ffmpeg: $what is refused: $(echo "$log" | grep -m1 -- "$expect" | cut -c1-160)"
     else
         not_ok "ffmpeg: $what: expected an error saying '$expect', got: $(echo "$log" | head -c 400)"
@@ -114,8 +114,8 @@ ff_err "ONNX options with a safetensors model" "ONNX" \
 # The runtime found through $DEEP3D_ORT, logged at verbose with its version and path.
 log=$(DEEP3D_ORT=$ORT_LIB "$FFMPEG" -nostdin -hide_banner -v verbose \
       -lavfi "testsrc2=s=64x48:r=5:d=0.2,deep3d=model=$WORK/luma-dyn.onnx:onnx_size=28x14" -f null - 2>&1)
-if echo "$log" | grep -q "ONNX Runtime [0-9.]* from $ORT_LIB (\$DEEP3D_ORT)" &&
-   echo "$log" | grep -q "device: cpu .*model: ONNX model"; then
+if echo "$log" | grep "ONNX Runtime [0-9.]* from $ORT_LIB (\$DEEP3D_ORT)" >/dev/null &&
+   echo "$log" | grep "device: cpu .*model: ONNX model" >/dev/null; then
     ok "ffmpeg: \$DEEP3D_ORT loads the runtime, logged at verbose; the info line names the ONNX model"
 else
     not_ok "ffmpeg with \$DEEP3D_ORT: $(echo "$log" | grep -i 'onnx\|error' | head -n 4)"
@@ -135,7 +135,7 @@ if [ -e "$EMU/libcuda.so.1" ]; then
           -init_hw_device cuda=gpu -filter_hw_device gpu \
           -lavfi "testsrc2=s=64x48:r=5:d=0.2,format=nv12,hwupload_cuda,deep3d=model=$WORK/luma-dyn.onnx:ort=$ORT_LIB" \
           -f null - 2>&1)
-    if [ $? -ne 0 ] && echo "$log" | grep -q "primary_ctx=1"; then
+    if [ $? -ne 0 ] && echo "$log" | grep "primary_ctx=1" >/dev/null; then
         ok "ffmpeg: CUDA frames with an ONNX model outside the primary context are refused, saying primary_ctx=1"
     else
         not_ok "ffmpeg: CUDA frames with an ONNX model: $(echo "$log" | head -c 400)"
@@ -144,7 +144,7 @@ if [ -e "$EMU/libcuda.so.1" ]; then
           "$FFMPEG" -nostdin -hide_banner -v info \
           -lavfi "testsrc2=s=64x48:r=5:d=0.2,format=nv12,deep3d=model=$WORK/luma-dyn.onnx:ort=$ORT_LIB:onnx_size=28x14" \
           -f null - 2>&1)
-    if [ $? -eq 0 ] && echo "$log" | grep -q "device: cuda (.*ONNX model.*auto: software frames uploaded"; then
+    if [ $? -eq 0 ] && echo "$log" | grep "device: cuda (.*ONNX model.*auto: software frames uploaded" >/dev/null; then
         ok "ffmpeg: device=auto with an ONNX model and a GPU: uploaded to the GPU path"
     else
         not_ok "ffmpeg: device=auto with an ONNX model and a GPU: $(echo "$log" | grep -i 'device\|error' | head -n 3)"

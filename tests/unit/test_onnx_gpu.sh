@@ -111,8 +111,8 @@ compare "batch=3" nv12 "model=$WORK/luma.onnx:onnx_size=64x36:mode=sbs:batch=3"
 # software frames with device=cuda: uploaded (primary context), the GPU engine named
 log=$(emu "$FFMPEG" -nostdin -hide_banner -v verbose -lavfi "$SRC,format=nv12,deep3d=model=$WORK/luma.onnx:ort=$ORT_LIB:onnx_size=64x36:device=cuda" \
       -f null - 2>&1)
-if [ $? -eq 0 ] && echo "$log" | grep -q "device: cuda .*ONNX Runtime [0-9.]*, CPU provider on the host CUDA emulator" &&
-   echo "$log" | grep -q "ONNX model on the GPU: ONNX Runtime's CPU provider on the host CUDA emulator's memory, input fp32"; then
+if [ $? -eq 0 ] && echo "$log" | grep "device: cuda .*ONNX Runtime [0-9.]*, CPU provider on the host CUDA emulator" >/dev/null &&
+   echo "$log" | grep "ONNX model on the GPU: ONNX Runtime's CPU provider on the host CUDA emulator's memory, input fp32" >/dev/null; then
     ok "software frames, device=cuda: uploaded and run by the ONNX GPU engine (logged)"
 else
     not_ok "software frames, device=cuda: $(echo "$log" | grep -i 'device:\|error' | head -n 3)"
@@ -122,7 +122,7 @@ fi
 ff_err() { # ff_err WHAT EXPECTED_TEXT FFMPEG_ARGS...: ffmpeg must fail saying EXPECTED_TEXT
     local what=$1 expect=$2 log; shift 2
     log=$("$@" 2>&1)
-    if [ $? -ne 0 ] && echo "$log" | grep -q -- "$expect"; then
+    if [ $? -ne 0 ] && echo "$log" | grep -- "$expect" >/dev/null; then
         ok "$what is refused: $(echo "$log" | grep -m1 -- "$expect" | cut -c1-200)"
     else
         not_ok "$what: expected an error saying '$expect', got: $(echo "$log" | head -c 400)"
@@ -145,7 +145,7 @@ ff_err "NaN from the model on the CPU path" "is not finite (NaN or infinite) at 
     -lavfi "$SRC,format=nv12,deep3d=model=$WORK/nan-dark.onnx:ort=$ORT_LIB:onnx_size=64x36:device=cpu" -f null -
 log=$(DEEP3D_ONNX_EMU_CUDA_EP=1 LD_LIBRARY_PATH=$EMU "$FFMPEG" -nostdin -hide_banner -v info \
       -lavfi "$SRC,format=nv12,deep3d=model=$WORK/luma.onnx:ort=$ORT_LIB:onnx_size=64x36" -f null - 2>&1)
-if [ $? -eq 0 ] && echo "$log" | grep -q "device: cpu (auto: no ONNX Runtime's CUDA execution provider"; then
+if [ $? -eq 0 ] && echo "$log" | grep "device: cpu (auto: no ONNX Runtime's CUDA execution provider" >/dev/null; then
     ok "device=auto with a runtime without the CUDA provider: the CPU, saying why"
 else
     not_ok "device=auto without the CUDA provider: $(echo "$log" | grep -i 'device:\|error' | head -n 3)"
@@ -156,9 +156,9 @@ fi
 g="$SRC,format=nv12,hwupload,deep3d=model=$WORK/luma.onnx:ort=$ORT_LIB:onnx_size=64x36:batch=2"
 auto=$(emu "$FFMPEG" -nostdin -hide_banner -v verbose "${GPU_DEV[@]}" -lavfi "$g,hwdownload,format=nv12" -f framemd5 - 2>&1)
 off=$(emu "$FFMPEG" -nostdin -hide_banner -v error "${GPU_DEV[@]}" -lavfi "$g:cuda_graph=off,hwdownload,format=nv12" -f framemd5 - 2>&1)
-if echo "$auto" | grep -q "cuda_graph: the onnx depth source's GPU engine cannot be captured" &&
-   [ "$(echo "$auto" | grep '^0,')" = "$(echo "$off" | grep '^0,')" ] && [ -n "$(echo "$off" | grep '^0,')" ] &&
-   ! echo "$auto" | grep -q 'batches launched as CUDA graphs'; then
+if grep -q "cuda_graph: the onnx depth source's GPU engine cannot be captured" <<< "$auto" &&
+   [ "$(grep '^0,' <<< "$auto")" = "$(grep '^0,' <<< "$off")" ] && [ -n "$(grep '^0,' <<< "$off")" ] &&
+   ! grep -q 'batches launched as CUDA graphs' <<< "$auto"; then
     ok "cuda_graph=auto with the ONNX engine: plain launches, said at verbose, the frames of off"
 else
     not_ok "cuda_graph=auto with the ONNX engine: $(echo "$auto" | grep -i 'graph\|error' | head -n 3)"
