@@ -30,7 +30,9 @@
 # per-stage GPU times (input, network, temporal, selection, packing; mean and
 # p99 per frame) go into the summary. A run whose log says "Reconfiguring" is
 # rejected (its fps are not reported). Ablations: scenecut=0 and
-# smooth=0:scenecut=0 against the default temporal settings. Hopper has no
+# smooth=0:scenecut=0 against the default temporal settings, and cuda_graph=off
+# (plain launches; with graphs the timers give the total only, so these rows
+# also give the per-stage times) for compact auto b1/b8 and original fp16 b8. Hopper has no
 # NVENC: the pipeline ends in -f null. No `grep -q` on a pipe anywhere: under
 # pipefail the writer's SIGPIPE would fail the test.
 set -uo pipefail
@@ -285,6 +287,12 @@ filter ablate-scenecut0 "$FRAMES_COMPACT" "model=$CM:mode=sbs:scenecut=0"
 filter ablate-smooth0-scenecut0 "$FRAMES_COMPACT" "model=$CM:mode=sbs:smooth=0:scenecut=0"
 # software decoding, deep3d with device=auto: the filter uploads and downloads each frame
 bench upload-compact -i "$clip" -an -frames:v "$FRAMES_ORIGINAL" -vf "deep3d=model=$CM:mode=sbs" -f null -
+# CUDA graphs off (plain launches, per-stage timers): the graphs' gain, and where the time goes
+for r in "compact auto 1 $FRAMES_COMPACT" "compact auto 8 $FRAMES_COMPACT" "original fp16 8 $FRAMES_ORIGINAL"; do
+    set -- $r
+    m=$CM; [ "$1" = original ] && m=$OM
+    filter "graphoff-$1-$2-b$3" "$4" "model=$m:mode=sbs:precision=$2:batch=$3:cuda_graph=off"
+done
 
 # ---- 3b. ONNX depth models on CUDA frames (docs/onnx.md section 8) ----
 # Which ONNX Runtime the machine's Python has, and whether it has the CUDA provider (the
@@ -382,6 +390,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a /
         done
     done
     echo "| compact auto / fp32, batch 1 | $(ratio "$(val filter-compact-auto-b1 8)" "$(val filter-compact-fp32-b1 8)") |"
+    echo "| CUDA graphs / off, compact auto batch 1 | $(ratio "$(val filter-compact-auto-b1 8)" "$(val graphoff-compact-auto-b1 8)") |"
+    echo "| CUDA graphs / off, compact auto batch 8 | $(ratio "$(val filter-compact-auto-b8 8)" "$(val graphoff-compact-auto-b8 8)") |"
+    echo "| CUDA graphs / off, original fp16 batch 8 | $(ratio "$(val filter-original-fp16-b8 8)" "$(val graphoff-original-fp16-b8 8)") |"
+    echo "| scenecut=0 / default (compact auto b1) | $(ratio "$(val ablate-scenecut0 8)" "$(val filter-compact-auto-b1 8)") |"
+    echo "| smooth=0:scenecut=0 / default | $(ratio "$(val ablate-smooth0-scenecut0 8)" "$(val filter-compact-auto-b1 8)") |"
+    echo "| pipeline compact / NVDEC only (wall fps) | $(ratio "$(val pipeline-compact 4)" "$(val nvdec-only 4)") |"
+    echo "| pipeline original fp16 / NVDEC only | $(ratio "$(val pipeline-original 4)" "$(val nvdec-only 4)") |"
     echo
     echo "## fp16 (channels padded to 8) against fp32, and precision=auto's choice"
     echo
@@ -398,10 +413,6 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a /
         best=$(awk -v a="$f32" -v b="$f16" 'BEGIN { print (a + 0 > b + 0) ? a : b }')
         echo "| $1, batch $2 | $f32 | $f16 | $(ratio "$f16" "$f32") | ${pick:--} | $fa | $(ratio "$fa" "$best") |"
     done
-    echo "| scenecut=0 / default (compact auto b1) | $(ratio "$(val ablate-scenecut0 8)" "$(val filter-compact-auto-b1 8)") |"
-    echo "| smooth=0:scenecut=0 / default | $(ratio "$(val ablate-smooth0-scenecut0 8)" "$(val filter-compact-auto-b1 8)") |"
-    echo "| pipeline compact / NVDEC only (wall fps) | $(ratio "$(val pipeline-compact 4)" "$(val nvdec-only 4)") |"
-    echo "| pipeline original fp16 / NVDEC only | $(ratio "$(val pipeline-original 4)" "$(val nvdec-only 4)") |"
     echo
     echo "| target (issue 16, H200/H100) | measured (steady fps) |"
     echo "| --- | --- |"

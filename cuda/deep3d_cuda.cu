@@ -23,7 +23,7 @@
  * 16-bit containers; the kernels themselves are in one header per concern, next
  * to the name of their CPU twin (deep3d_input.cuh, deep3d_render_soft.cuh,
  * deep3d_render_hard.cuh, deep3d_pack.cuh, deep3d_anaglyph.cuh,
- * deep3d_temporal.cuh), for the YUV formats of CUDA frames (nv12, p010, yuv420p,
+ * deep3d_temporal.cuh, deep3d_conv.cuh), for the YUV formats of CUDA frames (nv12, p010, yuv420p,
  * yuv444p). Each computes
  * what its CPU twin computes, in the same float order where it matters, so
  * the two paths agree to within float rounding (tests/fate/deep3d.mak,
@@ -33,6 +33,7 @@
 
 #include "deep3d_cuda.cuh"
 #include "deep3d_anaglyph.cuh"
+#include "deep3d_conv.cuh"
 #include "deep3d_input.cuh"
 #include "deep3d_pack.cuh"
 #include "deep3d_render_hard.cuh"
@@ -101,9 +102,10 @@
 #define HARD_ARGS                                                                   \
     const unsigned char *src, int src_pitch, unsigned char *dst, int dst_pitch,     \
     int w, int h, int comps, int shift, int maxval, const float *ed,                \
-    int net_w, int net_h, double k, double c, float *scratch
+    int net_w, int net_h, const double *kc, float *scratch
+/* kc: the plane's gain and offset, on the device (convergence=auto writes them) */
 #define HARD_PASS src, src_pitch, dst, dst_pitch, w, h, comps, shift, maxval, ed,   \
-    net_w, net_h, k, c, scratch
+    net_w, net_h, kc[0], kc[1], scratch
 
 extern "C" {
 
@@ -113,9 +115,22 @@ __global__ void deep3d_scene_rows(const float *in, const float *prev, float *row
     scene_rows(in, prev, rows, net_w, nb_rows);
 }
 __global__ void deep3d_scene_decide(const float *rows, int nb_rows, double denom, float levels,
-                                    float scenecut, double *dist, int *cut)
+                                    float scenecut, int measure, int *cut, double *dist)
 {
-    scene_decide(rows, nb_rows, denom, levels, scenecut, dist, cut);
+    scene_decide(rows, nb_rows, denom, levels, scenecut, measure, cut, dist);
+}
+__global__ void deep3d_conv_hist(const float *ed, int npix, int disp_min, double range,
+                                 unsigned *hist)
+{
+    conv_hist(ed, npix, disp_min, range, hist);
+}
+__global__ void deep3d_conv_decide(unsigned *hist, Deep3DConvConsts k, double *state, int reset,
+                                   const int *cut, float strength, int disp_min, int disp_max,
+                                   int disp_width, int nb_disp, int luma_w, int chroma_w,
+                                   unsigned char *tables, double *kc, Deep3DConvReport *report)
+{
+    conv_decide(hist, k, state, reset, cut, strength, disp_min, disp_max, disp_width, nb_disp,
+                luma_w, chroma_w, tables, kc, report);
 }
 __global__ void deep3d_smooth(const float *in, float *prev, const float *probs, float *state,
                               int npix, int nb_prob, float alpha0, float inv_motion, int fresh,

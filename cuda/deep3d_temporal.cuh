@@ -57,16 +57,23 @@ static inline __device__ void scene_rows(const float *in, const float *prev, flo
  * row sums added in order in double, the distance in 8-bit levels as
  * ff_deep3d_temporal_distance() computes it (denom = 3.0 * net_w * net_h,
  * levels = 255.0f / input_scale), and the comparison with scenecut in
- * double. *dist and *cut stay on the device for the smoothing and are copied
- * to the host for the log, without a wait.
+ * double. Launched for every frame (a CUDA graph keeps its shape); measure
+ * 0 (a frame the host resets anyway): no cut. *cut stays on the device for
+ * the smoothing and auto convergence; the distance goes to *dist, pinned
+ * host memory, for the log, read there a batch later without a wait.
  */
 static inline __device__ void scene_decide(const float *rows, int nb_rows, double denom,
-                                           float levels, float scenecut, double *dist, int *cut)
+                                           float levels, float scenecut, int measure, int *cut,
+                                           double *dist)
 {
     double sum = 0.0, d;
 
     if (d3_index() != 0)
         return;
+    if (!measure) {
+        *cut = 0;
+        return;
+    }
     for (int r = 0; r < nb_rows; r++)
         sum += rows[r];
     d = sum / denom * (double)levels;

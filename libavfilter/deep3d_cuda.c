@@ -19,7 +19,8 @@
  */
 
 /*
- * Per frame, all on the device's stream: the frame is converted to the
+ * Per frame, all on the filter's own stream (ordered against FFmpeg's by
+ * events; a batch may run as a CUDA graph, deep3d_cuda_graph.c): the frame is converted to the
  * network input (cuda/deep3d_cuda.cu, deep3d_input_*), the network runs
  * (deep3d_cuda_net.c), the rendered eye is drawn by the selection kernel
  * straight into its place in the output frame (or into an eye-sized frame
@@ -27,7 +28,8 @@
  * the other eye. Interleaved rows and anaglyphs take both eyes as frames of
  * the input size and combine them in one kernel; the depth picture is drawn
  * from the probabilities alone. Parameters (weights, shift tables) are the
- * only host to device copies, made once at configuration.
+ * only host to device copies, made once at configuration (and when the user
+ * changes the shift); convergence=auto rewrites the tables on the device.
  */
 
 #include <math.h>
@@ -54,6 +56,7 @@
 #include "deep3d_anaglyph.h"
 #include "deep3d_cuda.h"
 #include "deep3d_cuda_driver.h"
+#include "deep3d_cuda_graph.h"
 #include "deep3d_cuda_mem.h"
 #include "deep3d_cuda_timers.h"
 #include "deep3d_temporal.h"
@@ -65,18 +68,20 @@
 #define ANAGLYPH_PARAMS 35
 #define BLOCK_X 32
 #define BLOCK_Y 8
-/* Scene distances in flight to the host: when all are unread, the oldest is
- * waited for (the GPU is then that many frames behind). */
-#define SCENE_RING 16
+/* Batches whose reports (scene distances, auto convergence) are in flight
+ * to the host: when all are unread, the oldest is waited for (the GPU is
+ * then that many batches behind). */
+#define REPORT_RING 16
 /* Frames before the steady-state throughput is timed: lazy module loading,
  * first-use allocations and clocks ramping up stay out of it. */
 #define WARMUP_FRAMES 64
 
-/* What the scene-cut kernel leaves on the device, and its pinned host copy. */
-typedef struct SceneResult {
-    double dist;
-    int32_t cut, pad;
-} SceneResult;
+/* What the temporal kernels leave for the host per frame, in pinned memory
+ * they write themselves: read when the batch's event has passed. */
+typedef struct FrameReport {
+    double dist;                ///< the scene distance (when measured)
+    Deep3DConvReport conv;      ///< convergence=auto's decision
+} FrameReport;
 
 extern const unsigned char ff_deep3d_cuda_ptx_data[];
 extern const unsigned int ff_deep3d_cuda_ptx_len;
@@ -99,8 +104,18 @@ struct Deep3DCuda {
     CUfunction input, select, pack_eye;     ///< for this format's sample container
     CUfunction interleave, depth_pic, anaglyph, anaglyph_chroma;
     CUfunction scene_rows, scene_decide, smooth, expected, dilate, hard;
+    CUfunction conv_histogram, conv_decision;
     Deep3DCudaDriver drv;       ///< event timing and pinned memory
     Deep3DCudaTimers *timers;   ///< per-stage GPU times; NULL below verbose level
+
+    /* All our work (and cuDNN's) is queued on a non-blocking stream of our
+     * own, ordered against FFmpeg's by events: ev_in after the input frames,
+     * ev_out after the output frames. FFmpeg's may be the legacy NULL stream,
+     * which cannot be captured into a graph. */
+    CUstream stream;
+    CUevent ev_in, ev_out;
+    Deep3DCudaGraphs *graphs;   ///< a CUDA graph per batch size (cuda_graph)
+    int graph_run;              ///< enum Deep3DCudaGraphRun of the current batch
 
     AVBufferRef *out_frames;    ///< the output pool (packed size)
     AVBufferRef *eye_frames;    ///< the rendered eye at input size, unless drawn in place
@@ -124,16 +139,22 @@ struct Deep3DCuda {
     int render_hard;
     AVRational time_base, frame_rate;
     CUdeviceptr state, prev_in, ed, rows, hard_scratch;
-    float *ed_host;                 ///< net_h x net_w, for convergence=auto
-    /* scene cuts decided on the device (deep3d_scene_decide into `scene`);
-     * the distances reach the host for the log through pinned memory, read
-     * when their event has passed: frame scene_frame[i] in scene_host[i] */
-    CUdeviceptr scene;
-    SceneResult *scene_host;
-    CUevent scene_ev[SCENE_RING];
-    int64_t scene_frame[SCENE_RING], scene_cut_frame;
-    int scene_head, scene_count;
-    uint8_t *params_host;           ///< the shift tables, rewritten per frame (auto)
+    /* scene cuts decided on the device (deep3d_scene_decide into `scene`),
+     * convergence=auto there too (deep3d_conv_*: the histogram, the state,
+     * the shift tables in `params`); what the host logs and counts comes
+     * back through pinned memory a batch later: report slot r of the ring
+     * holds the batch's frames at reports[r * batch + i], frame numbers and
+     * whether the distance was measured beside them, done at report_ev[r] */
+    CUdeviceptr scene;              ///< int: this frame's cut decision
+    CUdeviceptr conv_hist, conv_state;
+    FrameReport *reports;           ///< pinned, REPORT_RING x batch
+    CUdeviceptr reports_dev;        ///< the same memory, as the device sees it
+    int64_t *report_frame;
+    uint8_t *report_measured;
+    int report_nb[REPORT_RING];
+    CUevent report_ev[REPORT_RING];
+    int report_head, report_count, report_cur;
+    uint8_t *params_host;           ///< the shift tables and the hard renderer's gain, offset
 
     int depth, elem_size, shift, uv_comps, chroma_w, chroma_h;
     Deep3DColour colour;        ///< for colorspace / color_range, once colour_set
@@ -239,23 +260,30 @@ static void shift_table(const Deep3DRenderParams *p, int w, int32_t *si, float *
 }
 
 /* The shift tables for c->sel into c->params (allocated on the first call).
- * Synchronous: with convergence=auto it runs per frame, after the stream has
- * drained (the previous frame's selection read the old tables). */
+ * Synchronous, after the stream has drained (the frames queued before read
+ * the old tables); with convergence=auto the device rewrites them per frame. */
 static int upload_params(Deep3DCuda *c)
 {
     int D = c->sel.nb_disp, ret;
-    size_t bytes = 4 * (size_t)D * 4;
+    size_t bytes = 4 * (size_t)D * 4 + 4 * sizeof(double);
     uint8_t *host = c->params_host;
+    Deep3DShift luma = ff_deep3d_shift(&c->sel, c->pack.in_w);
+    Deep3DShift chroma = ff_deep3d_shift(&c->sel, c->chroma_w);
+    double kc[4] = { luma.gain, luma.offset, chroma.gain, chroma.offset };
 
     if (!host && !(host = c->params_host = av_malloc(bytes)))
         return AVERROR(ENOMEM);
-    /* layout: luma ints, luma floats, chroma ints, chroma floats (4 bytes each) */
+    /* layout: luma ints, luma floats, chroma ints, chroma floats (4 bytes each),
+     * then the hard renderer's gain and offset for luma and chroma (doubles);
+     * deep3d_conv_decide() writes the same layout */
     shift_table(&c->sel, c->pack.in_w, (int32_t *)host, (float *)(host + 4 * D));
     shift_table(&c->sel, c->chroma_w, (int32_t *)(host + 8 * D), (float *)(host + 12 * D));
+    memcpy(host + 16 * D, kc, sizeof(kc));
     if (!c->params && (ret = dev_alloc(c, &c->params, bytes, "the shift tables")) < 0)
         return ret;
-    ret = CHECK_CU(c->cu->cuMemcpyHtoD(c->params, host, bytes));
-    if (ret < 0)
+    /* on our stream (non-blocking: it would not wait for a legacy-stream copy) */
+    if ((ret = CHECK_CU(c->cu->cuMemcpyHtoDAsync(c->params, host, bytes, c->stream))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuStreamSynchronize(c->stream))) < 0)
         return ret;
     c->shift_int[0]  = c->params;
     c->shift_frac[0] = c->params + 4 * D;
@@ -286,7 +314,9 @@ static int load_kernels(Deep3DCuda *c)
         (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->scene_decide, c->module, "deep3d_scene_decide"))) < 0 ||
         (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->smooth, c->module, "deep3d_smooth"))) < 0 ||
         (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->expected, c->module, "deep3d_expected"))) < 0 ||
-        (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->dilate, c->module, "deep3d_dilate"))) < 0)
+        (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->dilate, c->module, "deep3d_dilate"))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->conv_histogram, c->module, "deep3d_conv_hist"))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->conv_decision, c->module, "deep3d_conv_decide"))) < 0)
         return ret;
     snprintf(name, sizeof(name), "deep3d_interleave_%s", suffix);
     if ((ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->interleave, c->module, name))) < 0)
@@ -324,47 +354,94 @@ static int temporal_alloc(Deep3DCuda *c)
     if ((ret = dev_alloc(c, &c->state, npix * m->nb_prob * sizeof(float), "the smoothed volume")) < 0 ||
         (ret = dev_alloc(c, &c->prev_in, npix * 3 * sizeof(float), "the previous input")) < 0 ||
         (ret = dev_alloc(c, &c->rows, (size_t)3 * m->in_h * sizeof(float), "the scene distance")) < 0 ||
-        (ret = dev_alloc(c, &c->scene, sizeof(SceneResult), "the scene-cut decision")) < 0)
+        (ret = dev_alloc(c, &c->scene, sizeof(int32_t), "the scene-cut decision")) < 0)
         return ret;
-    c->scene_cut_frame = -1;
-    if (c->tp.auto_conv && !(c->ed_host = av_malloc_array(npix, sizeof(float))))
+    if (c->tp.auto_conv &&
+        ((ret = dev_alloc(c, &c->conv_hist, DEEP3D_CONV_HIST_BINS * sizeof(uint32_t),
+                          "the disparity histogram")) < 0 ||
+         (ret = dev_alloc(c, &c->conv_state, 2 * sizeof(double), "the convergence state")) < 0 ||
+         (ret = CHECK_CU(c->cu->cuMemsetD8Async(c->conv_hist, 0, DEEP3D_CONV_HIST_BINS *
+                                                sizeof(uint32_t), c->stream))) < 0 ||
+         (ret = CHECK_CU(c->cu->cuMemsetD8Async(c->conv_state, 0, 2 * sizeof(double),
+                                                c->stream))) < 0))
+        return ret;
+    if (!(c->report_frame = av_calloc((size_t)REPORT_RING * c->batch, sizeof(*c->report_frame))) ||
+        !(c->report_measured = av_calloc((size_t)REPORT_RING * c->batch, 1)))
         return AVERROR(ENOMEM);
-    if (c->tp.scenecut <= 0)
-        return 0;
-    if ((ret = CHECK_CU(c->drv.cuMemAllocHost((void **)&c->scene_host,
-                                              SCENE_RING * sizeof(SceneResult)))) < 0) {
-        c->scene_host = NULL;
+    if ((ret = CHECK_CU(c->drv.cuMemAllocHost((void **)&c->reports, (size_t)REPORT_RING *
+                                              c->batch * sizeof(FrameReport)))) < 0) {
+        c->reports = NULL;
         return ret;
     }
-    for (int i = 0; i < SCENE_RING; i++)
-        if ((ret = CHECK_CU(c->cu->cuEventCreate(&c->scene_ev[i], CU_EVENT_DISABLE_TIMING))) < 0) {
-            c->scene_ev[i] = NULL;
+    if ((ret = CHECK_CU(c->drv.cuMemHostGetDevicePointer(&c->reports_dev, c->reports, 0))) < 0)
+        return ret;
+    for (int i = 0; i < REPORT_RING; i++)
+        if ((ret = CHECK_CU(c->cu->cuEventCreate(&c->report_ev[i], CU_EVENT_DISABLE_TIMING))) < 0) {
+            c->report_ev[i] = NULL;
             return ret;
         }
     return 0;
 }
 
 /*
- * The scene distances that have reached the host, in frame order, to the
- * temporal module (log lines, reset count); wait: all of them, else those
- * whose copy has completed, stopping at the first that has not.
+ * The reports of the batches that have reached the host, in frame order, to
+ * the temporal module (scene-cut log lines and reset count, auto convergence
+ * debug lines); wait: all of them, else those whose batch has completed,
+ * stopping at the first that has not.
  */
-static int scene_drain(Deep3DCuda *c, int wait)
+static int reports_drain(Deep3DCuda *c, int wait)
 {
-    while (c->scene_count) {
-        int i = c->scene_head, ret;
-        CUresult r = wait ? c->cu->cuEventSynchronize(c->scene_ev[i]) :
-                            c->cu->cuEventQuery(c->scene_ev[i]);
-        if (r == DEEP3D_CU_NOT_READY)
+    while (c->report_count) {
+        int r = c->report_head, ret;
+        CUresult res = wait ? c->cu->cuEventSynchronize(c->report_ev[r]) :
+                              c->cu->cuEventQuery(c->report_ev[r]);
+        if (res == DEEP3D_CU_NOT_READY)
             return 0;
-        if ((ret = CHECK_CU(r)) < 0)
+        if ((ret = CHECK_CU(res)) < 0)
             return ret;
-        if (ff_deep3d_temporal_scene_result(c->temporal, c->log_ctx, c->scene_frame[i],
-                                            c->scene_host[i].dist))
-            c->scene_cut_frame = c->scene_frame[i];
-        c->scene_head = (i + 1) % SCENE_RING;
-        c->scene_count--;
+        for (int i = 0; i < c->report_nb[r]; i++) {
+            int k = r * c->batch + i;
+            if (c->report_measured[k])
+                ff_deep3d_temporal_scene_result(c->temporal, c->log_ctx, c->report_frame[k],
+                                                c->reports[k].dist);
+            if (c->tp.auto_conv)
+                ff_deep3d_temporal_log_conv(c->log_ctx, &c->reports[k].conv);
+        }
+        c->report_head = (r + 1) % REPORT_RING;
+        c->report_count--;
     }
+    return 0;
+}
+
+/* A report slot for the batch about to be queued: the landed ones read, the
+ * oldest waited for when all are in flight. Outside any graph capture. */
+static int reports_reserve(Deep3DCuda *c, int nb)
+{
+    int ret;
+
+    if (!c->temporal)
+        return 0;
+    if ((ret = reports_drain(c, 0)) < 0)
+        return ret;
+    if (c->report_count == REPORT_RING &&
+        ((ret = CHECK_CU(c->cu->cuEventSynchronize(c->report_ev[c->report_head]))) < 0 ||
+         (ret = reports_drain(c, 0)) < 0))
+        return ret;
+    c->report_cur = (c->report_head + c->report_count) % REPORT_RING;
+    c->report_nb[c->report_cur] = nb;
+    return 0;
+}
+
+/* The batch's reports are queued: their event follows the batch's work. */
+static int reports_commit(Deep3DCuda *c)
+{
+    int ret;
+
+    if (!c->temporal)
+        return 0;
+    if ((ret = CHECK_CU(c->cu->cuEventRecord(c->report_ev[c->report_cur], c->stream))) < 0)
+        return ret;
+    c->report_count++;
     return 0;
 }
 
@@ -406,7 +483,7 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     AVCUDADeviceContext *hwctx;
     Deep3DCuda *c;
     CUcontext dummy;
-    int ret, pushed = 0;
+    int ret, pushed = 0, graph_mode;
 
     *pc = NULL;
     *out_frames = NULL;
@@ -496,6 +573,27 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     if (ret < 0)
         goto fail;
     pushed = 1;
+    if ((ret = CHECK_CU(c->cu->cuStreamCreate(&c->stream, DEEP3D_CU_STREAM_NON_BLOCKING))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuEventCreate(&c->ev_in, CU_EVENT_DISABLE_TIMING))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuEventCreate(&c->ev_out, CU_EVENT_DISABLE_TIMING))) < 0)
+        goto fail;
+    /* graphs only where the source's engine can be captured (the ONNX one waits in a run) */
+    graph_mode = cfg->cuda_graph;
+    if (!c->source->ops->device->capturable && graph_mode != DEEP3D_CUDA_GRAPH_OFF) {
+        av_log(log_ctx, graph_mode == DEEP3D_CUDA_GRAPH_ON ? AV_LOG_ERROR : AV_LOG_VERBOSE,
+               "cuda_graph: the %s depth source's GPU engine cannot be captured into a CUDA "
+               "graph%s.\n", c->source->ops->name,
+               graph_mode == DEEP3D_CUDA_GRAPH_ON ? " (cuda_graph=on)" : ": plain launches");
+        if (graph_mode == DEEP3D_CUDA_GRAPH_ON) {
+            ret = AVERROR(ENOSYS);
+            goto fail;
+        }
+        graph_mode = DEEP3D_CUDA_GRAPH_OFF;
+    }
+    if ((ret = ff_deep3d_cuda_graphs_init(&c->graphs, log_ctx, c->cu, &c->drv, graph_mode,
+                                          c->batch)) < 0)
+        goto fail;
+    dcfg.stream = c->stream;
     c->source_ready = 1;
     if ((ret = c->source->ops->device->init(c->source, log_ctx, &dcfg)) < 0 ||
         (ret = load_kernels(c)) < 0 ||
@@ -510,6 +608,9 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     /* the summary is logged at verbose level: below it, no events are recorded */
     if (av_log_get_level() >= AV_LOG_VERBOSE &&
         (ret = ff_deep3d_cuda_timers_init(&c->timers, log_ctx, c->cu, &c->drv, c->batch)) < 0)
+        goto fail;
+    /* the initial uploads and clears (upload_params is synchronous, the clears are ours) */
+    if ((ret = CHECK_CU(c->cu->cuStreamSynchronize(c->stream))) < 0)
         goto fail;
     CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
     pushed = 0;
@@ -531,10 +632,41 @@ fail:
     return ret;
 }
 
-/* The end of a stage on the stream, for the timers (when on). */
+/*
+ * Every kernel launch of this file goes through here, so that a batch can be
+ * launched plainly or captured into / replayed from a CUDA graph in one place.
+ */
+static int launch(Deep3DCuda *c, CUfunction f, unsigned gx, unsigned gy, unsigned gz,
+                  unsigned bx, unsigned by, unsigned bz, unsigned shared, void **args)
+{
+    if (c->graph_run != DEEP3D_GRAPH_PLAIN)
+        return ff_deep3d_cuda_graphs_launch(c->graphs, c->stream, f, gx, gy, gz, bx, by, bz,
+                                            shared, args);
+    return CHECK_CU(c->cu->cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shared, c->stream, args,
+                                          NULL));
+}
+
+/* One thread per pixel of a w x h picture, in BLOCK_X x BLOCK_Y blocks. */
+static int launch_2d(Deep3DCuda *c, CUfunction f, int w, int h, void **args)
+{
+    return launch(c, f, FFALIGN(w, BLOCK_X) / BLOCK_X, FFALIGN(h, BLOCK_Y) / BLOCK_Y, 1,
+                  BLOCK_X, BLOCK_Y, 1, 0, args);
+}
+
+/* One thread per element of n, in blocks of 256. */
+static int launch_1d(Deep3DCuda *c, CUfunction f, long long n, void **args)
+{
+    return launch(c, f, FFALIGN(n, 256) / 256, 1, 1, 256, 1, 1, 0, args);
+}
+
+/* The end of a stage on the stream, for the timers (when on). A graph's
+ * batch is timed as a whole (ff_deep3d_cuda_timers_whole()): an event
+ * recorded while capturing is no timing point when the graph runs. */
 static int mark(Deep3DCuda *c, enum Deep3DStage stage, int frame)
 {
-    return c->timers ? ff_deep3d_cuda_timers_mark(c->timers, c->hwctx->stream, stage, frame) : 0;
+    if (!c->timers || c->graph_run != DEEP3D_GRAPH_PLAIN)
+        return 0;
+    return ff_deep3d_cuda_timers_mark(c->timers, c->stream, stage, frame);
 }
 
 /* Point net_input and probs at slot i of the batch. */
@@ -577,9 +709,7 @@ static int run_input(Deep3DCuda *c, const AVFrame *in)
                      &k->cbu, &scale, &m0, &m1, &m2, &bgr };
 
     set_colour(c, in);
-    return CHECK_CU(c->cu->cuLaunchKernel(c->input, FFALIGN(nw, BLOCK_X) / BLOCK_X,
-                                          FFALIGN(nh, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y, 1,
-                                          0, c->hwctx->stream, args, NULL));
+    return launch_2d(c, c->input, nw, nh, args);
 }
 
 /* A source with its own input (an ONNX model's size and normalisation) reads the frame itself. */
@@ -607,9 +737,7 @@ static int run_select(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *s
     void *args[] = { &src, &src_pitch, &dst, &dst_pitch, &w, &h, &comps, &shift, &maxval,
                      &c->probs, &nw, &nh, &D, &c->shift_int[t], &c->shift_frac[t], &renorm };
 
-    return CHECK_CU(c->cu->cuLaunchKernel(c->select, FFALIGN(w, BLOCK_X) / BLOCK_X,
-                                          FFALIGN(h, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y, 1,
-                                          0, c->hwctx->stream, args, NULL));
+    return launch_2d(c, c->select, w, h, args);
 }
 
 static int run_pack(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *src_p, int src_pitch,
@@ -622,16 +750,9 @@ static int run_pack(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *src
     void *args[] = { &src, &src_pitch, &dst, &dst_pitch, &eye_w, &eye_h, &src_w, &src_h,
                      &comps, &half_w, &half_h, &shift };
 
-    return CHECK_CU(c->cu->cuLaunchKernel(c->pack_eye, FFALIGN(eye_w, BLOCK_X) / BLOCK_X,
-                                          FFALIGN(eye_h, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,
-                                          1, 0, c->hwctx->stream, args, NULL));
+    return launch_2d(c, c->pack_eye, eye_w, eye_h, args);
 }
 
-static int launch_1d(Deep3DCuda *c, CUfunction f, long long n, void **args)
-{
-    return CHECK_CU(c->cu->cuLaunchKernel(f, FFALIGN(n, 256) / 256, 1, 1, 256, 1, 1, 0,
-                                          c->hwctx->stream, args, NULL));
-}
 
 static int run_expected(Deep3DCuda *c, CUdeviceptr probs)
 {
@@ -643,60 +764,52 @@ static int run_expected(Deep3DCuda *c, CUdeviceptr probs)
 
 /*
  * Smoothing, resets, dilation and auto convergence at network resolution
- * (deep3d_temporal.c does the same on the CPU). The timestamp resets are
- * decided on the host; the scene cut on the device (deep3d_scene_decide, the
- * same sums in the same order and precision as the CPU path), which the
- * smoothing kernel reads there: no wait. The distance comes to the host
- * through pinned memory for the log and the reset count, a frame or more
- * later (scene_drain). With convergence=auto the expected disparity map
- * (net_h x net_w floats) comes to the host for the decision: a wait for the
- * stream on each frame.
+ * (deep3d_temporal.c does the same on the CPU) for frame f of the batch.
+ * The timestamp resets are decided on the host; the scene cut on the device
+ * (deep3d_scene_decide, the same sums in the same order and precision as the
+ * CPU path), which the smoothing and auto convergence kernels read there;
+ * convergence=auto on the device too (deep3d_conv_*, the same steps as
+ * ff_deep3d_temporal_auto_conv()), rewriting the shift tables. No wait:
+ * what the host logs and counts arrives through the batch's report slot
+ * (reports_drain). The launches are the same for every frame (the scene
+ * kernels run on frames the host resets too, deciding nothing), so a batch
+ * keeps the shape of its CUDA graph.
  */
-static int run_temporal(Deep3DCuda *c, const AVFrame *in)
+static int run_temporal(Deep3DCuda *c, const AVFrame *in, int f)
 {
     const Deep3DModel *m = c->m;
     int npix = m->in_w * m->in_h, K = m->nb_prob, nw = m->in_w, nb_rows = 3 * m->in_h;
     float alpha0 = ff_deep3d_temporal_alpha0(c->temporal);
     float inv_motion = ff_deep3d_temporal_inv_motion(c->temporal);
+    int k = c->report_cur * c->batch + f;
+    CUdeviceptr report = c->reports_dev + k * sizeof(FrameReport);
     CUdeviceptr cut = 0;
     int64_t frame, resets;
     int fresh, measure, ret;
 
-    if ((ret = scene_drain(c, 0)) < 0)
-        return ret;
     /* this frame's index: the count before it */
     ff_deep3d_temporal_stats(c->temporal, &frame, &resets);
     fresh = ff_deep3d_temporal_begin_deferred(c->temporal, c->log_ctx, in->pts, c->time_base,
                                               c->frame_rate, &measure);
-    if (measure) {
+    c->report_frame[k]    = frame;
+    c->report_measured[k] = measure;
+    if (c->tp.scenecut > 0) {
         double denom = 3.0 * m->in_w * m->in_h;
         float levels = 255.0f / m->input_scale, scenecut = c->tp.scenecut;
-        CUdeviceptr dist = c->scene;
-        int i;
+        CUdeviceptr dist = report + offsetof(FrameReport, dist);
         void *rows_args[] = { &c->net_input, &c->prev_in, &c->rows, &nw, &nb_rows };
-        void *dec_args[]  = { &c->rows, &nb_rows, &denom, &levels, &scenecut, &dist, &cut };
+        void *dec_args[]  = { &c->rows, &nb_rows, &denom, &levels, &scenecut, &measure,
+                              &c->scene, &dist };
 
-        /* all in flight: the oldest must land before its pinned slot is reused */
-        if (c->scene_count == SCENE_RING &&
-            (ret = CHECK_CU(c->cu->cuEventSynchronize(c->scene_ev[c->scene_head]))) < 0)
-            return ret;
-        if ((ret = scene_drain(c, 0)) < 0)
-            return ret;
-        cut = c->scene + offsetof(SceneResult, cut);
-        i = (c->scene_head + c->scene_count) % SCENE_RING;
+        cut = c->scene;
         if ((ret = launch_1d(c, c->scene_rows, nb_rows, rows_args)) < 0 ||
-            (ret = launch_1d(c, c->scene_decide, 1, dec_args)) < 0 ||
-            (ret = CHECK_CU(c->cu->cuMemcpyDtoHAsync(&c->scene_host[i], c->scene,
-                                                     sizeof(SceneResult), c->hwctx->stream))) < 0 ||
-            (ret = CHECK_CU(c->cu->cuEventRecord(c->scene_ev[i], c->hwctx->stream))) < 0)
+            (ret = launch_1d(c, c->scene_decide, 1, dec_args)) < 0)
             return ret;
-        c->scene_frame[i] = frame;
-        c->scene_count++;
     }
     {
-        int f = fresh || c->tp.smooth <= 0;
+        int fr = fresh || c->tp.smooth <= 0;
         void *args[] = { &c->net_input, &c->prev_in, &c->probs, &c->state, &npix, &K,
-                         &alpha0, &inv_motion, &f, &cut };
+                         &alpha0, &inv_motion, &fr, &cut };
         if ((ret = launch_1d(c, c->smooth, npix, args)) < 0)
             return ret;
     }
@@ -705,9 +818,7 @@ static int run_temporal(Deep3DCuda *c, const AVFrame *in)
     if (c->tp.dilate > 0) {
         int nh = m->in_h, r = c->tp.dilate;
         void *args[] = { &c->state, &c->ed, &c->probs, &nw, &nh, &K, &r };
-        ret = CHECK_CU(c->cu->cuLaunchKernel(c->dilate, FFALIGN(nw, BLOCK_X) / BLOCK_X,
-                                             FFALIGN(nh, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,
-                                             1, 0, c->hwctx->stream, args, NULL));
+        ret = launch_2d(c, c->dilate, nw, nh, args);
         if (ret < 0)
             return ret;
     } else {
@@ -716,17 +827,19 @@ static int run_temporal(Deep3DCuda *c, const AVFrame *in)
         c->probs = c->state;
     }
     if (c->tp.auto_conv) {
-        Deep3DAutoConv conv;
-        if ((ret = CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream))) < 0 ||
-            (ret = CHECK_CU(c->cu->cuMemcpyDtoH(c->ed_host, c->ed, npix * sizeof(float)))) < 0 ||
-            (ret = scene_drain(c, 1)) < 0)
-            return ret;
-        fresh = fresh || c->scene_cut_frame == frame;
-        conv = ff_deep3d_temporal_auto_conv(c->temporal, c->log_ctx, c->ed_host, fresh,
-                                            c->strength);
-        c->sel.strength    = c->strength * conv.gain;
-        c->sel.convergence = conv.convergence;
-        if ((ret = upload_params(c)) < 0)
+        Deep3DConvConsts kc;
+        int dmin = m->disp_min, dmax = m->disp_max, dw = m->disp_width, D = m->nb_disp;
+        int lw = c->pack.in_w, cw = c->chroma_w;
+        float strength = c->strength;
+        CUdeviceptr tables = c->params, hard_kc = c->params + 16 * D;
+        CUdeviceptr conv = report + offsetof(FrameReport, conv);
+        void *hist_args[] = { &c->ed, &npix, &dmin, &kc.range, &c->conv_hist };
+        void *dec_args[]  = { &c->conv_hist, &kc, &c->conv_state, &fresh, &cut, &strength,
+                              &dmin, &dmax, &dw, &D, &lw, &cw, &tables, &hard_kc, &conv };
+
+        ff_deep3d_temporal_conv_consts(c->temporal, strength, &kc);
+        if ((ret = launch_1d(c, c->conv_histogram, npix, hist_args)) < 0 ||
+            (ret = launch_1d(c, c->conv_decision, 1, dec_args)) < 0)
             return ret;
     }
     return 0;
@@ -738,10 +851,11 @@ static int run_hard(Deep3DCuda *c, const Deep3DPackPlane *pl, const uint8_t *src
     CUdeviceptr src = (CUdeviceptr)src_p, dst = (CUdeviceptr)dst_p;
     int w = pl->w, h = pl->h, comps = pl->bytes_per_pixel / pl->elem_size, shift = pl->shift;
     int maxval = (1 << c->depth) - 1, nw = c->sel.net_w, nh = c->sel.net_h;
-    /* as deep3d_render_hard.c: shift = E[d] * gain + offset, in this plane's samples */
-    Deep3DShift sh = ff_deep3d_shift(&c->sel, w);
+    /* as deep3d_render_hard.c: shift = E[d] * gain + offset, in this plane's samples,
+     * gain and offset from the parameter block (upload_params, deep3d_conv_decide) */
+    CUdeviceptr kc = c->params + 16 * c->sel.nb_disp + (w != c->pack.in_w) * 2 * sizeof(double);
     void *args[] = { &src, &src_pitch, &dst, &dst_pitch, &w, &h, &comps, &shift, &maxval,
-                     &c->ed, &nw, &nh, &sh.gain, &sh.offset, &c->hard_scratch };
+                     &c->ed, &nw, &nh, &kc, &c->hard_scratch };
 
     return launch_1d(c, c->hard, h, args);
 }
@@ -771,9 +885,7 @@ static int run_interleave(Deep3DCuda *c, AVFrame *out, const AVFrame *left,
         void *args[] = { &e, &ep, &o, &op, &d, &dp, &w, &h, &comps, &sub_y, &luma_h, &shift,
                          &sub_x, &luma_w, &weave };
 
-        ret = CHECK_CU(c->cu->cuLaunchKernel(c->interleave, FFALIGN(w, BLOCK_X) / BLOCK_X,
-                                             FFALIGN(h, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,
-                                             1, 0, c->hwctx->stream, args, NULL));
+        ret = launch_2d(c, c->interleave, w, h, args);
         if (ret < 0)
             return ret;
     }
@@ -813,8 +925,10 @@ static int anaglyph_params(Deep3DCuda *c)
         }
     host[27] = k->y_off; host[28] = k->y_mul; host[29] = k->c_off; host[30] = k->c_mul;
     host[31] = k->crv;   host[32] = k->cgu;   host[33] = k->cgv;   host[34] = k->cbu;
-    if ((ret = CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream))) < 0 ||
-        (ret = CHECK_CU(c->cu->cuMemcpyHtoD(c->anaglyph_params, host, sizeof(host)))) < 0)
+    if ((ret = CHECK_CU(c->cu->cuStreamSynchronize(c->stream))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuMemcpyHtoDAsync(c->anaglyph_params, host, sizeof(host),
+                                                 c->stream))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuStreamSynchronize(c->stream))) < 0)
         return ret;
     c->mix_colorspace = c->colorspace;
     c->mix_range      = c->color_range;
@@ -850,18 +964,14 @@ static int run_anaglyph(Deep3DCuda *c, AVFrame *out, const AVFrame *left,
                          &py[2], &pu[2], &pv[2], &pitch_y[2], &pitch_c[2],
                          &w, &h, &cw, &ch, &sub_x, &sub_y, &uv_comps, &shift, &maxval,
                          &c->anaglyph_params, &c->anaglyph_uv };
-        ret = CHECK_CU(c->cu->cuLaunchKernel(c->anaglyph, FFALIGN(w, BLOCK_X) / BLOCK_X,
-                                             FFALIGN(h, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,
-                                             1, 0, c->hwctx->stream, args, NULL));
+        ret = launch_2d(c, c->anaglyph, w, h, args);
         if (ret < 0 || (!sub_x && !sub_y))
             return ret;
     }
     {
         void *args[] = { &c->anaglyph_uv, &w, &h, &pu[2], &pv[2], &pitch_c[2], &cw, &ch,
                          &sub_x, &sub_y, &uv_comps, &shift, &maxval, &c->anaglyph_params };
-        return CHECK_CU(c->cu->cuLaunchKernel(c->anaglyph_chroma, FFALIGN(cw, BLOCK_X) / BLOCK_X,
-                                              FFALIGN(ch, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X,
-                                              BLOCK_Y, 1, 0, c->hwctx->stream, args, NULL));
+        return launch_2d(c, c->anaglyph_chroma, cw, ch, args);
     }
 }
 
@@ -882,9 +992,7 @@ static int run_depth(Deep3DCuda *c, AVFrame *out)
         void *args[] = { &d, &dp, &w, &h, &comps, &shift, &maxval, &chroma, &c->probs,
                          &nw, &nh, &D };
 
-        ret = CHECK_CU(c->cu->cuLaunchKernel(c->depth_pic, FFALIGN(w, BLOCK_X) / BLOCK_X,
-                                             FFALIGN(h, BLOCK_Y) / BLOCK_Y, 1, BLOCK_X, BLOCK_Y,
-                                             1, 0, c->hwctx->stream, args, NULL));
+        ret = launch_2d(c, c->depth_pic, w, h, args);
         if (ret < 0)
             return ret;
     }
@@ -917,7 +1025,10 @@ static int run_batch(Deep3DCuda *c, AVFrame *const *in, int nb)
             return ret;
     }
     use_slot(c, 0);
-    if ((ret = mark(c, DEEP3D_STAGE_INPUT, 0)) < 0 ||
+    if ((ret = mark(c, DEEP3D_STAGE_INPUT, 0)) < 0)
+        return ret;
+    /* a replayed graph holds the network's work already (fixed buffers per batch size) */
+    if (c->graph_run != DEEP3D_GRAPH_REPLAY &&
         (ret = c->source->ops->device->run(c->source, c->batch_input, c->batch_probs, nb)) < 0)
         return ret;
     return mark(c, DEEP3D_STAGE_NETWORK, 0);
@@ -925,13 +1036,13 @@ static int run_batch(Deep3DCuda *c, AVFrame *const *in, int nb)
 
 /* Temporal steps and (render=hard) the expected disparity of in, whose
  * probabilities are in the current slot. */
-static int run_network(Deep3DCuda *c, const AVFrame *in)
+static int run_network(Deep3DCuda *c, const AVFrame *in, int f)
 {
     int ret;
 
     /* the anaglyph reads the colour of this frame, not of the batch's last */
     set_colour(c, in);
-    if (c->temporal && (ret = run_temporal(c, in)) < 0)
+    if (c->temporal && (ret = run_temporal(c, in, f)) < 0)
         return ret;
     /* the depth picture reads the probabilities, as on the CPU path */
     if (c->render_hard && c->output != DEEP3D_OUTPUT_DEPTH && (ret = run_expected(c, c->probs)) < 0)
@@ -950,12 +1061,12 @@ static int render(Deep3DCuda *c, AVFrame *out, const AVFrame *in, int f)
     int to_eye = eye_frame_needed(c), ret;
 
     if (c->output == DEEP3D_OUTPUT_DEPTH) {
-        if ((ret = run_network(c, in)) < 0 || (ret = mark(c, DEEP3D_STAGE_TEMPORAL, f)) < 0 ||
+        if ((ret = run_network(c, in, f)) < 0 || (ret = mark(c, DEEP3D_STAGE_TEMPORAL, f)) < 0 ||
             (ret = run_depth(c, out)) < 0 || (ret = mark(c, DEEP3D_STAGE_SELECT, f)) < 0)
             return ret;
         return mark(c, DEEP3D_STAGE_PACK, f);
     }
-    if (rendered_shown && (ret = run_network(c, in)) < 0)
+    if (rendered_shown && (ret = run_network(c, in, f)) < 0)
         return ret;
     if ((ret = mark(c, DEEP3D_STAGE_TEMPORAL, f)) < 0)
         return ret;
@@ -997,6 +1108,92 @@ static int render(Deep3DCuda *c, AVFrame *out, const AVFrame *in, int f)
     return mark(c, DEEP3D_STAGE_PACK, f);
 }
 
+/* The work of a batch, launched in the current way (c->graph_run). */
+static int run_sequence(Deep3DCuda *c, AVFrame *const *out, AVFrame *const *in, int nb)
+{
+    int ret = 0;
+
+    if (network_needed(c))
+        ret = run_batch(c, in, nb);
+    else if ((ret = mark(c, DEEP3D_STAGE_INPUT, 0)) >= 0)
+        ret = mark(c, DEEP3D_STAGE_NETWORK, 0);
+    for (int i = 0; i < nb && ret >= 0; i++) {
+        use_slot(c, i);
+        ret = render(c, out[i], in[i], i);
+    }
+    return ret;
+}
+
+/*
+ * Whether the batch can be a graph: all the host work that cannot be
+ * captured (the anaglyph's parameter block, uploaded synchronously when the
+ * colour tags change) is done first; frames of different tags in one batch
+ * (the block would change within it) run plainly.
+ */
+static int graph_ready(Deep3DCuda *c, AVFrame *const *in, int nb)
+{
+    int ret;
+
+    if (c->output != DEEP3D_OUTPUT_ANAGLYPH)
+        return 1;
+    for (int i = 1; i < nb; i++)
+        if (in[i]->colorspace != in[0]->colorspace || in[i]->color_range != in[0]->color_range)
+            return 0;
+    set_colour(c, in[0]);
+    if ((ret = anaglyph_params(c)) < 0)
+        return ret;
+    return 1;
+}
+
+/*
+ * The batch plainly, or captured into its size's graph and launched, or the
+ * graph replayed with this batch's arguments (deep3d_cuda_graph.c). A
+ * capture that fails leaves the host state as it was (temporal decisions),
+ * and the batch runs again plainly. Timed per stage when plain, as a whole
+ * when a graph.
+ */
+static int run_graphed(Deep3DCuda *c, AVFrame *const *out, AVFrame *const *in, int nb)
+{
+    Deep3DTemporalMark tmark;
+    int ret, again;
+
+    c->graph_run = DEEP3D_GRAPH_PLAIN;
+    if (c->graphs && (ret = graph_ready(c, in, nb)) != 0) {
+        if (ret < 0)
+            return ret;
+        if ((ret = ff_deep3d_cuda_graphs_begin(c->graphs, c->stream, nb)) < 0)
+            return ret;
+        c->graph_run = ret;
+    }
+    if (c->graph_run == DEEP3D_GRAPH_PLAIN)
+        goto plain;
+    if (c->temporal)
+        ff_deep3d_temporal_mark(c->temporal, &tmark);
+    ret = run_sequence(c, out, in, nb);
+    again = ff_deep3d_cuda_graphs_end(c->graphs, c->stream, ret >= 0);
+    if (again < 0)
+        return again;
+    if (again) {
+        c->graph_run = DEEP3D_GRAPH_PLAIN;
+        if (c->temporal)
+            ff_deep3d_temporal_rewind(c->temporal, &tmark);
+        goto plain;
+    }
+    if (ret < 0)
+        return ret;
+    c->graph_run = DEEP3D_GRAPH_PLAIN;
+    if (c->timers && (ret = ff_deep3d_cuda_timers_begin(c->timers, c->stream, nb)) < 0)
+        return ret;
+    if ((ret = ff_deep3d_cuda_graphs_run(c->graphs, c->stream)) < 0)
+        return ret;
+    return c->timers ? ff_deep3d_cuda_timers_whole(c->timers, c->stream) : 0;
+
+plain:
+    if (c->timers && (ret = ff_deep3d_cuda_timers_begin(c->timers, c->stream, nb)) < 0)
+        return ret;
+    return run_sequence(c, out, in, nb);
+}
+
 int ff_deep3d_cuda_render_batch(Deep3DCuda *c, AVFrame *const *out, AVFrame *const *in,
                                 int nb)
 {
@@ -1020,19 +1217,24 @@ int ff_deep3d_cuda_render_batch(Deep3DCuda *c, AVFrame *const *out, AVFrame *con
         ret = CHECK_CU(c->cu->cuEventCreate(&c->ev_end, CU_EVENT_DEFAULT));
     if (ret < 0)
         goto end;
-    ret = c->timers ? ff_deep3d_cuda_timers_begin(c->timers, c->hwctx->stream, nb) : 0;
-    if (ret >= 0 && network_needed(c))
-        ret = run_batch(c, in, nb);
-    else if (ret >= 0 && (ret = mark(c, DEEP3D_STAGE_INPUT, 0)) >= 0)
-        ret = mark(c, DEEP3D_STAGE_NETWORK, 0);
-    for (int i = 0; i < nb && ret >= 0; i++) {
-        use_slot(c, i);
-        ret = render(c, out[i], in[i], i);
-    }
+    /* our stream after FFmpeg's, which wrote the input frames */
+    if ((ret = CHECK_CU(c->cu->cuEventRecord(c->ev_in, c->hwctx->stream))) < 0 ||
+        (ret = CHECK_CU(c->cu->cuStreamWaitEvent(c->stream, c->ev_in, 0))) < 0 ||
+        (ret = reports_reserve(c, nb)) < 0)
+        goto end;
+    ret = run_graphed(c, out, in, nb);
+    if (ret >= 0)
+        ret = reports_commit(c);
+    /* FFmpeg's stream after ours: whoever reads the output frames there */
+    if (ret >= 0 &&
+        ((ret = CHECK_CU(c->cu->cuEventRecord(c->ev_out, c->stream))) < 0 ||
+         (ret = CHECK_CU(c->cu->cuStreamWaitEvent(c->hwctx->stream, c->ev_out, 0))) < 0))
+        goto end;
     if (ret >= 0 && !c->warm_frames && c->nb_frames >= WARMUP_FRAMES &&
-        (ret = CHECK_CU(c->cu->cuEventRecord(c->ev_warm, c->hwctx->stream))) >= 0)
+        (ret = CHECK_CU(c->cu->cuEventRecord(c->ev_warm, c->stream))) >= 0)
         c->warm_frames = c->nb_frames;
 end:
+    c->graph_run = DEEP3D_GRAPH_PLAIN;
     use_slot(c, 0);
     CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
     return ret;
@@ -1060,11 +1262,16 @@ int ff_deep3d_cuda_set_shift(Deep3DCuda *c, float strength, float convergence)
     if ((ret = CHECK_CU(c->cu->cuCtxPushCurrent(c->hwctx->cuda_ctx))) < 0)
         return ret;
     /* the frames queued before read the old tables */
-    ret = CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream));
+    ret = CHECK_CU(c->cu->cuStreamSynchronize(c->stream));
     if (ret >= 0)
         ret = upload_params(c);
     CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
     return ret;
+}
+
+void *ff_deep3d_cuda_stream(const Deep3DCuda *c)
+{
+    return c->stream;
 }
 
 int ff_deep3d_cuda_batch(const Deep3DCuda *c)
@@ -1093,9 +1300,10 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
     if (c->cu && CHECK_CU(c->cu->cuCtxPushCurrent(c->hwctx->cuda_ctx)) >= 0) {
         float ms = 0;
         int steady = c->warm_frames && c->nb_frames > c->warm_frames &&
-                     CHECK_CU(c->cu->cuEventRecord(c->ev_end, c->hwctx->stream)) >= 0;
+                     CHECK_CU(c->cu->cuEventRecord(c->ev_end, c->stream)) >= 0;
         /* nothing of ours may be in flight when it is freed */
-        CHECK_CU(c->cu->cuStreamSynchronize(c->hwctx->stream));
+        if (c->stream)
+            CHECK_CU(c->cu->cuStreamSynchronize(c->stream));
         if (c->nb_frames) {
             double t = (av_gettime_relative() - c->t_first) / 1e6;
             av_log(c->log_ctx, AV_LOG_VERBOSE, "GPU: %"PRId64" frames in %.3f s from the first "
@@ -1115,15 +1323,23 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
         if (c->timers)
             ff_deep3d_cuda_timers_log(c->timers, c->log_ctx);
         ff_deep3d_cuda_timers_free(&c->timers);
-        /* the scene distances still on their way: logged and counted before the statistics */
-        if (c->temporal && c->scene_host)
-            scene_drain(c, 1);
-        for (int i = 0; i < SCENE_RING; i++)
-            if (c->scene_ev[i])
-                CHECK_CU(c->cu->cuEventDestroy(c->scene_ev[i]));
-        if (c->scene_host)
-            CHECK_CU(c->drv.cuMemFreeHost(c->scene_host));
-        c->scene_host = NULL;
+        if (c->graphs && ff_deep3d_cuda_graphs_launched(c->graphs))
+            av_log(c->log_ctx, AV_LOG_VERBOSE, "GPU: %"PRId64" batches launched as CUDA "
+                   "graphs\n", ff_deep3d_cuda_graphs_launched(c->graphs));
+        ff_deep3d_cuda_graphs_free(&c->graphs);
+        /* the reports still on their way: logged and counted before the statistics */
+        if (c->temporal && c->reports)
+            reports_drain(c, 1);
+        for (int i = 0; i < REPORT_RING; i++)
+            if (c->report_ev[i])
+                CHECK_CU(c->cu->cuEventDestroy(c->report_ev[i]));
+        if (c->reports)
+            CHECK_CU(c->drv.cuMemFreeHost(c->reports));
+        c->reports = NULL;
+        if (c->ev_in)
+            CHECK_CU(c->cu->cuEventDestroy(c->ev_in));
+        if (c->ev_out)
+            CHECK_CU(c->cu->cuEventDestroy(c->ev_out));
         if (c->source_ready)
             c->source->ops->device->uninit(c->source);
         if (c->batch_input)
@@ -1132,14 +1348,17 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
             CHECK_CU(c->cu->cuMemFree(c->batch_probs));
         if (c->params)
             CHECK_CU(c->cu->cuMemFree(c->params));
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; i < 10; i++) {
             CUdeviceptr *b[] = { &c->state, &c->prev_in, &c->ed, &c->rows, &c->hard_scratch,
-                                 &c->anaglyph_params, &c->anaglyph_uv, &c->scene };
+                                 &c->anaglyph_params, &c->anaglyph_uv, &c->scene,
+                                 &c->conv_hist, &c->conv_state };
             if (*b[i])
                 CHECK_CU(c->cu->cuMemFree(*b[i]));
         }
         if (c->module)
             CHECK_CU(c->cu->cuModuleUnload(c->module));
+        if (c->stream)
+            CHECK_CU(c->cu->cuStreamDestroy(c->stream));
         CHECK_CU(c->cu->cuCtxPopCurrent(&dummy));
     }
     if (c->temporal) {
@@ -1150,7 +1369,8 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
     }
     ff_deep3d_temporal_free(&c->temporal);
     ff_deep3d_cuda_driver_unload(&c->drv);
-    av_freep(&c->ed_host);
+    av_freep(&c->report_frame);
+    av_freep(&c->report_measured);
     av_freep(&c->params_host);
     av_frame_free(&c->eye);
     av_buffer_unref(&c->eye_frames);

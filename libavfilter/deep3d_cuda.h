@@ -56,6 +56,13 @@
 
 typedef struct Deep3DCuda Deep3DCuda;
 
+/** The cuda_graph option (deep3d_cuda_graph.c). */
+enum Deep3DCudaGraphMode {
+    DEEP3D_CUDA_GRAPH_AUTO,     ///< graphs where they capture, else plain launches (VERBOSE)
+    DEEP3D_CUDA_GRAPH_OFF,
+    DEEP3D_CUDA_GRAPH_ON,       ///< a capture that fails is an error
+};
+
 typedef struct Deep3DCudaConfig {
     Deep3DSource *source;       ///< the depth, with a GPU engine; must outlive the Deep3DCuda
     const Deep3DPack *pack;     ///< the layout planned for the frames' sw_format (copied)
@@ -70,6 +77,7 @@ typedef struct Deep3DCudaConfig {
     int output;                 ///< enum Deep3DOutput
     int anaglyph;               ///< enum Deep3DAnaglyphType, for DEEP3D_OUTPUT_ANAGLYPH
     int batch;                  ///< frames per network pass (1..32; 0 is 1)
+    int cuda_graph;             ///< enum Deep3DCudaGraphMode (deep3d_cuda_graph.h); 0: auto
 } Deep3DCudaConfig;
 
 /** Nonzero if CUDA frames of this sw_format can be processed. */
@@ -123,6 +131,9 @@ int ff_deep3d_cuda_render_batch(Deep3DCuda *c, AVFrame *const *out, AVFrame *con
  * (commands); the shift tables are rewritten when they change.
  */
 int ff_deep3d_cuda_set_shift(Deep3DCuda *c, float strength, float convergence);
+
+/** The GPU path's stream (a CUstream), where its work and the filter's copies are queued. */
+void *ff_deep3d_cuda_stream(const Deep3DCuda *c);
 
 /** The batch the network was built for. */
 int ff_deep3d_cuda_batch(const Deep3DCuda *c);

@@ -75,6 +75,7 @@ struct Deep3DCudaNet {
     Deep3DLayers layers;            ///< what runs, in order
     void *log_ctx;
     AVCUDADeviceContext *hwctx;
+    CUstream stream;            ///< the filter's (deep3d_cuda.c): all work of the net goes there
     CudaFunctions *cu;
     const Deep3DCudnn *dnn;
     cudnnHandle_t handle;
@@ -388,8 +389,11 @@ static int upload_weights(Deep3DCudaNet *net)
         goto end;
     }
     place_weights(net, &u, tmp);
-    /* model parameters, not frame data: copied once */
-    ret = CHECK_CU(net->cu->cuMemcpyHtoD(net->weights, u.host, u.used));
+    /* model parameters, not frame data: copied once, on the filter's stream (a
+     * non-blocking stream does not wait for the legacy one's copies) */
+    ret = CHECK_CU(net->cu->cuMemcpyHtoDAsync(net->weights, u.host, u.used, net->stream));
+    if (ret >= 0)
+        ret = CHECK_CU(net->cu->cuStreamSynchronize(net->stream));
 end:
     av_free(u.host);
     av_free(tmp);
@@ -632,7 +636,7 @@ static int conv_bias_relu(Deep3DCudaNet *net, const Conv *cv, CUdeviceptr x, CUd
 static int launch(Deep3DCudaNet *net, CUfunction f, size_t n, void **args)
 {
     return CHECK_CU(net->cu->cuLaunchKernel(f, (n + BLOCK - 1) / BLOCK, 1, 1, BLOCK, 1, 1, 0,
-                                            net->hwctx->stream, args, NULL));
+                                            net->stream, args, NULL));
 }
 
 /* x += bias, ReLU if relu: every frame of c (fp16: padded) channels of hw values. */
@@ -940,7 +944,11 @@ static int upload_branches(Deep3DCudaNet *net)
     }
     if ((ret = dev_alloc(net, &net->deconv_desc, sizeof(desc), "the branch table")) < 0)
         return ret;
-    return CHECK_CU(net->cu->cuMemcpyHtoD(net->deconv_desc, desc, sizeof(desc)));
+    /* on the filter's stream, and done before desc goes */
+    if ((ret = CHECK_CU(net->cu->cuMemcpyHtoDAsync(net->deconv_desc, desc, sizeof(desc),
+                                                   net->stream))) < 0)
+        return ret;
+    return CHECK_CU(net->cu->cuStreamSynchronize(net->stream));
 }
 
 static int build(Deep3DCudaNet *net)
@@ -1014,7 +1022,8 @@ static int build(Deep3DCudaNet *net)
 
 /* One network of the given precision; the context must be current. */
 static int net_create(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DModel *m,
-                      AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn, int half, int batch)
+                      AVCUDADeviceContext *hwctx, CUstream stream, const Deep3DCudnn *dnn,
+                      int half, int batch)
 {
     static const struct { size_t off; const char *name; } kernels[] = {
 #define KERNEL(field, name) { offsetof(Deep3DCudaNet, field), name }
@@ -1038,6 +1047,7 @@ static int net_create(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DModel *m,
         return AVERROR(ENOMEM);
     net->log_ctx = log_ctx;
     net->hwctx   = hwctx;
+    net->stream  = stream;
     net->cu      = hwctx->internal->cuda_dl;
     net->dnn     = dnn;
     net->batch   = FFMAX(batch, 1);
@@ -1053,8 +1063,9 @@ static int net_create(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DModel *m,
         net->handle = NULL;
         goto fail;
     }
-    /* cuDNN works on FFmpeg's stream, so it is ordered with the frame kernels */
-    ret = CHECK_DNN(cudnnSetStream(net->handle, hwctx->stream));
+    /* cuDNN works on the filter's stream, so it is ordered with the frame kernels
+     * and captured with them into a CUDA graph */
+    ret = CHECK_DNN(cudnnSetStream(net->handle, stream));
     if (ret < 0)
         goto fail;
 
@@ -1095,7 +1106,7 @@ static int measure(Deep3DCudaNet *const net[2], float ms[2])
 {
     Deep3DCudaNet *n0 = net[0];
     CudaFunctions *cu = n0->cu;
-    CUstream s = n0->hwctx->stream;
+    CUstream s = n0->stream;
     Deep3DCudaDriver drv = { 0 };
     CUevent ev[3] = { 0 };
     CUdeviceptr in = 0, out = 0;
@@ -1150,16 +1161,16 @@ end:
 
 /* precision=auto on a GPU with tensor cores: both built, timed, the slower freed. */
 static int init_measured(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DModel *m,
-                         AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn, int batch,
-                         int major, int minor)
+                         AVCUDADeviceContext *hwctx, CUstream stream, const Deep3DCudnn *dnn,
+                         int batch, int major, int minor)
 {
     Deep3DCudaNet *net[2] = { NULL };
     float ms[2];
     int ret, half;
 
-    if ((ret = net_create(&net[0], log_ctx, m, hwctx, dnn, 0, batch)) < 0)
+    if ((ret = net_create(&net[0], log_ctx, m, hwctx, stream, dnn, 0, batch)) < 0)
         goto end;
-    if ((ret = net_create(&net[1], log_ctx, m, hwctx, dnn, 1, batch)) < 0 ||
+    if ((ret = net_create(&net[1], log_ctx, m, hwctx, stream, dnn, 1, batch)) < 0 ||
         (ret = measure(net, ms)) < 0) {
         /* fp16 could not be built or timed here (no algorithm, memory): fp32, which could */
         av_log(log_ctx, AV_LOG_WARNING, "precision=auto: fp16 could not be built or timed "
@@ -1187,8 +1198,8 @@ end:
 }
 
 int ff_deep3d_cuda_net_init(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DModel *m,
-                            AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn, int precision,
-                            int batch)
+                            AVCUDADeviceContext *hwctx, CUstream stream, const Deep3DCudnn *dnn,
+                            int precision, int batch)
 {
     CudaFunctions *cu = hwctx->internal->cuda_dl;
     CUdevice dev = hwctx->internal->cuda_device;
@@ -1235,9 +1246,9 @@ int ff_deep3d_cuda_net_init(Deep3DCudaNet **pnet, void *log_ctx, const Deep3DMod
         snprintf(why, sizeof(why), "fp32 (auto: %s holds %g, beyond the half range)", bad,
                  bad_value);
     else
-        ret = init_measured(pnet, log_ctx, m, hwctx, dnn, batch, major, minor);
+        ret = init_measured(pnet, log_ctx, m, hwctx, stream, dnn, batch, major, minor);
     if (why[0])
-        ret = net_create(pnet, log_ctx, m, hwctx, dnn, half, batch);
+        ret = net_create(pnet, log_ctx, m, hwctx, stream, dnn, half, batch);
     if (ret < 0)
         return ret;
     if (why[0])

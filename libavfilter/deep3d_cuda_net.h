@@ -32,7 +32,7 @@
 
 /*
  * The network of docs/model-format.md section 4, batch N, on the filter's
- * CUDA context and stream. Convolutions, the FC layers (as convolutions whose
+ * CUDA context and the GPU path's stream. Convolutions, the FC layers (as convolutions whose
  * kernel covers pool5) and the last transposed convolution
  * (cudnnConvolutionBackwardData) run in cuDNN with algorithms timed at init
  * and one workspace; bias, ReLU, pooling with BatchNorm, the branches'
@@ -63,8 +63,8 @@ typedef struct Deep3DCudaNet Deep3DCudaNet;
  * range (which precision=fp16 refuses with AVERROR(ERANGE)).
  */
 int ff_deep3d_cuda_net_init(Deep3DCudaNet **net, void *log_ctx, const Deep3DModel *m,
-                            AVCUDADeviceContext *hwctx, const Deep3DCudnn *dnn, int precision,
-                            int batch);
+                            AVCUDADeviceContext *hwctx, CUstream stream, const Deep3DCudnn *dnn,
+                            int precision, int batch);
 
 /**
  * Queue one forward pass of the whole batch on the stream: input is

@@ -35,6 +35,7 @@
 typedef struct Slot {
     CUevent *ev;
     int nb;                 ///< frames in the batch; 0: nothing to read
+    int whole;              ///< a CUDA graph's batch: start and end events only
 } Slot;
 
 struct Deep3DCudaTimers {
@@ -45,6 +46,7 @@ struct Deep3DCudaTimers {
     Slot slot[RING];
     Deep3DStats stats[DEEP3D_STAGE_NB];
     int64_t unread;         ///< batches whose times could not be read
+    int64_t whole;          ///< batches timed as a whole (CUDA graphs)
 };
 
 static const char *const stage_names[DEEP3D_STAGE_NB] = {
@@ -100,8 +102,22 @@ static void read_slot(Deep3DCudaTimers *t, Slot *s)
 
     s->nb = 0;
     /* the batch's last event: complete long ago unless the GPU is RING batches behind */
-    if (CHECK_CU(t->cu->cuEventSynchronize(s->ev[2 + 3 * nb])) < 0 ||
-        (in = elapsed(t, s, 0, 1)) < 0 || (net = elapsed(t, s, 1, 2)) < 0) {
+    if (CHECK_CU(t->cu->cuEventSynchronize(s->ev[2 + 3 * nb])) < 0) {
+        t->unread++;
+        return;
+    }
+    if (s->whole) {
+        double all = elapsed(t, s, 0, 2 + 3 * nb);
+        if (all < 0) {
+            t->unread++;
+            return;
+        }
+        for (int f = 0; f < nb; f++)
+            ff_deep3d_stats_add(&t->stats[DEEP3D_STAGE_TOTAL], all / nb);
+        t->whole++;
+        return;
+    }
+    if ((in = elapsed(t, s, 0, 1)) < 0 || (net = elapsed(t, s, 1, 2)) < 0) {
         t->unread++;
         return;
     }
@@ -130,7 +146,16 @@ int ff_deep3d_cuda_timers_begin(Deep3DCudaTimers *t, CUstream stream, int nb)
     if (s->nb)
         read_slot(t, s);
     s->nb = FFMIN(nb, t->batch);
+    s->whole = 0;
     return CHECK_CU(t->cu->cuEventRecord(s->ev[0], stream));
+}
+
+int ff_deep3d_cuda_timers_whole(Deep3DCudaTimers *t, CUstream stream)
+{
+    Slot *s = &t->slot[t->cur];
+
+    s->whole = 1;
+    return CHECK_CU(t->cu->cuEventRecord(s->ev[2 + 3 * s->nb], stream));
 }
 
 int ff_deep3d_cuda_timers_mark(Deep3DCudaTimers *t, CUstream stream, enum Deep3DStage stage,
@@ -164,8 +189,13 @@ void ff_deep3d_cuda_timers_log(Deep3DCudaTimers *t, void *log_ctx)
            "(batch %d: input and network shared by its frames)%s\n",
            t->stats[DEEP3D_STAGE_TOTAL].n, t->batch,
            t->unread ? ", some batches unreadable" : "");
+    if (t->whole)
+        av_log(log_ctx, AV_LOG_VERBOSE, "GPU stages: %"PRId64" batches ran as CUDA graphs, "
+               "timed as a whole: the total only (cuda_graph=off times each stage)\n", t->whole);
     for (int k = 0; k < DEEP3D_STAGE_NB; k++)
-        av_log(log_ctx, AV_LOG_VERBOSE, "GPU stage %-9s mean %9.1f us, p99 %9.1f us\n",
+        /* with graphs, the stages hold the few plain batches only (warm-up): not shown */
+        if (!t->whole || k == DEEP3D_STAGE_TOTAL)
+            av_log(log_ctx, AV_LOG_VERBOSE, "GPU stage %-9s mean %9.1f us, p99 %9.1f us\n",
                stage_names[k], ff_deep3d_stats_mean(&t->stats[k]),
                ff_deep3d_stats_percentile(&t->stats[k], 99));
 }

@@ -71,6 +71,13 @@ int ff_deep3d_cuda_timers_mark(Deep3DCudaTimers *t, CUstream s, enum Deep3DStage
  */
 void ff_deep3d_cuda_timers_log(Deep3DCudaTimers *t, void *log_ctx);
 
+/**
+ * The end of a batch begun with ff_deep3d_cuda_timers_begin() that ran as a
+ * CUDA graph (no marks inside: events recorded while a stream is captured
+ * are no timing points); counted in the total only.
+ */
+int ff_deep3d_cuda_timers_whole(Deep3DCudaTimers *t, CUstream stream);
+
 /** The statistics of one stage so far (for tests). */
 const Deep3DStats *ff_deep3d_cuda_timers_stats(const Deep3DCudaTimers *t,
                                                enum Deep3DStage stage);

@@ -88,6 +88,7 @@ typedef struct Deep3DContext {
     int precision;          ///< enum Deep3DPrecision
     int cpu_engine;         ///< enum Deep3DCpuEngine (CPU path)
     int batch;              ///< frames per network pass (GPU path)
+    int cuda_graph;         ///< enum Deep3DCudaGraphMode (GPU path)
     char *ort_path;         ///< ONNX Runtime library file or directory (ONNX models)
     int onnx_w, onnx_h;     ///< ONNX models with a free input size: the size they run at
     char *onnx_mean, *onnx_std; ///< ONNX models: the input normalisation, "R,G,B"

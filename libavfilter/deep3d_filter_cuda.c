@@ -46,7 +46,7 @@ static int init_cuda(AVFilterContext *ctx, void *log_ctx, AVBufferRef *in_frames
         .time_base = inlink->time_base, .frame_rate = ff_filter_link(inlink)->frame_rate,
         .precision = s->precision, .output = ff_deep3d_mode_output(s->mode),
         .anaglyph = IS_ANAGLYPH(s->mode) ? s->mode - DEEP3D_MODE_ARCG : 0,
-        .batch = s->batch,
+        .batch = s->batch, .cuda_graph = s->cuda_graph,
     };
 
     return ff_deep3d_cuda_init(&s->cuda, log_ctx, &cfg, in_frames, out_frames);
@@ -170,6 +170,11 @@ int ff_deep3d_filter_config_upload(AVFilterLink *outlink, int quiet, char *why, 
     if (ret >= 0 &&
         (ret = init_cuda(ctx, log_ctx, s->up.frames, &s->up.out_frames)) < 0)
         snprintf(why, why_size, "the GPU path failed to start (%s)", av_err2str(ret));
+    /* the copies through pinned buffers on the GPU path's stream */
+    if (ret >= 0 &&
+        (ret = ff_deep3d_upload_start(&s->up, ctx, ff_deep3d_cuda_stream(s->cuda),
+                                      ff_deep3d_cuda_batch(s->cuda))) < 0)
+        snprintf(why, why_size, "no pinned staging buffers (%s)", av_err2str(ret));
     s->log_level_offset = 0;
     if (ret < 0) {
         ff_deep3d_filter_free_gpu(ctx);
@@ -200,6 +205,7 @@ int ff_deep3d_filter_render_gpu(AVFilterContext *ctx, AVFrame **in, int nb)
 #if DEEP3D_HAVE_CUDA
     Deep3DContext *s = ctx->priv;
     AVFrame *gin[DEEP3D_MAX_BATCH] = { NULL }, *gout[DEEP3D_MAX_BATCH] = { NULL };
+    AVFrame *down[DEEP3D_MAX_BATCH] = { NULL };
     int i;
 
     ret = ff_deep3d_cuda_set_shift(s->cuda, s->strength, ff_deep3d_user_convergence(s));
@@ -211,22 +217,22 @@ int ff_deep3d_filter_render_gpu(AVFilterContext *ctx, AVFrame **in, int nb)
     }
     if (ret >= 0)
         ret = ff_deep3d_cuda_render_batch(s->cuda, gout, s->upload ? gin : in, nb);
+    /* software frames: the whole batch down with one wait */
+    if (ret >= 0 && s->upload)
+        ret = ff_deep3d_upload_download(&s->up, ctx->outputs[0], gout, down, nb);
     for (i = 0; i < nb && ret >= 0; i++) {
-        AVFrame *out = gout[i];
-        gout[i] = NULL;
-        if (s->upload) {
-            AVFrame *dev = out;
-            ret = ff_deep3d_upload_download(ctx->outputs[0], dev, &out);
-            av_frame_free(&dev);
-            if (ret < 0)
-                break;
-        }
+        AVFrame *out = s->upload ? down[i] : gout[i];
+        if (s->upload)
+            down[i] = NULL;
+        else
+            gout[i] = NULL;
         ret = ff_deep3d_filter_output(ctx, in[i], out);
         in[i] = NULL;
     }
     for (i = 0; i < nb; i++) {
         av_frame_free(&gin[i]);
         av_frame_free(&gout[i]);
+        av_frame_free(&down[i]);
     }
 #else
     ret = AVERROR_BUG;

@@ -66,6 +66,7 @@ struct AVCUDADeviceContext;
 typedef struct Deep3DSourceDeviceConfig {
     const Deep3DSource *source; ///< the source whose engine this is (probe: its options)
     struct AVCUDADeviceContext *hwctx;  ///< its context is current during the calls below
+    struct CUstream_st *stream; ///< the GPU path's stream (non-blocking): all work goes there
     const char *cudnn_path;     ///< cuDNN library file or directory; NULL: the default
     int precision;              ///< enum Deep3DPrecision
     int batch;                  ///< frames per run()
@@ -87,12 +88,15 @@ typedef struct Deep3DSourceFrame {
 /**
  * A source's engine on the GPU (optional): it takes the pictures the GPU
  * path converted (its own input kernel, the same conversion as
- * deep3d_input.c) and queues its work on the device's stream; nothing is
+ * deep3d_input.c) and queues its work on the GPU path's stream; nothing is
  * synchronised or copied to the host.
  */
 typedef struct Deep3DSourceDeviceOps {
     /** What the engine needs besides CUDA, for the log ("cuDNN 9"). */
     const char *runtime;
+    /** run() can be captured into a CUDA graph (see run()); else the GPU path
+     *  launches plainly whatever cuda_graph says (on: an error). */
+    int capturable;
     /** Whether the engine's runtime can be loaded (before any device is opened):
      *  AVERROR(ENOSYS) with a message saying why not. */
     int (*probe)(void *log_ctx, const Deep3DSourceDeviceConfig *cfg);
@@ -101,7 +105,10 @@ typedef struct Deep3DSourceDeviceOps {
     /** Optional: convert frame into the engine's own input for slot (0 .. batch - 1),
      *  queued before run(); for a model whose input differs from the geometry's picture. */
     int (*input)(Deep3DSource *src, const Deep3DSourceFrame *frame, int slot);
-    /** image: nb x 3 x in_h x in_w floats, probs: nb x nb_prob x in_h x in_w (device addresses). */
+    /** image: nb x 3 x in_h x in_w floats, probs: nb x nb_prob x in_h x in_w (device addresses).
+     *  With capturable set: only asynchronous work on the stream, the same for the same
+     *  addresses and nb, and no state kept on the host, so that it may be captured into a
+     *  CUDA graph, which later batches replay without calling it (deep3d_cuda_graph.h). */
     int (*run)(Deep3DSource *src, uint64_t image, uint64_t probs, int nb);
     /** The runtime and the arithmetic, e.g. "cuDNN 9.19.0, fp16 NHWC (auto: ...)". */
     void (*describe)(const Deep3DSource *src, char *buf, size_t size);

@@ -54,7 +54,7 @@ static int gpu_init(Deep3DSource *src, void *log_ctx, const Deep3DSourceDeviceCo
     if ((ret = ff_deep3d_cudnn_load(&g->dnn, log_ctx, cfg->cudnn_path)) < 0 ||
         (ret = ff_deep3d_source_deep3d_weights(src, log_ctx)) < 0)
         return ret;
-    return ff_deep3d_cuda_net_init(&g->net, log_ctx, src->geometry, cfg->hwctx, g->dnn,
+    return ff_deep3d_cuda_net_init(&g->net, log_ctx, src->geometry, cfg->hwctx, cfg->stream, g->dnn,
                                    cfg->precision, cfg->batch);
 }
 
@@ -94,6 +94,7 @@ static void gpu_uninit(Deep3DSource *src)
 
 const Deep3DSourceDeviceOps ff_deep3d_source_deep3d_device = {
     .runtime      = "cuDNN 9",
+    .capturable   = 1,
     .probe        = gpu_probe,
     .init         = gpu_init,
     .run          = gpu_run,

@@ -244,7 +244,7 @@ static int onnx_gpu_init(Deep3DSource *src, void *log_ctx, const Deep3DSourceDev
     g->log_ctx  = log_ctx;
     g->api      = o->api;
     g->cu       = hwctx->internal->cuda_dl;
-    g->stream   = hwctx->stream;
+    g->stream   = cfg->stream;      /* the GPU path's (non-blocking) */
     g->batch    = FFMAX(cfg->batch, 1);
     g->emulated = cuda_is_emulated();
     g->in_bytes = in_elems * in_esize;
@@ -464,6 +464,8 @@ static void onnx_gpu_uninit(Deep3DSource *src)
 
 const Deep3DSourceDeviceOps ff_deep3d_source_onnx_device = {
     .runtime      = "ONNX Runtime's CUDA execution provider (onnxruntime-gpu)",
+    /* ONNX Runtime allocates and waits inside a run, and run() waits once per batch */
+    .capturable   = 0,
     .probe        = onnx_gpu_probe,
     .init         = onnx_gpu_init,
     .input        = onnx_gpu_input,

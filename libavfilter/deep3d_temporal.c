@@ -28,10 +28,11 @@
 #include "libavutil/mathematics.h"
 #include "libavutil/mem.h"
 
+#include "deep3d_autoconv.h"
 #include "deep3d_simd.h"
 #include "deep3d_temporal.h"
 
-#define HIST_BINS 1024
+#define HIST_BINS DEEP3D_CONV_HIST_BINS
 #define ED_BLOCK  512
 /* Probabilities below this are zero in the smoothed volume. */
 #define FLUSH_MIN 1e-30f
@@ -39,7 +40,7 @@
 #define PTS_GAP_FRAMES 4
 /* Robust ends of the disparity distribution for the comfort limits: a few
  * stray network pixels must not decide the depth budget. */
-#define LIMIT_PERCENTILE 1.0
+#define LIMIT_PERCENTILE DEEP3D_CONV_LIMIT_PERCENTILE
 
 struct Deep3DTemporal {
     const Deep3DModel *m;
@@ -283,72 +284,112 @@ static void dilate_volume(Deep3DTemporal *t, float *dst)
     }
 }
 
-/* Value below which `pct` percent of the expected disparities lie. */
-static double hist_percentile(const Deep3DTemporal *t, double pct)
+/* Pixels at or below the value under which `pct` percent of the npix lie. */
+static unsigned long long percentile_target(double pct, int npix)
+{
+    uint64_t target = (uint64_t)ceil(pct / 100 * npix);
+    return FFMAX(target, 1);
+}
+
+void ff_deep3d_temporal_conv_consts(const Deep3DTemporal *t, float strength,
+                                    Deep3DConvConsts *k)
 {
     const Deep3DModel *m = t->m;
-    double lo = m->disp_min, range = m->disp_max - m->disp_min;
-    uint64_t target = (uint64_t)ceil(pct / 100 * t->npix), acc = 0;
 
-    if (range <= 0)
-        return lo;
-    target = FFMAX(target, 1);
+    k->lo     = m->disp_min;
+    k->range  = m->disp_max - m->disp_min;
+    k->to_pct = strength / m->disp_width * 100;    /* disparity -> percent of width */
+    k->budget = t->p.max_popout + t->p.max_depth;
+    k->max_popout = t->p.max_popout;
+    k->max_depth  = t->p.max_depth;
+    k->smooth = t->p.conv_smooth > 0;
+    k->a = k->smooth ? 1 - exp(-1 / t->p.conv_smooth) : 0;
+    k->target_q  = percentile_target(t->p.conv_percentile, t->npix);
+    k->target_lo = percentile_target(LIMIT_PERCENTILE, t->npix);
+    k->target_hi = percentile_target(100 - LIMIT_PERCENTILE, t->npix);
+}
+
+/* Value below which `target` of the expected disparities lie. */
+static double hist_percentile(const Deep3DTemporal *t, const Deep3DConvConsts *k,
+                              unsigned long long target)
+{
+    uint64_t acc = 0;
+
+    if (k->range <= 0)
+        return k->lo;
     for (int b = 0; b < HIST_BINS; b++) {
         acc += t->hist[b];
         if (acc >= target)
-            return lo + (b + 0.5) * range / HIST_BINS;
+            return k->lo + (b + 0.5) * k->range / HIST_BINS;
     }
-    return m->disp_max;
+    return t->m->disp_max;
+}
+
+void ff_deep3d_temporal_log_conv(void *log_ctx, const Deep3DConvReport *r)
+{
+    av_log(log_ctx, AV_LOG_DEBUG, "auto convergence: %.3f%% (target %.3f%%), depth gain %.3f, "
+           "parallax %.3f%% .. %.3f%% of the width\n", r->conv, r->target, r->gain, r->par_lo,
+           r->par_hi);
 }
 
 /*
- * Screen plane from the disparity distribution: conv_percentile percent of
- * the picture is in front of the screen, the rest behind. The depth is
- * compressed when its spread exceeds max_popout + max_depth, and the
- * convergence is clamped so that the near end (1st percentile) pops out by
- * at most max_popout and the far end (99th) recedes by at most max_depth.
- * Target convergence and gain are smoothed over time; the limits are applied
- * after smoothing, so they hold on every frame.
+ * The same steps, in the same order and precision, as deep3d_conv_decide()
+ * of cuda/deep3d_conv.cuh (the GPU path), which tests/unit/test_cuda_graph
+ * holds to the same bits.
  */
 Deep3DAutoConv ff_deep3d_temporal_auto_conv(Deep3DTemporal *t, void *log_ctx, const float *ed,
                                             int reset, float strength)
 {
     const Deep3DModel *m = t->m;
-    double range = m->disp_max - m->disp_min;
-    double to_pct = strength / m->disp_width * 100;    /* disparity -> percent of width */
-    double e_q, e_lo, e_hi, spread, budget, target_c, target_g, a, g, c, c_min, c_max;
+    Deep3DConvConsts k;
+    Deep3DConvReport r;
+    double e_q, e_lo, e_hi, spread, target_c, target_g, g, c, c_min, c_max;
 
+    ff_deep3d_temporal_conv_consts(t, strength, &k);
     memset(t->hist, 0, sizeof(t->hist));
     for (int i = 0; i < t->npix; i++) {
-        int b = range > 0 ? (int)((ed[i] - m->disp_min) / range * HIST_BINS) : 0;
+        int b = k.range > 0 ? (int)((ed[i] - m->disp_min) / k.range * HIST_BINS) : 0;
         t->hist[av_clip(b, 0, HIST_BINS - 1)]++;
     }
-    e_q  = hist_percentile(t, t->p.conv_percentile) * to_pct;
-    e_lo = hist_percentile(t, LIMIT_PERCENTILE) * to_pct;
-    e_hi = hist_percentile(t, 100 - LIMIT_PERCENTILE) * to_pct;
+    e_q  = hist_percentile(t, &k, k.target_q) * k.to_pct;
+    e_lo = hist_percentile(t, &k, k.target_lo) * k.to_pct;
+    e_hi = hist_percentile(t, &k, k.target_hi) * k.to_pct;
     spread = e_hi - e_lo;
-    budget = t->p.max_popout + t->p.max_depth;
-    target_g = spread > budget ? budget / spread : 1.0;
+    target_g = spread > k.budget ? k.budget / spread : 1.0;
     target_c = -e_q * target_g;
 
-    if (reset || t->p.conv_smooth <= 0) {
+    if (reset || !k.smooth) {
         t->conv = target_c;
         t->gain = target_g;
     } else {
-        a = 1 - exp(-1 / t->p.conv_smooth);
-        t->conv += a * (target_c - t->conv);
-        t->gain += a * (target_g - t->gain);
+        t->conv += k.a * (target_c - t->conv);
+        t->gain += k.a * (target_g - t->gain);
     }
     /* hard limits on this frame */
     g = FFMIN(t->gain, target_g);
-    c_min = -t->p.max_popout - g * e_lo;
-    c_max =  t->p.max_depth  - g * e_hi;
+    c_min = -k.max_popout - g * e_lo;
+    c_max =  k.max_depth  - g * e_hi;
     c = av_clipd(t->conv, c_min, FFMAX(c_min, c_max));
-    c = av_clipd(c, -50, 50);
+    c = av_clipd(c, -DEEP3D_CONV_MAX, DEEP3D_CONV_MAX);
 
-    av_log(log_ctx, AV_LOG_DEBUG, "auto convergence: %.3f%% (target %.3f%%), depth gain %.3f, "
-           "parallax %.3f%% .. %.3f%% of the width\n", c, target_c, g, g * e_lo + c, g * e_hi + c);
+    r = (Deep3DConvReport){ c, target_c, g, g * e_lo + c, g * e_hi + c };
+    ff_deep3d_temporal_log_conv(log_ctx, &r);
     return (Deep3DAutoConv){ .gain = g, .convergence = c };
+}
+
+void ff_deep3d_temporal_mark(const Deep3DTemporal *t, Deep3DTemporalMark *mark)
+{
+    *mark = (Deep3DTemporalMark){ t->have_prev, t->prev_pts, t->last_delta, t->nb_frames,
+                                  t->nb_resets };
+}
+
+void ff_deep3d_temporal_rewind(Deep3DTemporal *t, const Deep3DTemporalMark *mark)
+{
+    t->have_prev  = mark->have_prev;
+    t->prev_pts   = mark->prev_pts;
+    t->last_delta = mark->last_delta;
+    t->nb_frames  = mark->nb_frames;
+    t->nb_resets  = mark->nb_resets;
 }
 
 int ff_deep3d_temporal_begin_deferred(Deep3DTemporal *t, void *log_ctx, int64_t pts,

@@ -26,6 +26,7 @@
 
 #include "libavutil/rational.h"
 
+#include "deep3d_autoconv.h"
 #include "deep3d_model.h"
 #include "deep3d_render_soft.h"
 
@@ -135,6 +136,26 @@ float ff_deep3d_temporal_inv_motion(const Deep3DTemporal *t);
  */
 Deep3DAutoConv ff_deep3d_temporal_auto_conv(Deep3DTemporal *t, void *log_ctx, const float *ed,
                                             int fresh, float strength);
+
+/**
+ * The frame-independent numbers of convergence=auto for strength, as the
+ * CPU computes them (the GPU path passes them to its kernel).
+ */
+void ff_deep3d_temporal_conv_consts(const Deep3DTemporal *t, float strength,
+                                    Deep3DConvConsts *k);
+
+/** The debug line of one convergence=auto decision. */
+void ff_deep3d_temporal_log_conv(void *log_ctx, const Deep3DConvReport *r);
+
+/** The host-side decision state (timestamps, counters): a batch that is run
+ * again (a CUDA graph capture that failed) starts from a mark. */
+typedef struct Deep3DTemporalMark {
+    int have_prev;
+    int64_t prev_pts, last_delta, nb_frames, nb_resets;
+} Deep3DTemporalMark;
+
+void ff_deep3d_temporal_mark(const Deep3DTemporal *t, Deep3DTemporalMark *mark);
+void ff_deep3d_temporal_rewind(Deep3DTemporal *t, const Deep3DTemporalMark *mark);
 
 /** Forget the history: the next frame starts afresh. */
 void ff_deep3d_temporal_reset(Deep3DTemporal *t);

@@ -21,8 +21,16 @@
  * sums): the sum, + alpha2 z, + the bias, the ReLU, rounded once on store.
  * With $D3EMU_NO_HALF set, half tensors are refused (CUDNN_STATUS_NOT_SUPPORTED),
  * as by a cuDNN or GPU without them.
+ *
+ * On a stream being captured into a CUDA graph (cuda_emu.c), the computing
+ * calls are checked and recorded as host nodes of the graph, run when it is
+ * launched; with $D3EMU_CUDNN_NO_CAPTURE set they refuse a captured stream
+ * (CUDNN_STATUS_NOT_SUPPORTED), as a cuDNN whose engine cannot be captured
+ * would, so the fallback to plain launches can be tested.
  */
 
+#define _GNU_SOURCE /* RTLD_NOLOAD */
+#include <dlfcn.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +53,37 @@ struct cudnnActivationStruct { int mode, nan_opt, set; double coef; };
 DEEP3D_CUDNN_FUNCTIONS(CHECKED)
 
 size_t cudnnGetVersion(void) { return 91900; }
+
+/* ---- graph capture (cuda_emu.c's d3emu_capture_host) ---- */
+
+#define STATUS_NOT_SUPPORTED 3000
+
+typedef int capture_host_fn(void *s, int (*fn)(void *), const void *data, size_t size);
+
+/* fn(data, size bytes) deferred into the graph h's stream is captured into:
+ * 1 when deferred, 0 when the stream is not captured (run now), or a
+ * status (< 0: negated) when refused. */
+static int deferred(cudnnHandle_t h, int (*fn)(void *), const void *data, size_t size)
+{
+    static capture_host_fn *capture;
+    int r;
+
+    if (!h->stream)
+        return 0;
+    if (!capture) {
+        void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
+        capture = lib ? (capture_host_fn *)dlsym(lib, "d3emu_capture_host") : NULL;
+        if (!capture)
+            return 0;   /* not the emulator's libcuda: nothing is captured */
+    }
+    if (getenv("D3EMU_CUDNN_NO_CAPTURE")) {
+        /* only a query here: recording nothing */
+        r = capture(h->stream, NULL, NULL, 0);
+        return r ? -STATUS_NOT_SUPPORTED : 0;
+    }
+    r = capture(h->stream, fn, data, size);
+    return r < 0 ? -STATUS_NOT_SUPPORTED : r;
+}
 
 const char *cudnnGetErrorString(cudnnStatus_t s)
 {
@@ -273,6 +312,26 @@ static float conv_sum(const cudnnConvolutionDescriptor_t c, const cudnnTensorDes
     return acc;
 }
 
+/* A deferred call: its arguments by value, alpha and beta included. */
+typedef struct FwdCall {
+    float alpha, beta;
+    cudnnTensorDescriptor_t xd, yd;
+    const void *xv, *wv;
+    cudnnFilterDescriptor_t wd;
+    cudnnConvolutionDescriptor_t c;
+    cudnnConvolutionFwdAlgo_t algo;
+    void *ws, *yv;
+    size_t ws_size;
+} FwdCall;
+
+static int fwd_replay(void *p)
+{
+    const FwdCall *a = p;
+    struct cudnnContext now = { NULL };
+    return cudnnConvolutionForward(&now, &a->alpha, a->xd, a->xv, a->wd, a->wv, a->c, a->algo,
+                                   a->ws, a->ws_size, &a->beta, a->yd, a->yv) ? -1 : 0;
+}
+
 cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t h, const void *alpha_p,
                                       const cudnnTensorDescriptor_t xd, const void *xv,
                                       const cudnnFilterDescriptor_t wd, const void *wv,
@@ -282,11 +341,15 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t h, const void *alpha_p,
 {
     /* alpha and beta are float for float and half data alike */
     const float alpha = *(const float *)alpha_p, beta = *(const float *)beta_p;
+    FwdCall call = { alpha, beta, xd, yd, xv, wv, wd, c, algo, ws, yv, ws_size };
+    int d;
 
     if (!shapes_ok(c, xd, wd, yd) || !workspace_ok(ws, ws_size))
         return 2000;
     if (!types_ok(c, algo, xd, wd, yd))
         return 3000;
+    if ((d = deferred(h, fwd_replay, &call, sizeof(call))))
+        return d < 0 ? -d : 0;
     for (int n = 0; n < yd->n; n++)
         for (int k = 0; k < yd->c; k++)
             for (int oy = 0; oy < yd->h; oy++)
@@ -299,6 +362,26 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t h, const void *alpha_p,
     return 0;
 }
 
+typedef struct BwdCall {
+    float alpha, beta;
+    cudnnFilterDescriptor_t wd;
+    const void *wv, *dyv;
+    cudnnTensorDescriptor_t dyd, dxd;
+    cudnnConvolutionDescriptor_t c;
+    cudnnConvolutionBwdDataAlgo_t algo;
+    void *ws, *dxv;
+    size_t ws_size;
+} BwdCall;
+
+static int bwd_replay(void *p)
+{
+    const BwdCall *a = p;
+    struct cudnnContext now = { NULL };
+    return cudnnConvolutionBackwardData(&now, &a->alpha, a->wd, a->wv, a->dyd, a->dyv, a->c,
+                                        a->algo, a->ws, a->ws_size, &a->beta, a->dxd,
+                                        a->dxv) ? -1 : 0;
+}
+
 cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t h, const void *alpha_p,
                                            const cudnnFilterDescriptor_t wd, const void *wv,
                                            const cudnnTensorDescriptor_t dyd, const void *dyv,
@@ -309,12 +392,16 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t h, const void *alpha_p,
 {
     const float alpha = *(const float *)alpha_p, beta = *(const float *)beta_p;
     size_t n_dx = (size_t)dxd->n * dxd->c * dxd->h * dxd->w;
+    BwdCall call = { alpha, beta, wd, wv, dyv, dyd, dxd, c, algo, ws, dxv, ws_size };
     float *acc;
+    int d;
 
     if (!shapes_ok(c, dxd, wd, dyd) || !workspace_ok(ws, ws_size))
         return 2000;
     if (!types_ok(c, algo, dxd, wd, dyd))
         return 3000;
+    if ((d = deferred(h, bwd_replay, &call, sizeof(call))))
+        return d < 0 ? -d : 0;
     /* acc is in dx's memory order */
     if (!(acc = calloc(n_dx, sizeof(*acc))))
         return 4003;
@@ -418,6 +505,28 @@ cudnnStatus_t cudnnSetActivationDescriptor(cudnnActivationDescriptor_t d, cudnnA
     return 0;
 }
 
+typedef struct FusedCall {
+    float alpha1, alpha2;
+    cudnnTensorDescriptor_t xd, zd, bd, yd;
+    const void *xv, *wv, *zv, *bv;
+    cudnnFilterDescriptor_t wd;
+    cudnnConvolutionDescriptor_t c;
+    cudnnConvolutionFwdAlgo_t algo;
+    cudnnActivationDescriptor_t act;
+    void *ws, *yv;
+    size_t ws_size;
+} FusedCall;
+
+static int fused_replay(void *p)
+{
+    const FusedCall *a = p;
+    struct cudnnContext now = { NULL };
+    return cudnnConvolutionBiasActivationForward(&now, &a->alpha1, a->xd, a->xv, a->wd, a->wv,
+                                                 a->c, a->algo, a->ws, a->ws_size, &a->alpha2,
+                                                 a->zd, a->zv, a->bd, a->bv, a->act, a->yd,
+                                                 a->yv) ? -1 : 0;
+}
+
 cudnnStatus_t cudnnConvolutionBiasActivationForward(cudnnHandle_t h, const void *alpha1_p,
                                                     const cudnnTensorDescriptor_t xd, const void *xv,
                                                     const cudnnFilterDescriptor_t wd, const void *wv,
@@ -430,6 +539,9 @@ cudnnStatus_t cudnnConvolutionBiasActivationForward(cudnnHandle_t h, const void 
                                                     const cudnnTensorDescriptor_t yd, void *yv)
 {
     const float alpha1 = *(const float *)alpha1_p, alpha2 = *(const float *)alpha2_p;
+    FusedCall call = { alpha1, alpha2, xd, zd, bd, yd, xv, wv, zv, bv, wd, c, algo, act, ws, yv,
+                       ws_size };
+    int d;
 
     if (!shapes_ok(c, xd, wd, yd) || !workspace_ok(ws, ws_size) || !act || !act->set)
         return 2000;
@@ -440,6 +552,8 @@ cudnnStatus_t cudnnConvolutionBiasActivationForward(cudnnHandle_t h, const void 
         zd->type != yd->type || bd->n != 1 || bd->c != yd->c || bd->h != 1 || bd->w != 1 ||
         bd->type != yd->type || !bv || !zv)
         return 2000;
+    if ((d = deferred(h, fused_replay, &call, sizeof(call))))
+        return d < 0 ? -d : 0;
     for (int n = 0; n < yd->n; n++)
         for (int k = 0; k < yd->c; k++)
             for (int oy = 0; oy < yd->h; oy++)

@@ -28,12 +28,24 @@ static void call(void (*k)(A...), void **args)
     invoke(k, args, std::index_sequence_for<A...>{});
 }
 
+/* Up to this many parameters per kernel (the anaglyph's 26 are the most). */
+#define MAX_ARGS 40
+
 struct Kernel {
     const char *name;
     void (*run)(void **args);
+    int nb_args;
+    std::size_t size[MAX_ARGS];     /* of each parameter: what a graph node copies */
 };
 
-#define KERNEL(n) { #n, [](void **a) { call(n, a); } }
+template<typename... A>
+static Kernel make(const char *name, void (*)(A...), void (*run)(void **))
+{
+    static_assert(sizeof...(A) <= MAX_ARGS, "too many kernel parameters");
+    return { name, run, (int)sizeof...(A), { sizeof(A)... } };
+}
+
+#define KERNEL(n) make(#n, n, [](void **a) { call(n, a); })
 static const Kernel kernels[] = {
     KERNEL(deep3d_input_8),  KERNEL(deep3d_input_16),
     KERNEL(deep3d_select_8), KERNEL(deep3d_select_16),
@@ -43,6 +55,7 @@ static const Kernel kernels[] = {
     KERNEL(deep3d_anaglyph_8), KERNEL(deep3d_anaglyph_16),
     KERNEL(deep3d_anaglyph_chroma_8), KERNEL(deep3d_anaglyph_chroma_16),
     KERNEL(deep3d_scene_rows), KERNEL(deep3d_scene_decide),
+    KERNEL(deep3d_conv_hist), KERNEL(deep3d_conv_decide),
     KERNEL(deep3d_smooth), KERNEL(deep3d_expected),
     KERNEL(deep3d_dilate),   KERNEL(deep3d_hard_8),   KERNEL(deep3d_hard_16),
     KERNEL(deep3d_bias_act), KERNEL(deep3d_pool_bn), KERNEL(deep3d_bias_softmax),
@@ -59,6 +72,14 @@ extern "C" const void *d3emu_kernel(const char *name)
         if (!strcmp(k.name, name))
             return &k;
     return nullptr;
+}
+
+/* The number of parameters of a kernel and their sizes, as a launch reads them. */
+extern "C" int d3emu_kernel_args(const void *kernel, const std::size_t **sizes)
+{
+    const Kernel *k = static_cast<const Kernel *>(kernel);
+    *sizes = k->size;
+    return k->nb_args;
 }
 
 extern "C" void d3emu_launch(const void *kernel, unsigned gx, unsigned gy, unsigned gz,

@@ -294,7 +294,8 @@ PY
     }
     for case in "1 sbsl" "3 ab2l" "2 depth" "1 arcd"; do
         set -- $case
-        log=$(vlog verbose "testsrc2=s=96x64:r=5:d=1.4,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda:batch=$1:mode=$2,hwdownload,format=nv12")
+        # per stage: plain launches (a CUDA graph's batch is timed as a whole)
+        log=$(vlog verbose "testsrc2=s=96x64:r=5:d=1.4,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda:batch=$1:mode=$2:cuda_graph=off,hwdownload,format=nv12")
         stages=$(echo "$log" | sed -n 's/.*GPU stage \([a-z]*\) *mean *\([0-9.]*\) us, p99 *\([0-9.]*\) us$/\1 \2 \3/p')
         if echo "$log" | grep -qF 'GPU time per frame, CUDA events, 7 frames (batch '"$1" &&
            [ "$(echo "$stages" | awk '{ print $1 }' | tr '\n' ' ')" = "input network temporal selection packing total " ] &&
@@ -305,6 +306,17 @@ PY
             notok "GPU stage timers, batch=$1 mode=$2: $(echo "$log" | grep 'GPU \|rror' | head -n 8)"
         fi
     done
+    # with CUDA graphs (the default): from the second batch of a size on, timed whole
+    log=$(vlog verbose "testsrc2=s=96x64:r=5:d=1.4,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda,hwdownload,format=nv12")
+    # (here-strings: no grep -q at the end of a pipe under pipefail)
+    if grep -qF 'GPU time per frame, CUDA events, 7 frames (batch 1' <<< "$log" &&
+       grep -qF 'GPU stages: 6 batches ran as CUDA graphs, timed as a whole' <<< "$log" &&
+       grep -qE 'GPU stage total +mean +[0-9]+\.[0-9] us' <<< "$log" &&
+       [ "$(echo "$log" | grep -cE 'GPU stage [a-z]+ +mean')" = 1 ]; then
+        ok "GPU stage timers with CUDA graphs: 7 frames in the total (the only stage line), 6 graph batches timed whole"
+    else
+        notok "GPU stage timers with CUDA graphs: $(echo "$log" | grep 'GPU \|rror' | head -n 8)"
+    fi
     log=$(vlog info "testsrc2=s=96x64:r=5:d=1.4,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda,hwdownload,format=nv12")
     if ! echo "$log" | grep -q 'GPU stage\|rror'; then
         ok "GPU stage timers: nothing at info level"

@@ -281,7 +281,7 @@ static int gpu_forward(const Deep3DModel *m, int precision, int batch, const flo
     size_t np = (size_t)m->nb_prob * m->in_w * m->in_h * batch;
     CUdeviceptr in = upload(input, ni * sizeof(float)), out = upload(NULL, np * sizeof(float));
     int ret = !in || !out ? AVERROR(ENOMEM) :
-              ff_deep3d_cuda_net_init(&net, NULL, m, hwctx, dnn, precision, batch);
+              ff_deep3d_cuda_net_init(&net, NULL, m, hwctx, hwctx->stream, dnn, precision, batch);
 
     if (ret >= 0) {
         av_strlcpy(what, ff_deep3d_cuda_net_precision(net), what_size);
@@ -404,7 +404,7 @@ static void test_auto(const char *path)
     logbuf[0] = 0;
     av_log_set_callback(log_cb);
     av_log_set_level(AV_LOG_VERBOSE);
-    ret = ff_deep3d_cuda_net_init(&net, NULL, m, hwctx, dnn, DEEP3D_PRECISION_AUTO, 2);
+    ret = ff_deep3d_cuda_net_init(&net, NULL, m, hwctx, hwctx->stream, dnn, DEEP3D_PRECISION_AUTO, 2);
     av_log_set_callback(av_log_default_callback);
     av_log_set_level(AV_LOG_INFO);
     line = strstr(logbuf, "precision=auto: one forward pass of batch 2 takes ");
@@ -420,7 +420,7 @@ static void test_auto(const char *path)
           ret >= 0 ? ff_deep3d_cuda_net_precision(net) : av_err2str(ret));
     /* the loser and the stand-in buffers freed: what is held is one network's */
     if (ret >= 0)
-        ret = ff_deep3d_cuda_net_init(&alone, NULL, m, hwctx, dnn,
+        ret = ff_deep3d_cuda_net_init(&alone, NULL, m, hwctx, hwctx->stream, dnn,
                                       half ? DEEP3D_PRECISION_FP16 : DEEP3D_PRECISION_FP32, 2);
     check(ret >= 0 && ff_deep3d_cuda_net_device_bytes(net) ==
           ff_deep3d_cuda_net_device_bytes(alone),
@@ -432,13 +432,13 @@ static void test_auto(const char *path)
     /* fp16 refused by cuDNN (the emulator's $D3EMU_NO_HALF): auto runs fp32 and says why;
      * precision=fp16 fails with an error */
     setenv("D3EMU_NO_HALF", "1", 1);
-    ret = ff_deep3d_cuda_net_init(&net, NULL, m, hwctx, dnn, DEEP3D_PRECISION_AUTO, 1);
+    ret = ff_deep3d_cuda_net_init(&net, NULL, m, hwctx, hwctx->stream, dnn, DEEP3D_PRECISION_AUTO, 1);
     check(ret >= 0 && strstr(ff_deep3d_cuda_net_precision(net), "fp32 (auto: compute capability "
                              "9.0, fp16 failed: "),
           "%s: auto where cuDNN refuses half: fp32 (%s)", name,
           ret >= 0 ? ff_deep3d_cuda_net_precision(net) : av_err2str(ret));
     ff_deep3d_cuda_net_free(&net);
-    ret = ff_deep3d_cuda_net_init(&net, NULL, m, hwctx, dnn, DEEP3D_PRECISION_FP16, 1);
+    ret = ff_deep3d_cuda_net_init(&net, NULL, m, hwctx, hwctx->stream, dnn, DEEP3D_PRECISION_FP16, 1);
     check(ret < 0 && !net, "%s: precision=fp16 where cuDNN refuses half: an error (%s)", name,
           av_err2str(ret));
     unsetenv("D3EMU_NO_HALF");

@@ -151,5 +151,24 @@ else
     not_ok "device=auto without the CUDA provider: $(echo "$log" | grep -i 'device:\|error' | head -n 3)"
 fi
 
+# CUDA graphs: this engine cannot be captured (it waits once per batch): plain launches,
+# said at verbose level, the frames of cuda_graph=off; cuda_graph=on is an error
+g="$SRC,format=nv12,hwupload,deep3d=model=$WORK/luma.onnx:ort=$ORT_LIB:onnx_size=64x36:batch=2"
+# (frames to files: the verbose log would interleave with them on one pipe)
+auto=$(emu "$FFMPEG" -nostdin -hide_banner -v verbose "${GPU_DEV[@]}" -lavfi "$g,hwdownload,format=nv12" \
+       -f framemd5 -y "$WORK/graph-auto.md5" 2>&1)
+emu "$FFMPEG" -nostdin -hide_banner -v error "${GPU_DEV[@]}" -lavfi "$g:cuda_graph=off,hwdownload,format=nv12" \
+    -f framemd5 -y "$WORK/graph-off.md5" > /dev/null 2>&1
+if grep -q "cuda_graph: the onnx depth source's GPU engine cannot be captured" <<< "$auto" &&
+   [ "$(grep -c '^0,' "$WORK/graph-off.md5")" -gt 0 ] && cmp -s "$WORK/graph-auto.md5" "$WORK/graph-off.md5" &&
+   ! grep -q 'batches launched as CUDA graphs' <<< "$auto"; then
+    ok "cuda_graph=auto with the ONNX engine: plain launches, said at verbose, the frames of off"
+else
+    not_ok "cuda_graph=auto with the ONNX engine: $(echo "$auto" | grep -i 'graph\|error' | head -n 3)"
+fi
+ff_err "cuda_graph=on with the ONNX engine" "cannot be captured into a CUDA graph" \
+    env LD_LIBRARY_PATH=$EMU "$FFMPEG" -nostdin -hide_banner -v error "${GPU_DEV[@]}" \
+    -lavfi "$g:cuda_graph=on,hwdownload,format=nv12" -f null -
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
