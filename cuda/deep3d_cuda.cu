@@ -22,7 +22,7 @@
  * The GPU path's frame kernels (one PTX module): the entry points for 8-bit and
  * 16-bit containers; the kernels themselves are in one header per concern, next
  * to the name of their CPU twin (deep3d_input.cuh, deep3d_render_soft.cuh,
- * deep3d_render_hard.cuh, deep3d_pack.cuh, deep3d_anaglyph.cuh,
+ * deep3d_render_hard.cuh, deep3d_pack.cuh, deep3d_render_pack.cuh, deep3d_anaglyph.cuh,
  * deep3d_temporal.cuh, deep3d_conv.cuh), for the YUV formats of CUDA frames (nv12, p010, yuv420p,
  * yuv444p). Each computes
  * what its CPU twin computes, in the same float order where it matters, so
@@ -37,21 +37,11 @@
 #include "deep3d_input.cuh"
 #include "deep3d_pack.cuh"
 #include "deep3d_render_hard.cuh"
+#include "deep3d_render_pack.cuh"
 #include "deep3d_render_soft.cuh"
 #include "deep3d_temporal.cuh"
 
 /* ---- entry points: 8-bit and 16-bit containers ---- */
-
-#define INPUT_ARGS                                                                  \
-    const unsigned char *py, int pitch_y, const unsigned char *pu, int pitch_u,     \
-    const unsigned char *pv, int pitch_v, int w, int h, int cw, int ch,             \
-    int uv_comps, int shift, float *dst, int nw, int nh,                            \
-    float y_off, float y_mul, float c_off, float c_mul,                             \
-    float crv, float cgu, float cgv, float cbu,                                     \
-    float scale, float m0, float m1, float m2, int bgr
-#define INPUT_PASS py, pitch_y, pu, pitch_u, pv, pitch_v, w, h, cw, ch, uv_comps,   \
-    shift, dst, nw, nh, y_off, y_mul, c_off, c_mul, crv, cgu, cgv, cbu,             \
-    scale, m0, m1, m2, bgr
 
 #define SELECT_ARGS                                                                 \
     const unsigned char *src, int src_pitch, unsigned char *dst, int dst_pitch,     \
@@ -151,8 +141,12 @@ __global__ void deep3d_dilate(const float *state, const float *ed, float *dst, i
 __global__ void deep3d_hard_8(HARD_ARGS)     { hard<unsigned char>(HARD_PASS); }
 __global__ void deep3d_hard_16(HARD_ARGS)    { hard<unsigned short>(HARD_PASS); }
 
-__global__ void deep3d_input_8(INPUT_ARGS)   { input<unsigned char>(INPUT_PASS); }
-__global__ void deep3d_input_16(INPUT_ARGS)  { input<unsigned short>(INPUT_PASS); }
+/* one launch per batch: gridDim.z = slot */
+__global__ void deep3d_input_8(Deep3DInputArgs a)  { input<unsigned char>(a); }
+__global__ void deep3d_input_16(Deep3DInputArgs a) { input<unsigned short>(a); }
+/* one launch per frame: gridDim.z = plane; shared memory as render_pack() says */
+__global__ void deep3d_render_pack_8(Deep3DRenderPackArgs a)  { render_pack<unsigned char>(a); }
+__global__ void deep3d_render_pack_16(Deep3DRenderPackArgs a) { render_pack<unsigned short>(a); }
 __global__ void deep3d_select_8(SELECT_ARGS) { select<unsigned char>(SELECT_PASS); }
 __global__ void deep3d_select_16(SELECT_ARGS){ select<unsigned short>(SELECT_PASS); }
 __global__ void deep3d_pack_8(PACK_ARGS)     { pack<unsigned char>(PACK_PASS); }

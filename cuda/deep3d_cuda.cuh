@@ -26,6 +26,40 @@
  * compiled by clang with --enable-cuda-llvm): no CUDA headers, no libdevice.
  */
 
+#ifndef D3EMU_HOST
+/* The block's dynamic shared memory (cuLaunchKernel's sharedMemBytes) and its
+ * barrier; the host emulator (tests/cuda-emu/host_cuda.h) has its own. */
+extern __attribute__((shared)) int d3_smem[];
+#define D3_SMEM(type) ((type *)d3_smem)
+#define __syncthreads() asm volatile("bar.sync 0;" ::: "memory")
+#endif
+
+/*
+ * A float product and sum, each rounded on its own: never contracted into an
+ * FMA (the CPU path, built in ISO C, has none), so the kernels that use them
+ * give the CPU path's bits.
+ */
+#ifndef D3EMU_HOST
+/* PTX's explicit .rn keeps ptxas from fusing them (LLVM's own intrinsics
+ * become plain fmul / fadd and are contracted again) */
+static inline __device__ float d3_mul(float a, float b)
+{
+    float r;
+    asm("mul.rn.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b));
+    return r;
+}
+
+static inline __device__ float d3_add(float a, float b)
+{
+    float r;
+    asm("add.rn.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b));
+    return r;
+}
+#else
+static inline float d3_mul(float a, float b) { return a * b; }
+static inline float d3_add(float a, float b) { return a + b; }
+#endif
+
 static inline __device__ int d3_clampi(int v, int lo, int hi)
 {
     return v < lo ? lo : v > hi ? hi : v;

@@ -16,6 +16,7 @@ ifneq ($(CONFIG_CUDA_LLVM)$(CONFIG_CUDA_NVCC),)
 OBJS-$(CONFIG_DEEP3D_FILTER)                 += deep3d_cuda.o deep3d_cuda_net.o deep3d_cudnn.o \
                                                 deep3d_upload.o deep3d_source_deep3d_cuda.o deep3d_cuda_mem.o \
                                                 deep3d_cuda_driver.o deep3d_cuda_timers.o deep3d_cuda_graph.o \
+                                                deep3d_cuda_tables.o \
                                                 deep3d_cuda.ptx.o deep3d_cuda_net.ptx.o \
                                                 deep3d_source_onnx_cuda.o deep3d_onnx.ptx.o \
                                                 cuda/load_helper.o
@@ -27,6 +28,7 @@ $(SUBDIR)deep3d_onnx.ptx: $(SRC_PATH)/libavfilter/deep3d_input.cuh
 $(SUBDIR)deep3d_cuda_net.ptx: $(SRC_PATH)/libavfilter/deep3d_cuda_deconv.h
 # the frame kernels: one header per concern (cuda/), one module
 $(SUBDIR)deep3d_cuda.ptx: $(addprefix $(SRC_PATH)/libavfilter/deep3d_, anaglyph.cuh conv.cuh autoconv.h input.cuh \
-                          pack.cuh render_hard.cuh render_soft.cuh temporal.cuh)
+                          pack.cuh render_hard.cuh render_soft.cuh temporal.cuh render_pack.cuh \
+                          cuda_frame.h)
 # the built-in model: deep3d_default_model.inc is written by scripts/prepare-tree.sh
 OBJS-$(CONFIG_DEEP3D_FILTER)                 += deep3d_default_model.o

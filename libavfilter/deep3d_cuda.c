@@ -19,17 +19,21 @@
  */
 
 /*
- * Per frame, all on the filter's own stream (ordered against FFmpeg's by
- * events; a batch may run as a CUDA graph, deep3d_cuda_graph.c): the frame is converted to the
- * network input (cuda/deep3d_cuda.cu, deep3d_input_*), the network runs
- * (deep3d_cuda_net.c), the rendered eye is drawn by the selection kernel
+ * Per batch, all on the filter's own stream (ordered against FFmpeg's by
+ * events; a batch may run as a CUDA graph, deep3d_cuda_graph.c): the frames
+ * are converted to the network input in one launch (cuda/deep3d_cuda.cu,
+ * deep3d_input_*, with the tap tables of deep3d_cuda_tables.c), the network
+ * runs (deep3d_cuda_net.c). Per frame: with the soft renderer, every stereo
+ * layout is one render_pack launch that draws the rendered eye into shared
+ * memory and writes both eyes to the output frame. render=hard draws its eye
  * straight into its place in the output frame (or into an eye-sized frame
- * first when the layout squeezes the eyes), and the packing kernel places
- * the other eye. Interleaved rows and anaglyphs take both eyes as frames of
- * the input size and combine them in one kernel; the depth picture is drawn
- * from the probabilities alone. Parameters (weights, shift tables) are the
- * only host to device copies, made once at configuration (and when the user
- * changes the shift); convergence=auto rewrites the tables on the device.
+ * first when the layout squeezes or interleaves the eyes), and the packing
+ * kernel places the other eye. Anaglyphs take both eyes as frames of the
+ * input size and combine them in one kernel; the depth picture is drawn from
+ * the probabilities alone. Parameters (weights, shift tables, the frame
+ * kernels' tables) are the only host to device copies, made once at
+ * configuration (and when the user changes the shift); convergence=auto
+ * rewrites the shift tables on the device.
  */
 
 #include <math.h>
@@ -58,6 +62,7 @@
 #include "deep3d_cuda_driver.h"
 #include "deep3d_cuda_graph.h"
 #include "deep3d_cuda_mem.h"
+#include "deep3d_cuda_tables.h"
 #include "deep3d_cuda_timers.h"
 #include "deep3d_temporal.h"
 #include "deep3d_input.h"
@@ -104,6 +109,9 @@ struct Deep3DCuda {
     CUfunction input, select, pack_eye;     ///< for this format's sample container
     CUfunction interleave, depth_pic, anaglyph, anaglyph_chroma;
     CUfunction scene_rows, scene_decide, smooth, expected, dilate, hard;
+    CUfunction render_pack;     ///< the soft renderer packing both eyes (stereo layouts)
+    Deep3DCudaTables tables;    ///< the input taps and sampling positions (axes: in tables_dev)
+    CUdeviceptr tables_dev;     ///< their device copy, made at init
     CUfunction conv_histogram, conv_decision;
     Deep3DCudaDriver drv;       ///< event timing and pinned memory
     Deep3DCudaTimers *timers;   ///< per-stage GPU times; NULL below verbose level
@@ -242,23 +250,6 @@ static int frames_init(Deep3DCuda *c, AVBufferRef **pref, enum AVPixelFormat sw_
     return 0;
 }
 
-/*
- * The shifts of docs/model-format.md section 5 for a plane of width w, as the
- * CPU path computes them (deep3d_render_soft.c): in double, split into the floor
- * of -s_k and its fraction.
- */
-static void shift_table(const Deep3DRenderParams *p, int w, int32_t *si, float *sf)
-{
-    Deep3DShift sh = ff_deep3d_shift(p, w);
-
-    for (int k = 0; k < p->nb_disp; k++) {
-        double s = (p->disp_min + k) * sh.gain + sh.offset;
-        double a = floor(-s);
-        si[k] = (int32_t)a;
-        sf[k] = (float)(-s - a);
-    }
-}
-
 /* The shift tables for c->sel into c->params (allocated on the first call).
  * Synchronous, after the stream has drained (the frames queued before read
  * the old tables); with convergence=auto the device rewrites them per frame. */
@@ -276,8 +267,9 @@ static int upload_params(Deep3DCuda *c)
     /* layout: luma ints, luma floats, chroma ints, chroma floats (4 bytes each),
      * then the hard renderer's gain and offset for luma and chroma (doubles);
      * deep3d_conv_decide() writes the same layout */
-    shift_table(&c->sel, c->pack.in_w, (int32_t *)host, (float *)(host + 4 * D));
-    shift_table(&c->sel, c->chroma_w, (int32_t *)(host + 8 * D), (float *)(host + 12 * D));
+    ff_deep3d_cuda_shift_table(&c->sel, c->pack.in_w, (int32_t *)host, (float *)(host + 4 * D));
+    ff_deep3d_cuda_shift_table(&c->sel, c->chroma_w, (int32_t *)(host + 8 * D),
+                               (float *)(host + 12 * D));
     memcpy(host + 16 * D, kc, sizeof(kc));
     if (!c->params && (ret = dev_alloc(c, &c->params, bytes, "the shift tables")) < 0)
         return ret;
@@ -307,6 +299,9 @@ static int load_kernels(Deep3DCuda *c)
         return ret;
     snprintf(name, sizeof(name), "deep3d_select_%s", suffix);
     if ((ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->select, c->module, name))) < 0)
+        return ret;
+    snprintf(name, sizeof(name), "deep3d_render_pack_%s", suffix);
+    if ((ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->render_pack, c->module, name))) < 0)
         return ret;
     snprintf(name, sizeof(name), "deep3d_hard_%s", suffix);
     if ((ret = CHECK_CU(c->cu->cuModuleGetFunction(&c->hard, c->module, name))) < 0 ||
@@ -462,12 +457,38 @@ static int anaglyph_alloc(Deep3DCuda *c)
     return 0;
 }
 
-/* Whether the rendered eye needs a frame of its own: squeezed before packing,
- * or combined with the input by the interleaving or anaglyph kernel. */
+/* Whether render_pack draws and packs both eyes (the soft renderer in the
+ * stereo layouts); else the rendered eye is a kernel of its own. */
+static int render_packed(const Deep3DCuda *c)
+{
+    return c->output == DEEP3D_OUTPUT_STEREO && !c->render_hard;
+}
+
+/* Whether the rendered eye needs a frame of its own: render=hard's eye
+ * squeezed before packing or interleaved, and anaglyphs (combined with the
+ * input by their kernel). render_pack needs none. */
 static int eye_frame_needed(const Deep3DCuda *c)
 {
+    if (render_packed(c))
+        return 0;
     return c->pack.half_w || c->pack.half_h || c->pack.interleave ||
            c->output == DEEP3D_OUTPUT_ANAGLYPH;
+}
+
+/* The frame kernels' tables for this frame size, on the device. */
+static int tables_init(Deep3DCuda *c)
+{
+    const Deep3DModel *m = c->m;
+    int ret = ff_deep3d_cuda_tables_build(&c->tables, c->pack.in_w, c->pack.in_h, c->chroma_w,
+                                          c->chroma_h, m->in_w, m->in_h, c->sel.net_w,
+                                          c->sel.net_h);
+    if (ret < 0)
+        return ret;
+    if ((ret = dev_alloc(c, &c->tables_dev, c->tables.size, "the frame kernels' tables")) < 0 ||
+        (ret = CHECK_CU(c->cu->cuMemcpyHtoD(c->tables_dev, c->tables.host, c->tables.size))) < 0)
+        return ret;
+    ff_deep3d_cuda_tables_place(&c->tables, c->tables_dev);
+    return 0;
 }
 
 int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *cfg,
@@ -513,6 +534,12 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
     c->swap    = cfg->swap;
     c->output  = cfg->output;
     c->batch   = FFMAX(cfg->batch, 1);
+    if (c->batch > DEEP3D_CUDA_MAX_BATCH) {
+        av_log(log_ctx, AV_LOG_ERROR, "batch=%d: the GPU path takes at most %d frames.\n",
+               c->batch, DEEP3D_CUDA_MAX_BATCH);
+        ret = AVERROR(EINVAL);
+        goto fail;
+    }
     if (c->output == DEEP3D_OUTPUT_ANAGLYPH &&
         (ret = ff_deep3d_anaglyph_matrix(cfg->anaglyph, c->mix)) < 0) {
         av_log(log_ctx, AV_LOG_ERROR, "Unknown anaglyph type %d.\n", cfg->anaglyph);
@@ -602,6 +629,7 @@ int ff_deep3d_cuda_init(Deep3DCuda **pc, void *log_ctx, const Deep3DCudaConfig *
         (ret = dev_alloc(c, &c->batch_probs, (size_t)c->batch * m->nb_prob * m->in_w *
                          m->in_h * sizeof(float), "the probabilities")) < 0 ||
         (ret = upload_params(c)) < 0 ||
+        (ret = tables_init(c)) < 0 ||
         (ret = temporal_alloc(c)) < 0 ||
         (ret = anaglyph_alloc(c)) < 0)
         goto fail;
@@ -691,25 +719,43 @@ static void set_colour(Deep3DCuda *c, const AVFrame *in)
     }
 }
 
-static int run_input(Deep3DCuda *c, const AVFrame *in)
+/* The network input of frames in[0 .. nb - 1] into their slots: one launch
+ * (gridDim.z = slot), each frame with its own colour tags. */
+static int run_input(Deep3DCuda *c, AVFrame *const *in, int nb)
 {
     const Deep3DModel *m = c->m;
-    CUdeviceptr py = (CUdeviceptr)in->data[0], pu = (CUdeviceptr)in->data[1];
-    CUdeviceptr pv = (CUdeviceptr)in->data[c->uv_comps == 2 ? 1 : 2];
-    int pitch_y = in->linesize[0], pitch_u = in->linesize[1];
-    int pitch_v = in->linesize[c->uv_comps == 2 ? 1 : 2];
-    int w = c->pack.in_w, h = c->pack.in_h, cw = c->chroma_w, ch = c->chroma_h;
-    int uv_comps = c->uv_comps, shift = c->shift, nw = m->in_w, nh = m->in_h, bgr = m->bgr;
-    float scale = m->input_scale;
-    float m0 = m->input_mean[0], m1 = m->input_mean[1], m2 = m->input_mean[2];
-    Deep3DColour *k = &c->colour;
-    void *args[] = { &py, &pitch_y, &pu, &pitch_u, &pv, &pitch_v, &w, &h, &cw, &ch,
-                     &uv_comps, &shift, &c->net_input, &nw, &nh,
-                     &k->y_off, &k->y_mul, &k->c_off, &k->c_mul, &k->crv, &k->cgu, &k->cgv,
-                     &k->cbu, &scale, &m0, &m1, &m2, &bgr };
+    Deep3DColour colour[DEEP3D_CUDA_MAX_BATCH];
+    const Deep3DColour *pc[DEEP3D_CUDA_MAX_BATCH];
+    Deep3DInputArgs a;
+    void *args[] = { &a };
 
-    set_colour(c, in);
-    return launch_2d(c, c->input, nw, nh, args);
+    for (int i = 0; i < nb; i++) {
+        set_colour(c, in[i]);
+        colour[i] = c->colour;
+        pc[i] = &colour[i];
+    }
+    ff_deep3d_cuda_input_args(&a, &c->tables, m, (const AVFrame *const *)in, pc, nb,
+                              c->uv_comps, c->shift, c->batch_input);
+    return launch(c, c->input, FFALIGN(m->in_w, DEEP3D_IN_BLOCK_X) / DEEP3D_IN_BLOCK_X,
+                  FFALIGN(m->in_h, DEEP3D_IN_BLOCK_Y) / DEEP3D_IN_BLOCK_Y, nb,
+                  DEEP3D_IN_BLOCK_X, DEEP3D_IN_BLOCK_Y, 1, 0, args);
+}
+
+/* Both eyes of in into out in one launch (gridDim.z = plane): the input eye
+ * packed, the rendered one (when shown) drawn by the soft renderer from the
+ * current probabilities into shared memory and packed from there. */
+static int run_render_pack(Deep3DCuda *c, AVFrame *out, const AVFrame *in, int rendered)
+{
+    uint64_t si[2] = { c->shift_int[0], c->shift_int[1] };
+    uint64_t sf[2] = { c->shift_frac[0], c->shift_frac[1] };
+    Deep3DRenderPackArgs a;
+    unsigned grid[3], shared;
+    void *args[] = { &a };
+
+    ff_deep3d_cuda_render_pack_args(&a, &c->tables, &c->pack, &c->sel, c->swap, rendered,
+                                    c->depth, in, out, c->probs, si, sf, grid, &shared);
+    return launch(c, c->render_pack, grid[0], grid[1], grid[2], DEEP3D_RP_TILE_W,
+                  DEEP3D_RP_TILE_H, 1, shared, args);
 }
 
 /* A source with its own input (an ONNX model's size and normalisation) reads the frame itself. */
@@ -1018,10 +1064,13 @@ static int run_batch(Deep3DCuda *c, AVFrame *const *in, int nb)
 {
     int ret;
 
-    for (int i = 0; i < nb; i++) {
+    if ((ret = run_input(c, in, nb)) < 0)
+        return ret;
+    /* a source with an input of its own (ONNX) converts each frame, in its colour */
+    for (int i = 0; c->source->ops->device->input && i < nb; i++) {
         use_slot(c, i);
-        if ((ret = run_input(c, in[i])) < 0 ||
-            (c->source->ops->device->input && (ret = run_source_input(c, in[i], i)) < 0))
+        set_colour(c, in[i]);
+        if ((ret = run_source_input(c, in[i], i)) < 0)
             return ret;
     }
     use_slot(c, 0);
@@ -1070,6 +1119,13 @@ static int render(Deep3DCuda *c, AVFrame *out, const AVFrame *in, int f)
         return ret;
     if ((ret = mark(c, DEEP3D_STAGE_TEMPORAL, f)) < 0)
         return ret;
+    if (render_packed(c)) {
+        /* selection and packing in one kernel: its time counts as the selection's */
+        if ((ret = run_render_pack(c, out, in, rendered_shown)) < 0 ||
+            (ret = mark(c, DEEP3D_STAGE_SELECT, f)) < 0)
+            return ret;
+        return mark(c, DEEP3D_STAGE_PACK, f);
+    }
     if (rendered_shown) {
         for (int i = 0; i < p->nb_planes; i++) {
             const Deep3DPackPlane *pl = &p->planes[i];
@@ -1348,6 +1404,8 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
             CHECK_CU(c->cu->cuMemFree(c->batch_probs));
         if (c->params)
             CHECK_CU(c->cu->cuMemFree(c->params));
+        if (c->tables_dev)
+            CHECK_CU(c->cu->cuMemFree(c->tables_dev));
         for (int i = 0; i < 10; i++) {
             CUdeviceptr *b[] = { &c->state, &c->prev_in, &c->ed, &c->rows, &c->hard_scratch,
                                  &c->anaglyph_params, &c->anaglyph_uv, &c->scene,
@@ -1372,6 +1430,7 @@ void ff_deep3d_cuda_free(Deep3DCuda **pc)
     av_freep(&c->report_frame);
     av_freep(&c->report_measured);
     av_freep(&c->params_host);
+    ff_deep3d_cuda_tables_free(&c->tables);
     av_frame_free(&c->eye);
     av_buffer_unref(&c->eye_frames);
     av_buffer_unref(&c->out_frames);

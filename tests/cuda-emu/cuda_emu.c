@@ -7,7 +7,8 @@
  * uploads and downloads frames (hwupload, hwdownload), and the deep3d filter
  * runs its CUDA path: device memory is host memory, streams are synchronous,
  * and kernels are the deep3d kernels compiled for the host (kernels.cpp),
- * found by name in the "module" whatever PTX is given. Everything else the
+ * found by name in the "module" whatever PTX is given (launch.cpp runs them,
+ * with __syncthreads and shared memory). Everything else the
  * loader requires is a stub that succeeds. Freshly allocated memory is
  * filled with 0xff bytes (float NaN), so a read of memory nobody wrote
  * shows up in the results.
@@ -59,8 +60,8 @@
 
 const void *d3emu_kernel(const char *name);
 int d3emu_kernel_args(const void *kernel, const size_t **sizes);
-void d3emu_launch(const void *kernel, unsigned gx, unsigned gy, unsigned gz,
-                  unsigned bx, unsigned by, unsigned bz, void **args);
+int d3emu_launch(const void *kernel, unsigned gx, unsigned gy, unsigned gz,
+                 unsigned bx, unsigned by, unsigned bz, unsigned shared, void **args);
 
 static int dummy_object;
 #define DUMMY ((void *)&dummy_object)
@@ -73,6 +74,7 @@ typedef struct EmuNode {
     enum NodeType type;
     const void *kernel;
     unsigned grid[3], block[3];
+    unsigned shared;                /* kernel: dynamic shared memory, bytes */
     unsigned char *blob;            /* kernel: argument values; host: the closure's data */
     void **args;                    /* kernel: pointers into blob */
     int nb_args;
@@ -182,9 +184,8 @@ static int run_node(const EmuNode *n)
 {
     switch (n->type) {
     case NODE_KERNEL:
-        d3emu_launch(n->kernel, n->grid[0], n->grid[1], n->grid[2], n->block[0], n->block[1],
-                     n->block[2], n->args);
-        return 0;
+        return d3emu_launch(n->kernel, n->grid[0], n->grid[1], n->grid[2], n->block[0],
+                            n->block[1], n->block[2], n->shared, n->args) ? -1 : 0;
     case NODE_COPY:
         memmove(n->dst, n->src, n->n);
         return 0;
@@ -410,6 +411,9 @@ static CUresult exec_set_params(void *exec, void *node, const EmuKernelNodeParam
         return EMU_INVALID_VALUE;
     n->grid[0] = p->gx; n->grid[1] = p->gy; n->grid[2] = p->gz;
     n->block[0] = p->bx; n->block[1] = p->by; n->block[2] = p->bz;
+    if (p->shared > 48 << 10)
+        return EMU_INVALID_VALUE;
+    n->shared = p->shared;
     return set_kernel_args(n, p->func, p->params) < 0 ? 2 : CUDA_SUCCESS;
 }
 
@@ -775,6 +779,9 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
 
     if (!f || !args || extra)
         return 1; /* invalid value */
+    /* 48 KiB: the dynamic shared memory a launch gets without opting in */
+    if (shared > 48 << 10)
+        return 1;
     if (q < 0)
         return -q;
     if (q) {
@@ -783,14 +790,14 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
         n->type = NODE_KERNEL;
         n->grid[0] = gx; n->grid[1] = gy; n->grid[2] = gz;
         n->block[0] = bx; n->block[1] = by; n->block[2] = bz;
+        n->shared = shared;
         if (set_kernel_args(n, f, args) < 0) {
             stream_of(s)->invalid = 1;
             return 2;
         }
         return CUDA_SUCCESS;
     }
-    d3emu_launch(f, gx, gy, gz, bx, by, bz, args);
-    return CUDA_SUCCESS;
+    return d3emu_launch(f, gx, gy, gz, bx, by, bz, shared, args) ? 1 : CUDA_SUCCESS;
 }
 
 /* Everything else the loader requires: present, and a success. */
