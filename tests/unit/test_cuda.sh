@@ -124,7 +124,7 @@ else
             "$OUT/ffmpeg" -nostdin -hide_banner -nostats -loglevel info -lavfi "$2" -f null - 2>&1
     }
     log=$(emu_run "$EMU/libcudnn.so.9" "testsrc2=s=96x64:r=5:d=0.4,format=nv12,deep3d=model=$MODEL")
-    if echo "$log" | grep -q 'device: cuda (.*auto: software frames uploaded and downloaded)'; then
+    if echo "$log" | grep 'device: cuda (.*auto: software frames uploaded and downloaded)' >/dev/null; then
         ok "device=auto, software nv12 with a driver and cuDNN: the GPU path, uploaded"
     else
         notok "device=auto, software nv12 with a driver and cuDNN: $(echo "$log" | grep -i 'device\|error' | head -n 3)"
@@ -133,7 +133,7 @@ else
         set -- $case
         log=$(emu_run "$2" "testsrc2=s=96x64:r=5:d=0.4,format=$1,deep3d=model=$MODEL")
         if [ "$(echo "$log" | grep -c "device: cpu (auto: ${3//_/ };")" = 1 ] &&
-           ! echo "$log" | grep -qi 'error\|cannot'; then
+           ! echo "$log" | grep -i 'error\|cannot' >/dev/null; then
             ok "device=auto, software $1 (${3//_/ }): the CPU, one info line saying why, no error"
         else
             notok "device=auto, software $1 (${3//_/ }): $(echo "$log" | head -n 5)"
@@ -171,7 +171,7 @@ else
         line=$(echo "$log" | grep -o "device: cuda (deep3d host CUDA emulator, cuDNN 9.19.0, fp[0-9]* [A-Z ]*(auto: compute capability $cc, measured [0-9.]* ms fp16 vs [0-9.]* ms fp32 per batch)")
         read -r t16 t32 <<< "$(echo "$line" | sed -n 's/.*measured \([0-9.]*\) ms fp16 vs \([0-9.]*\) ms fp32.*/\1 \2/p')"
         want=fp32; [ -n "$t16" ] && awk -v a="$t16" -v b="$t32" 'BEGIN { exit !(a < b) }' && want=fp16
-        if [ -n "$t16" ] && echo "$line" | grep -q "cuDNN 9.19.0, $want "; then
+        if [ -n "$t16" ] && echo "$line" | grep "cuDNN 9.19.0, $want " >/dev/null; then
             ok "precision=auto at compute capability $cc: both measured, the faster kept ($want; fp16 $t16 ms, fp32 $t32 ms)"
         else
             notok "precision=auto at compute capability $cc: $(echo "$log" | grep -i 'device\|error' | head -n 3)"
@@ -181,7 +181,7 @@ else
                 "6.1 fp16 fp16_NHWC_(requested)" "9.0 fp32 fp32_(requested)"; do
         set -- $case
         log=$(D3EMU_CC=$1 emu_run "$EMU/libcudnn.so.9" "$g:precision=$2")
-        if echo "$log" | grep -qF "device: cuda (deep3d host CUDA emulator, cuDNN 9.19.0, ${3//_/ }, "; then
+        if echo "$log" | grep -F "device: cuda (deep3d host CUDA emulator, cuDNN 9.19.0, ${3//_/ }, " >/dev/null; then
             ok "precision=$2 at compute capability $1: ${3//_/ }"
         else
             notok "precision=$2 at compute capability $1: $(echo "$log" | grep -i 'device\|error' | head -n 3)"
@@ -198,13 +198,13 @@ b[off:off + 4] = struct.pack('<f', 1e6)
 open(sys.argv[2], 'wb').write(b)
 PY
     log=$(emu_run "$EMU/libcudnn.so.9" "testsrc2=s=96x64:r=5:d=0.2,format=nv12,deep3d=model=$big:device=cuda:precision=fp16")
-    if echo "$log" | grep -qF "precision=fp16: conv2_1 holds 1e+06, beyond the half range"; then
+    if echo "$log" | grep -F "precision=fp16: conv2_1 holds 1e+06, beyond the half range" >/dev/null; then
         ok "precision=fp16 refuses a filter beyond the half range, naming it"
     else
         notok "precision=fp16 with a filter beyond the half range: $(echo "$log" | head -n 3)"
     fi
     log=$(emu_run "$EMU/libcudnn.so.9" "testsrc2=s=96x64:r=5:d=0.2,format=nv12,deep3d=model=$big")
-    if echo "$log" | grep -qF "fp32 (auto: conv2_1 holds 1e+06, beyond the half range)"; then
+    if echo "$log" | grep -F "fp32 (auto: conv2_1 holds 1e+06, beyond the half range)" >/dev/null; then
         ok "precision=auto with a filter beyond the half range: fp32, saying why"
     else
         notok "precision=auto with a filter beyond the half range: $(echo "$log" | grep -i 'device\|error' | head -n 3)"
@@ -268,14 +268,14 @@ PY
                 -lavfi "testsrc2=s=96x64:r=5:d=0.2,format=nv12,deep3d=model=$MODEL:device=cuda" -f null - 2>&1
         }
         log=$(search "$fake/venv")
-        if echo "$log" | grep -qF "cuDNN 9.19.0 from $fake/venv/lib/python3.12/site-packages/nvidia/cudnn/lib/libcudnn.so.9" &&
-           echo "$log" | grep -q 'device: cuda'; then
+        if echo "$log" | grep -F "cuDNN 9.19.0 from $fake/venv/lib/python3.12/site-packages/nvidia/cudnn/lib/libcudnn.so.9" >/dev/null &&
+           echo "$log" | grep 'device: cuda' >/dev/null; then
             ok "cuDNN found at the pip wheel location of \$VIRTUAL_ENV, said at verbose level"
         else
             notok "cuDNN at the pip wheel location of \$VIRTUAL_ENV: $(echo "$log" | grep -i 'cudnn\|error' | head -n 3)"
         fi
         log=$(search "")
-        if echo "$log" | grep -qF 'Cannot load cuDNN 9 (libcudnn.so.9)' && ! echo "$log" | grep -q 'cuDNN 9.19.0 from'; then
+        if echo "$log" | grep -F 'Cannot load cuDNN 9 (libcudnn.so.9)' >/dev/null && ! echo "$log" | grep 'cuDNN 9.19.0 from' >/dev/null; then
             ok "cuDNN in a home directory's wheel is not searched: a clear error"
         else
             notok "cuDNN only in a home directory's wheel: $(echo "$log" | grep -i 'cudnn\|error' | head -n 3)"
@@ -297,7 +297,7 @@ PY
         # per stage: plain launches (a CUDA graph's batch is timed as a whole)
         log=$(vlog verbose "testsrc2=s=96x64:r=5:d=1.4,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda:batch=$1:mode=$2:cuda_graph=off,hwdownload,format=nv12")
         stages=$(echo "$log" | sed -n 's/.*GPU stage \([a-z]*\) *mean *\([0-9.]*\) us, p99 *\([0-9.]*\) us$/\1 \2 \3/p')
-        if echo "$log" | grep -qF 'GPU time per frame, CUDA events, 7 frames (batch '"$1" &&
+        if echo "$log" | grep -F 'GPU time per frame, CUDA events, 7 frames (batch ' >/dev/null"$1" &&
            [ "$(echo "$stages" | awk '{ print $1 }' | tr '\n' ' ')" = "input network temporal selection packing total " ] &&
            echo "$stages" | awk '$1 == "total" { t = $2; next } { s += $2 } $2 < 0 || $3 < 0 { bad = 1 }
                                  END { exit !(!bad && t > 0 && (s - t < 0.35 && t - s < 0.35)) }'; then
@@ -318,14 +318,14 @@ PY
         notok "GPU stage timers with CUDA graphs: $(echo "$log" | grep 'GPU \|rror' | head -n 8)"
     fi
     log=$(vlog info "testsrc2=s=96x64:r=5:d=1.4,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda,hwdownload,format=nv12")
-    if ! echo "$log" | grep -q 'GPU stage\|rror'; then
+    if ! echo "$log" | grep 'GPU stage\|rror' >/dev/null; then
         ok "GPU stage timers: nothing at info level"
     else
         notok "GPU stage timers at info level: $(echo "$log" | head -n 3)"
     fi
     # steady-state throughput after 64 warm-up frames (CUDA events): 70 frames give 6
     log=$(vlog verbose "testsrc2=s=96x64:r=25:d=2.8,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda,hwdownload,format=nv12")
-    if echo "$log" | grep -q 'GPU steady state: 6 frames after the first 64 in [0-9.]* ms of GPU time (CUDA events): [0-9.]* fps$'; then
+    if echo "$log" | grep 'GPU steady state: 6 frames after the first 64 in [0-9.]* ms of GPU time (CUDA events): [0-9.]* fps$' >/dev/null; then
         ok "steady-state fps: the 6 frames after the first 64, by CUDA events"
     else
         notok "steady-state fps: $(echo "$log" | grep 'GPU\|rror' | head -n 3)"
@@ -357,8 +357,8 @@ PY
         cpu=$("$TOP/tests/fate/deep3d-reset.sh" "$OUT/ffmpeg" "$img" "model=$MODEL:device=cpu:smooth=8" 2>&1)
         gpu=$(D3EMU_LEAK_CHECK=1 LD_LIBRARY_PATH=$EMU${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} DEEP3D_CUDNN=$EMU/libcudnn.so.9 \
               "$TOP/tests/fate/deep3d-reset.sh" "$OUT/ffmpeg" "$img" "model=$MODEL:device=cuda:smooth=8" 2>&1)
-        if [ "$cpu" = "$gpu" ] && echo "$gpu" | grep -q '^cut: temporal state reset at frame 3: scene cut' &&
-           echo "$gpu" | grep -q '^gap: temporal state reset at frame 2: timestamp'; then
+        if [ "$cpu" = "$gpu" ] && echo "$gpu" | grep '^cut: temporal state reset at frame 3: scene cut' >/dev/null &&
+           echo "$gpu" | grep '^gap: temporal state reset at frame 2: timestamp' >/dev/null; then
             ok "scene cut on the device: deep3d-reset.sh gives the CPU path's lines and results"
         else
             notok "scene cut on the device: $(diff <(echo "$cpu") <(echo "$gpu") | head -n 6)"
@@ -367,7 +367,7 @@ PY
         notok "scene cut on the device: $img missing"
     fi
     log=$(vlog verbose "testsrc2=s=96x64:r=5:d=2,format=nv12,hwupload,deep3d=model=$MODEL:device=cuda:scenecut=1,hwdownload,format=nv12" D3EMU_LEAK_CHECK=1)
-    if echo "$log" | grep -q 'temporal: 10 frames, 9 resets' && ! echo "$log" | grep -q 'd3emu:\|rror'; then
+    if echo "$log" | grep 'temporal: 10 frames, 9 resets' >/dev/null && ! echo "$log" | grep 'd3emu:\|rror' >/dev/null; then
         ok "scenecut=1 on moving testsrc2: every frame after the first resets, counted at the end; pinned memory freed"
     else
         notok "scenecut=1 on moving testsrc2: $(echo "$log" | grep 'temporal\|d3emu\|rror' | head -n 3)"
