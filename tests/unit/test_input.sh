@@ -60,11 +60,12 @@ run_model() {
         local in_opts=() run mode jobs cmp
         [ "$range" != unknown ] && in_opts+=(-color_range "$range")
         [ "$matrix" != unknown ] && in_opts+=(-colorspace "$matrix")
-        # mode=right with 1 job, mode=depth with 2: each against its reference
+        # mode=right with 1 job, mode=depth with 2: each against its reference (an fp32
+        # reference: precision=fp32, as precision=auto may pick bf16 where the CPU has it)
         for run in "right 1 eye" "depth 2 depth"; do
             read -r mode jobs cmp <<< "$run"
             if "$FFMPEG" -nostdin -v error -f rawvideo -pix_fmt "$fmt" -s "${w}x$h" "${in_opts[@]}" \
-                    -i "$dir/$fname.raw" -vf "deep3d=model=$model:mode=$mode:threads=$jobs:device=cpu" \
+                    -i "$dir/$fname.raw" -vf "deep3d=model=$model:mode=$mode:threads=$jobs:device=cpu:precision=fp32" \
                     -f rawvideo -pix_fmt "$fmt" -y "$dir/$fname.$mode.raw" 2> "$dir/$fname.ffmpeg.log"; then
                 count "$("$PY" "$TOP/tools/make_frame_fixture.py" "compare-$cmp" --model "$model" \
                          --dir "$dir" --name "$fname" --eye "$dir/$fname.$mode.raw" 2>&1)"

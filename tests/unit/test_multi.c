@@ -256,8 +256,9 @@ static void test_two_graphs(enum AVPixelFormat fmt, int w, int h, const char *mo
     Graph a, b;
     int ret, same = 1, differ = 0;
 
-    snprintf(args_a, sizeof(args_a), "model=%s:mode=%s:threads=2", fcn, mode);
-    snprintf(args_b, sizeof(args_b), "model=%s:mode=%s:threads=2", orig, mode);
+    /* fp32: precision=auto's bf16 trial is timed, so two instances may choose differently */
+    snprintf(args_a, sizeof(args_a), "model=%s:mode=%s:threads=2:precision=fp32", fcn, mode);
+    snprintf(args_b, sizeof(args_b), "model=%s:mode=%s:threads=2:precision=fp32", orig, mode);
     ret = run_alone(args_a, 2, fmt, w, h, ALIGNED, ref_a);
     if (ret >= 0)
         ret = run_alone(args_b, 2, fmt, w, h, ALIGNED, ref_b);
