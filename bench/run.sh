@@ -14,7 +14,7 @@
 # Every row is run by each CPU engine of ENGINES (default: blas onednn, and
 # onednn-bf16 where the CPU has avx512_bf16), interleaved run by run so that
 # the engines see the same load; auto is the filter's defaults (cpu_engine=auto,
-# precision=auto: on avx512_bf16 machines the bf16 trial at init decides);
+# precision=auto: bf16 on avx512_bf16 machines for networks of 0.2 GMAC or more that pass its accuracy trial);
 # MODELS picks models (default: all three).
 # Results: bench/results/cpu-<host>-<date>.md and the table on stdout.
 set -euo pipefail

@@ -1,5 +1,6 @@
 /*
- * deep3d: precision=auto on the CPU (the bf16 trial)
+ * deep3d: precision=auto on the CPU (bf16 where the ISA has it, the network is large enough
+ * and an accuracy trial at init passes; no timing, so the same command gives the same frames)
  *
  *
  * This file is part of FFmpeg.
@@ -22,7 +23,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 
 #include "libavutil/common.h"
 #include "libavutil/error.h"
@@ -31,8 +31,6 @@
 #include "libavutil/time.h"
 
 #include "deep3d_cpu_precision.h"
-
-#define TRIAL_PASSES 3
 
 void ff_deep3d_disparity_diff(const Deep3DModel *m, const float *a, const float *b,
                               double *mean, double *worst)
@@ -74,49 +72,20 @@ static void trial_input(float *in, const Deep3DModel *m)
             }
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* CPU microseconds of the process (all threads): at init nothing else of
- * the filter runs, and other processes' load changes it far less than the
- * wall time. */
-static int64_t cpu_us(void)
-{
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) < 0)
-        return av_gettime_relative();
-    return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * INT64_C(1000000) +
-           ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
-}
-
-/* An engine's output on input, and the median CPU time of TRIAL_PASSES passes after one to warm up. */
+/* The engine's output on input (its first pass: nothing is timed, so the choice repeats). */
 static int trial(Deep3DNetOneDNN *eng, const float *input, float *out, Deep3DExecute *execute,
-                 void *opaque, int64_t *median)
+                 void *opaque)
 {
-    int64_t t[TRIAL_PASSES];
-    int ret;
-
-    for (int p = -1; p < TRIAL_PASSES; p++) {
-        int64_t s = cpu_us();
-        if ((ret = ff_deep3d_onednn_forward(eng, input, out, execute, opaque)) < 0)
-            return ret;
-        if (p >= 0)
-            t[p] = cpu_us() - s;
-    }
-    qsort(t, TRIAL_PASSES, sizeof(t[0]), cmp_i64);
-    *median = t[TRIAL_PASSES / 2];
-    return 0;
+    return ff_deep3d_onednn_forward(eng, input, out, execute, opaque);
 }
 
 int ff_deep3d_cpu_precision_auto(Deep3DNetOneDNN **net, void *log_ctx, const Deep3DModel *m,
                                  int nb_threads, Deep3DExecute *execute, void *opaque,
                                  char *why, size_t size)
 {
-    int64_t t0 = av_gettime_relative(), med[2];
+    int64_t t0 = av_gettime_relative();
     size_t np = (size_t)m->nb_prob * m->in_w * m->in_h;
+    double gmacs = ff_deep3d_net_macs(m) / 1e9;
     float *input = NULL, *out[2] = { NULL, NULL };
     double mean = 0, worst = 0;
     int ret, keep = 0;
@@ -124,6 +93,11 @@ int ff_deep3d_cpu_precision_auto(Deep3DNetOneDNN **net, void *log_ctx, const Dee
     *net = NULL;
     if (!ff_deep3d_onednn_has_bf16()) {
         snprintf(why, size, "auto: fp32, the CPU has no avx512_bf16 or AMX");
+        return ff_deep3d_onednn_init(net, log_ctx, m, nb_threads, 0, 0);
+    }
+    if (gmacs < DEEP3D_BF16_MIN_GMACS) {
+        snprintf(why, size, "auto: fp32, %.3f GMAC/frame is below %.2f, where bf16's reorders "
+                 "cost more than its arithmetic saves", gmacs, DEEP3D_BF16_MIN_GMACS);
         return ff_deep3d_onednn_init(net, log_ctx, m, nb_threads, 0, 0);
     }
     input  = av_malloc_array((size_t)3 * m->in_w * m->in_h, sizeof(*input));
@@ -137,26 +111,24 @@ int ff_deep3d_cpu_precision_auto(Deep3DNetOneDNN **net, void *log_ctx, const Dee
     /* one engine at a time, so the trial needs no more memory than running does */
     for (int e = 0; e < 2; e++) {
         if ((ret = ff_deep3d_onednn_init(net, log_ctx, m, nb_threads, e, 0)) < 0 ||
-            (ret = trial(*net, input, out[e], execute, opaque, &med[e])) < 0)
+            (ret = trial(*net, input, out[e], execute, opaque)) < 0)
             goto end;
         if (!e)
             ff_deep3d_onednn_free(net);
     }
     ff_deep3d_disparity_diff(m, out[1], out[0], &mean, &worst);
-    keep = mean <= DEEP3D_ONEDNN_BF16_DISP_TOL && worst <= 8 * DEEP3D_ONEDNN_BF16_DISP_TOL &&
-           med[1] < DEEP3D_BF16_MAX_TIME_RATIO * med[0];
-    snprintf(why, size, "auto: %s (trial: bf16 %.2fx fp32's CPU time, limit %.2fx; expected "
-             "disparity moved %.2f px mean, %.2f px worst, limits %g, %g)", keep ? "bf16" : "fp32",
-             (double)med[1] / FFMAX(med[0], 1), DEEP3D_BF16_MAX_TIME_RATIO, mean, worst,
-             DEEP3D_ONEDNN_BF16_DISP_TOL, 8 * DEEP3D_ONEDNN_BF16_DISP_TOL);
+    keep = mean <= DEEP3D_ONEDNN_BF16_DISP_TOL && worst <= 8 * DEEP3D_ONEDNN_BF16_DISP_TOL;
+    snprintf(why, size, "auto: %s (%.2f GMAC/frame, at least %.2f; trial: expected disparity "
+             "moved %.2f px mean, %.2f px worst, limits %g, %g)", keep ? "bf16" : "fp32", gmacs,
+             DEEP3D_BF16_MIN_GMACS, mean, worst, DEEP3D_ONEDNN_BF16_DISP_TOL,
+             8 * DEEP3D_ONEDNN_BF16_DISP_TOL);
     if (!keep) {
         ff_deep3d_onednn_free(net);
         if ((ret = ff_deep3d_onednn_init(net, log_ctx, m, nb_threads, 0, 0)) < 0)
             goto end;
     }
-    av_log(log_ctx, AV_LOG_VERBOSE, "precision=auto: the bf16 trial took %.0f ms of init (fp32 "
-           "%.1f ms, bf16 %.1f ms of CPU a pass, medians of %d after a warm-up): %s\n",
-           (av_gettime_relative() - t0) / 1e3, med[0] / 1e3, med[1] / 1e3, TRIAL_PASSES, why);
+    av_log(log_ctx, AV_LOG_VERBOSE, "precision=auto: the bf16 accuracy trial took %.0f ms of "
+           "init: %s\n", (av_gettime_relative() - t0) / 1e3, why);
 end:
     if (ret < 0)
         ff_deep3d_onednn_free(net);

@@ -29,7 +29,11 @@
 #include "deep3d_net_onednn.h"
 
 /** bf16 is chosen only when it takes less than this fraction of fp32's time. */
-#define DEEP3D_BF16_MAX_TIME_RATIO 0.95
+/* Below this many multiply-accumulates a frame, bf16 measured slower than fp32 (the tiny test
+ * models, ~0.001 GMAC: 1.25-2.1x; the built-in model, 0.54 GMAC, and the original topology,
+ * 10.9 GMAC, 2-3.5x faster in bf16): layer overheads and reorders dominate small networks. A
+ * fixed rule rather than a timed trial, so the choice does not change from run to run. */
+#define DEEP3D_BF16_MIN_GMACS 0.2
 
 /**
  * The mean and largest change of the expected disparity (sum over planes
@@ -41,13 +45,14 @@ void ff_deep3d_disparity_diff(const Deep3DModel *m, const float *a, const float 
 
 /**
  * precision=auto with the oneDNN engine: bf16 only where the CPU runs it
- * natively (avx512_bf16 or AMX), its output on a trial picture within
- * DEEP3D_ONEDNN_BF16_DISP_TOL px mean and 8x that at the worst pixel of
- * fp32's, and its CPU time under DEEP3D_BF16_MAX_TIME_RATIO of fp32's
- * (medians of 3 passes after one to warm up; one engine at a time, so the
- * trial needs no more memory than running); else fp32. *net: the engine
+ * natively (avx512_bf16 or AMX), the network has at least
+ * DEEP3D_BF16_MIN_GMACS per frame, and its output on a trial picture is
+ * within DEEP3D_ONEDNN_BF16_DISP_TOL px mean and 8x that at the worst pixel
+ * of fp32's (one pass of each engine, one engine at a time, so the trial
+ * needs no more memory than running); else fp32. Nothing is timed: the same
+ * model on the same CPU always gets the same precision. *net: the engine
  * kept; why: what ran and why, with the figures. The trial's cost (two
- * engines made, 8 passes; a third engine when fp32 wins) is logged.
+ * engines made and run once; a third when fp32 wins) is logged.
  */
 int ff_deep3d_cpu_precision_auto(Deep3DNetOneDNN **net, void *log_ctx, const Deep3DModel *m,
                                  int nb_threads, Deep3DExecute *execute, void *opaque,

@@ -163,7 +163,8 @@ end:
  * precision=auto: the engine it keeps is the one its reason names (the
  * describe() string says fp32 or bf16), and its output is within that
  * precision's bound of BLAS (fp32: 1e-4; bf16: the disparity bounds above).
- * Which one wins depends on the machine's timing, so both are accepted.
+ * The rule is fixed: fp32 without avx512_bf16/AMX or below
+ * DEEP3D_BF16_MIN_GMACS, and a second call decides the same.
  */
 static void test_auto(Deep3DModel *m, const char *name, const float *input, const float *ref,
                       float *out, size_t np)
@@ -181,8 +182,19 @@ static void test_auto(Deep3DModel *m, const char *name, const float *input, cons
     ff_deep3d_onednn_describe(dnn, desc, sizeof(desc));
     bf16 = !strncmp(why, "auto: bf16", 10);
     check((bf16 || !strncmp(why, "auto: fp32", 10)) && !!strstr(desc, bf16 ? "bf16" : "fp32") &&
-          (bf16 ? ff_deep3d_onednn_has_bf16() : 1), "%s: precision=auto runs what it says: %s; %s",
-          name, why, desc);
+          (bf16 ? ff_deep3d_onednn_has_bf16() && ff_deep3d_net_macs(m) >= DEEP3D_BF16_MIN_GMACS * 1e9 : 1),
+          "%s: precision=auto runs what it says: %s; %s", name, why, desc);
+    if (!ff_deep3d_onednn_has_bf16() || ff_deep3d_net_macs(m) < DEEP3D_BF16_MIN_GMACS * 1e9)
+        check(!bf16, "%s: precision=auto is fp32 without bf16 in the ISA or below %.2f GMAC/frame "
+              "(%.4f): %s", name, DEEP3D_BF16_MIN_GMACS, ff_deep3d_net_macs(m) / 1e9, why);
+    {
+        Deep3DNetOneDNN *again = NULL;
+        char why2[256] = "";
+        ret = ff_deep3d_cpu_precision_auto(&again, NULL, m, 2, serial_execute, NULL, why2, sizeof(why2));
+        check(ret >= 0 && !strncmp(why, why2, 10), "%s: precision=auto decides the same twice "
+              "(%s / %s)", name, why, why2);
+        ff_deep3d_onednn_free(&again);
+    }
     d = max_abs_diff(out, ref, np);
     ff_deep3d_disparity_diff(m, out, ref, &mean, &worst);
     check(bf16 ? mean <= DEEP3D_ONEDNN_BF16_DISP_TOL && worst <= 8 * DEEP3D_ONEDNN_BF16_DISP_TOL : d <= 1e-4,
