@@ -256,7 +256,7 @@ static void test_two_graphs(enum AVPixelFormat fmt, int w, int h, const char *mo
     Graph a, b;
     int ret, same = 1, differ = 0;
 
-    /* fp32: precision=auto's bf16 trial is timed, so two instances may choose differently */
+    /* fp32 named: the test is of instances, not of precision=auto's choice */
     snprintf(args_a, sizeof(args_a), "model=%s:mode=%s:threads=2:precision=fp32", fcn, mode);
     snprintf(args_b, sizeof(args_b), "model=%s:mode=%s:threads=2:precision=fp32", orig, mode);
     ret = run_alone(args_a, 2, fmt, w, h, ALIGNED, ref_a);
