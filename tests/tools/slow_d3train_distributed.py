@@ -1,7 +1,7 @@
 """tools/d3train/train.py: two torchrun processes train like one, a killed run resumes exactly.
 
-Both run the real CLI on a tiny network on the CPU (gloo), one torch thread per process. About a
-1 to 3 minutes (torchrun's start-up dominates), so not part of `make check`: `make check-train` runs it
+Both run the real CLI on a tiny network on the CPU (gloo), one torch thread per process. About 1
+to 3 minutes (torchrun's start-up dominates), so not part of `make check`: `make check-train` runs it
 (and CI, .ci/run).
 """
 
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -31,9 +33,66 @@ TINY = ["--input", "64x32", "--channels", "4,4,8,8,8", "--convs", "1,1,1,1,1", "
         "--val", "2", "--threads", "1", "--device", "cpu", "--minutes", "5", "--log-every", "0",
         "--w-sup", "0.1", "--w-grad", "0.5", "--w-smooth", "0.01"]
 ENV = dict(os.environ, OMP_NUM_THREADS="1")
-# Debian's torch 1.13 on Python 3.11: torchrun's default "--redirects 0" fails to parse (IntFlag
-# iteration skips the 0 member), so name a stream; 1 = stdout, also copied to the console.
-TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--redirects", "1", "--tee", "1"]
+
+
+def torchrun() -> list[str]:
+    """torchrun for one node, its store on a port that is free now.
+
+    Not --standalone: that always rendezvouses on port 29400, and torch 1.13's c10d backend, when it
+    cannot bind it, joins whatever answers there as a client, so back-to-back runs could meet.
+    One fresh port per run, static rendezvous, the workers share the agent's store.
+    Debian's torch 1.13 on Python 3.11: torchrun's default "--redirects 0" fails to parse (IntFlag
+    iteration skips the 0 member), so name a stream; 1 = stdout, also copied to the console.
+    """
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return [sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--master_addr", "127.0.0.1",
+            "--master_port", str(port), "--redirects", "1", "--tee", "1"]
+
+
+def log_tail(cmd: list[str], lines: int = 15) -> str:
+    """The last lines of the run's train.log (the directory after --out), for a failure message."""
+    path = os.path.join(cmd[cmd.index("--out") + 1], "train.log")
+    try:
+        with open(path) as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError as e:
+        return f"({path}: {e.strerror})"
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is pid (from /proc)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile
+            if int(fields[1]) == pid:
+                out.append(int(d))
+    return out
+
+
+def environ(pid: int) -> dict[str, str]:
+    """A process's environment (from /proc); empty if it has ended."""
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            items = f.read().split(b"\0")
+    except OSError:
+        return {}
+    return dict(i.decode(errors="replace").split("=", 1) for i in items if b"=" in i)
+
+
+def kill_group(p: subprocess.Popen) -> None:
+    """Stop a run and every process it started (torchrun's workers too: its own session)."""
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    p.wait()
 
 
 def weights(path: str) -> dict[str, np.ndarray]:
@@ -58,8 +117,18 @@ class DistributedTrainTest(unittest.TestCase):
         cls.tmp.cleanup()
 
     def run_ok(self, cmd: list[str], timeout: int = 240) -> None:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=ENV)
-        self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-3000:])
+        # Its own session, so that a run past the limit is stopped with its workers (none is left
+        # behind to hold a port or the CPU) and the failure shows how far it got.
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV,
+                             start_new_session=True)
+        try:
+            out, _ = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(p)
+            out = p.stdout.read() if p.stdout else ""
+            self.fail(f"still running after {timeout} s: {shlex.join(cmd)}\n"
+                      f"output:\n{out[-3000:]}\ntrain.log:\n{log_tail(cmd)}")
+        self.assertEqual(p.returncode, 0, f"{out[-4000:]}\ntrain.log:\n{log_tail(cmd)}")
 
     def test_two_processes_equal_one(self) -> None:
         # Global batch 4 in generator chunks of 2, no reuse pool: both runs train on the same pairs
@@ -72,7 +141,7 @@ class DistributedTrainTest(unittest.TestCase):
                   "--val-every", "100", "--float64"]
         one, two = (os.path.join(self.tmp.name, n) for n in ("one", "two"))
         self.run_ok([sys.executable, TRAIN, "--out", one, *common])
-        self.run_ok([*TORCHRUN, "--nproc_per_node=2", TRAIN, "--out", two, *common])
+        self.run_ok([*torchrun(), "--nproc_per_node=2", TRAIN, "--out", two, *common])
         from d3train import checkpoint
         from d3train.model import Arch, Deep3DNet
         ca, cb = checkpoint.load(os.path.join(one, "checkpoint.pt")), checkpoint.load(os.path.join(two, "checkpoint.pt"))
@@ -101,20 +170,25 @@ class DistributedTrainTest(unittest.TestCase):
 
     def start_and_signal(self, cmd: list[str], log: str, sig: int, after: str) -> tuple[subprocess.Popen, str]:
         """Start cmd, send `sig` once the log contains `after`; returns the process and the log then."""
-        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV,
+                             start_new_session=True)
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and p.poll() is None:
             if os.path.exists(log):
                 with open(log) as f:
                     text = f.read()
                 if after in text:
-                    p.send_signal(sig)
-                    p.wait(timeout=120)
+                    p.send_signal(sig)  # to the launcher only, as a scheduler's notice would be
+                    try:
+                        p.wait(timeout=120)
+                    except subprocess.TimeoutExpired:
+                        kill_group(p)
+                        self.fail(f"still running 120 s after the signal\ntrain.log:\n{log_tail(cmd)}")
+                    kill_group(p)  # a worker the launcher left behind would still write the log
                     return p, text
             time.sleep(0.02)
-        p.kill()
-        p.wait()
-        self.fail("the run ended before it could be signalled")
+        kill_group(p)
+        self.fail(f"the run ended before it could be signalled\ntrain.log:\n{log_tail(cmd)}")
 
     def test_kill_and_resume_is_exact(self) -> None:
         cut = os.path.join(self.tmp.name, "cut")
@@ -136,7 +210,7 @@ class DistributedTrainTest(unittest.TestCase):
         run = os.path.join(self.tmp.name, "term")
         common = [*TINY, "--textures", self.pack, *self.POOLED]
         log = os.path.join(run, "train.log")
-        p, _ = self.start_and_signal([*TORCHRUN, "--nproc_per_node=2", TRAIN, "--out", run, *common, "--batch", "4"],
+        p, _ = self.start_and_signal([*torchrun(), "--nproc_per_node=2", TRAIN, "--out", run, *common, "--batch", "4"],
                                      log, signal.SIGTERM, '"event": "train", "step": 5,')
         with open(log) as f:
             ev = [json.loads(line) for line in f if line.strip()]
@@ -146,11 +220,41 @@ class DistributedTrainTest(unittest.TestCase):
         self.assertLess(done["step"], 40)
         ck = [e for e in ev if e["event"] == "checkpoint"]
         self.assertEqual(ck[0]["step"], done["step"])  # saved at once, before the final validation
-        self.run_ok([*TORCHRUN, "--nproc_per_node=2", TRAIN, "--out", run, *common, "--batch", "4", "--resume"])
+        self.run_ok([*torchrun(), "--nproc_per_node=2", TRAIN, "--out", run, *common, "--batch", "4", "--resume"])
         with open(log) as f:
             ev = [json.loads(line) for line in f if line.strip()]
         self.assertEqual((ev[-1]["event"], ev[-1]["step"], ev[-1]["stopped_by_signal"]), ("done", 40, False))
         self.assertIn("restored", [e for e in ev if e["event"] == "resume"][-1]["rng"])
+
+    def test_signal_to_one_rank_stops_every_rank(self) -> None:
+        # A signal reaches the ranks at different moments (here only rank 1 gets one): the ranks
+        # agree on it each step, so both stop at the same step, both take part in the stop's save
+        # and rank 0 reports the stop it never received itself.
+        run = os.path.join(self.tmp.name, "one-rank")
+        common = [*TINY, "--textures", self.pack, *self.POOLED, "--batch", "4"]
+        cmd = [*torchrun(), "--nproc_per_node=2", TRAIN, "--out", run, *common]
+        log = os.path.join(run, "train.log")
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV,
+                             start_new_session=True)
+        try:
+            deadline = time.monotonic() + 180
+            while not (os.path.exists(log) and '"event": "train", "step": 5,' in open(log).read()):
+                self.assertIsNone(p.poll(), "the run ended before it could be signalled")
+                self.assertLess(time.monotonic(), deadline, "no step 5 within 180 s")
+                time.sleep(0.02)
+            rank1 = [pid for pid in children(p.pid) if environ(pid).get("RANK") == "1"]
+            self.assertEqual(len(rank1), 1, "rank 1 among torchrun's workers")
+            os.kill(rank1[0], signal.SIGTERM)
+            self.assertEqual(p.wait(timeout=120), 0)
+        finally:
+            kill_group(p)
+        with open(log) as f:
+            ev = [json.loads(line) for line in f if line.strip()]
+        done = ev[-1]
+        self.assertEqual((done["event"], done["stopped_by_signal"]), ("done", True))
+        self.assertLess(done["step"], 40)
+        ck = [e["step"] for e in ev if e["event"] == "checkpoint"]
+        self.assertEqual(ck, [done["step"], done["step"]])  # the stop's save, then the final one
 
     def test_prefetch_changes_nothing(self) -> None:
         # The background thread makes the same pairs (a function of the step), in the same order.

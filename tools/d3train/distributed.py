@@ -9,8 +9,9 @@ so the same code path trains on one device.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 import torch.distributed as dist
@@ -57,9 +58,22 @@ def setup(device: str = "auto") -> World:
     return World(rank, size, local, dev, stats)
 
 
-def teardown(world: World) -> None:
-    if world.distributed and dist.is_initialized():
-        dist.destroy_process_group()
+def exit_process(code: int) -> NoReturn:
+    """Leave the process with `code`; in a torchrun worker, without running any destructor.
+
+    torch 1.13's gloo process group joins its worker threads in its destructor while holding the
+    GIL, and a worker may at that moment still be freeing a tensor of the last collective, which
+    needs the GIL: the process hangs at exit (gdb: ~ProcessGroupGloo in std::thread::join, the
+    worker in TensorImpl::destroy_pyobj_if_needed). Seen in 1 run of 5 to 8 on 2 cores, and a CI
+    resume hung on it for 240 s. The destructor runs when DDP's Reducer or the group is released,
+    so a worker must leave before its training function returns. Every file has been written
+    and closed by then (the log is flushed line by line); stdio is flushed here.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if dist.is_available() and dist.is_initialized():
+        os._exit(code)
+    sys.exit(code)
 
 
 class _AllReduceSum(torch.autograd.Function):

@@ -38,6 +38,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from typing import Any
 
 if __package__ in (None, ""):
@@ -354,12 +355,13 @@ def main(argv: list[str] | None = None) -> int:
         log(**rec)
 
     net.train()
+    signalled = False  # a stop signal reached some rank (agreed by every rank each step)
     while True:
         # One clock for every rank (the slowest): they must agree on stopping, the learning rate
         # and when to validate or checkpoint.
         elapsed = distributed.max_scalars(world, [spent + time.perf_counter() - t0, float(stop.raised)])
-        now, stopping = elapsed[0] - spent, elapsed[1] > 0
-        if stopping or elapsed[0] >= budget or (args.steps and step >= args.steps):
+        now, signalled = elapsed[0] - spent, elapsed[1] > 0
+        if signalled or elapsed[0] >= budget or (args.steps and step >= args.steps):
             break
         frac = step / args.steps if args.steps else elapsed[0] / budget
         lr = args.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, frac)))
@@ -410,7 +412,10 @@ def main(argv: list[str] | None = None) -> int:
     loop_cpu_s = distributed.sum_scalars(world, [time.process_time() - cpu0])[0]
     if train_films or args.prefetch:
         data.close()
-    if stop.raised:
+    # The agreed flag, not this rank's own: a signal reaches the ranks at different moments, and
+    # a rank that saw none yet must still take part in this save's all-gather, or the ranks'
+    # collectives pair up wrongly and one waits forever.
+    if signalled:
         save()  # first: the scheduler's kill follows the signal within minutes
     if scored and val_step != step:
         validate(total - spent)
@@ -423,9 +428,10 @@ def main(argv: list[str] | None = None) -> int:
             samples_per_s=round(args.batch * (step - first_step) / max(run_s, 1e-9), 2),
             cpu_s_per_sample=round(loop_cpu_s / max(args.batch * (step - first_step), 1), 4),
             generated=data.generated, gen_seconds=round(data.gen_seconds, 1), model=model_path,
-            stopped_by_signal=stop.raised, best_real=None if best == -math.inf else round(best, 4),
+            stopped_by_signal=signalled, best_real=None if best == -math.inf else round(best, 4),
             wall_s=round(time.perf_counter() - t_start, 1))
-    distributed.teardown(world)
+    if world.distributed:
+        distributed.exit_process(0)  # leaves here, before the process group could be destroyed
     return 0
 
 
@@ -438,4 +444,15 @@ def _cpu_copy(net: Deep3DNet) -> Deep3DNet:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except SystemExit as e:
+        # An error message ("train: ...") or a status; in a torchrun worker, leave while the
+        # traceback still holds main's frame, so no process group is destroyed (exit_process).
+        if e.code is not None and not isinstance(e.code, int):
+            print(e.code, file=sys.stderr)
+            distributed.exit_process(1)
+        distributed.exit_process(e.code or 0)
+    except BaseException:
+        traceback.print_exc()
+        distributed.exit_process(1)
