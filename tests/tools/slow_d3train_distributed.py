@@ -168,8 +168,10 @@ class DistributedTrainTest(unittest.TestCase):
             self.run_ok([sys.executable, TRAIN, "--out", full, *TINY, "--textures", self.pack, *self.POOLED])
         return weights(os.path.join(full, "model.safetensors"))
 
-    def start_and_signal(self, cmd: list[str], log: str, sig: int, after: str) -> tuple[subprocess.Popen, str]:
-        """Start cmd, send `sig` once the log contains `after`; returns the process and the log then."""
+    def start_and_signal(self, cmd: list[str], log: str, sig: int, after: str,
+                         rank: int | None = None) -> tuple[subprocess.Popen, str]:
+        """Start cmd, send `sig` once the log contains `after` (to the launcher, or to torchrun's
+        worker of that `rank`); returns the ended process and the log then."""
         p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV,
                              start_new_session=True)
         deadline = time.monotonic() + 180
@@ -178,7 +180,14 @@ class DistributedTrainTest(unittest.TestCase):
                 with open(log) as f:
                     text = f.read()
                 if after in text:
-                    p.send_signal(sig)  # to the launcher only, as a scheduler's notice would be
+                    if rank is None:
+                        p.send_signal(sig)  # to the launcher only, as a scheduler's notice would be
+                    else:
+                        pids = [c for c in children(p.pid) if environ(c).get("RANK") == str(rank)]
+                        if len(pids) != 1:
+                            kill_group(p)
+                            self.fail(f"rank {rank} among torchrun's workers: {len(pids)} processes")
+                        os.kill(pids[0], sig)
                     try:
                         p.wait(timeout=120)
                     except subprocess.TimeoutExpired:
@@ -232,22 +241,10 @@ class DistributedTrainTest(unittest.TestCase):
         # and rank 0 reports the stop it never received itself.
         run = os.path.join(self.tmp.name, "one-rank")
         common = [*TINY, "--textures", self.pack, *self.POOLED, "--batch", "4"]
-        cmd = [*torchrun(), "--nproc_per_node=2", TRAIN, "--out", run, *common]
         log = os.path.join(run, "train.log")
-        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV,
-                             start_new_session=True)
-        try:
-            deadline = time.monotonic() + 180
-            while not (os.path.exists(log) and '"event": "train", "step": 5,' in open(log).read()):
-                self.assertIsNone(p.poll(), "the run ended before it could be signalled")
-                self.assertLess(time.monotonic(), deadline, "no step 5 within 180 s")
-                time.sleep(0.02)
-            rank1 = [pid for pid in children(p.pid) if environ(pid).get("RANK") == "1"]
-            self.assertEqual(len(rank1), 1, "rank 1 among torchrun's workers")
-            os.kill(rank1[0], signal.SIGTERM)
-            self.assertEqual(p.wait(timeout=120), 0)
-        finally:
-            kill_group(p)
+        p, _ = self.start_and_signal([*torchrun(), "--nproc_per_node=2", TRAIN, "--out", run, *common],
+                                     log, signal.SIGTERM, '"event": "train", "step": 5,', rank=1)
+        self.assertEqual(p.returncode, 0)
         with open(log) as f:
             ev = [json.loads(line) for line in f if line.strip()]
         done = ev[-1]
